@@ -1,0 +1,101 @@
+# SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+# xdpcast build: BPF objects and skeletons, the userspace library and tools,
+# the tests, the benchmarks, the demo. `make help` lists the targets.
+
+CLANG ?= clang-19
+BPFTOOL ?= bpftool
+CC ?= gcc
+BUILD ?= build
+
+ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
+	-Ivmlinux -Iinclude
+CFLAGS ?= -O2 -g
+CFLAGS += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Iinclude -Iuser/lib -I$(BUILD)
+LDLIBS := -lxdp -lbpf -lelf -lz -lxxhash
+
+BPF_HDRS := $(wildcard bpf/lib/*.h include/xdpcast/*.h)
+LIB_SRCS := $(wildcard user/lib/*.c)
+LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
+TEST_LIB_SRCS := $(wildcard tests/lib/*.c)
+TEST_SRCS := $(wildcard tests/unit/*.c tests/bpf/*.c) $(TEST_LIB_SRCS)
+BENCH_BPF := floor bench_paths
+
+.PHONY: all deps test check format bench demo clean update-vmlinux help
+
+all: $(BUILD)/xdpcast.skel.h $(BUILD)/xdpcast.bpf.o $(BUILD)/xdpcast-dp
+
+help:
+	@echo "make            build the XDP program, its skeleton, library and tools"
+	@echo "make demo       netns lab: three backends, real traffic, where each flow went"
+	@echo "make test       every test (unit, BPF packet tests, netns end to end); needs root"
+	@echo "make bench      per-packet cost of each path (BPF_PROG_TEST_RUN)"
+	@echo "make check      clang-format and cppcheck"
+	@echo "make update-vmlinux  regenerate vmlinux/vmlinux.h from this kernel's BTF"
+
+deps:
+	@scripts/install-deps.sh
+
+$(BUILD)/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS) | $(BUILD)
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/bench/%.bpf.o: bpf/bench/%.bpf.c $(BPF_HDRS) | $(BUILD)
+	@mkdir -p $(@D)
+	$(CLANG) $(BPF_CFLAGS) -Ibpf -c $< -o $@
+
+$(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
+	$(BPFTOOL) gen skeleton $< name $(notdir $*) > $@
+
+$(BUILD)/bench/%.skel.h: $(BUILD)/bench/%.bpf.o
+	$(BPFTOOL) gen skeleton $< name $(notdir $*) > $@
+
+$(BUILD)/user/%.o: user/%.c $(BUILD)/xdpcast.skel.h $(wildcard user/lib/*.h include/xdpcast/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/libxdpcast.a: $(LIB_OBJS)
+	$(AR) rcs $@ $^
+
+$(BUILD)/xdpcast-dp: $(BUILD)/user/xdpcast_dp.o $(BUILD)/libxdpcast.a
+	$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+
+$(BUILD)/tests/%.o: tests/%.c $(BUILD)/xdpcast.skel.h $(wildcard tests/lib/*.h user/lib/*.h include/xdpcast/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Itests/lib -c $< -o $@
+
+$(BUILD)/xdpcast-tests: $(TEST_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/libxdpcast.a
+	$(CC) $(CFLAGS) $^ -lcriterion $(LDLIBS) -lpthread -o $@
+
+$(BUILD)/xdpcast-bench: $(BUILD)/tests/bench/bench.o $(BUILD)/libxdpcast.a
+	$(CC) $(CFLAGS) $^ $(LDLIBS) -lm -o $@
+
+$(BUILD)/tests/bench/bench.o: $(BENCH_BPF:%=$(BUILD)/bench/%.skel.h)
+
+$(BUILD):
+	@mkdir -p $@
+
+test: deps
+	@$(MAKE) --no-print-directory all $(BUILD)/xdpcast-tests
+	@scripts/run-tests.sh $(BUILD)
+
+bench: deps
+	@$(MAKE) --no-print-directory all $(BUILD)/xdpcast-bench
+	@$(BUILD)/xdpcast-bench
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@scripts/demo.sh $(BUILD)
+
+C_SRCS = $(shell git ls-files '*.c' '*.h' 2>/dev/null | grep -v '^vmlinux/')
+
+format:
+	clang-format -i $(C_SRCS)
+
+check:
+	@scripts/check.sh
+
+update-vmlinux:
+	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > vmlinux/vmlinux.h
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,276 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * Parse stage: Ethernet (one 802.1Q tag), IPv4 (any IHL) or IPv6 (with
+ * extension headers), then the flow's ports. Learns the flow as the client
+ * sent it; for an ICMP error about a flow of a VIP, that is the quoted
+ * packet turned around, so the error follows its flow to the same backend.
+ * A packet whose destination is surely not a VIP leaves before its L4
+ * header is read.
+ */
+#ifndef XDPCAST_PARSE_H
+#define XDPCAST_PARSE_H
+
+#include "cursor.h"
+#include "pkt.h"
+
+#define ETH_ALEN 6
+#define ETH_P_IP 0x0800
+#define ETH_P_IPV6 0x86DD
+#define ETH_P_8021Q 0x8100
+#define IP_MF 0x2000
+#define IP_OFFSET 0x1FFF
+#define IP6_MF 0x0001
+#define IP6_OFFSET 0xFFF8
+#define ICMP_DEST_UNREACH 3
+#define ICMP_TIME_EXCEEDED 11
+#define ICMPV6_DEST_UNREACH 1
+#define ICMPV6_PKT_TOOBIG 2
+#define ICMPV6_TIME_EXCEED 3
+/* IPv6 next-header values vmlinux.h lacks (they are #defines in uapi) */
+#define IPPROTO_HOPOPTS 0
+#define IPPROTO_ROUTING 43
+#define IPPROTO_FRAGMENT 44
+#define IPPROTO_ICMPV6 58
+#define IPPROTO_DSTOPTS 60
+#define IPV6_EXT_MAX 4 /* extension headers walked before giving up */
+#define IPV4_OPT_MAX 40 /* ihl is 4 bits */
+#define IPV6_OPT_MAX 2046 /* hdrlen is 8 bits: (255 + 1) * 8 - 2 */
+
+/* Flow ports of the upper header: 0 for protocols without ports. */
+static __always_inline int parse_ports(struct cursor *c, struct pkt *p)
+{
+	struct udphdr *udp;
+	struct tcphdr *tcp;
+
+	switch (p->proto) {
+	case IPPROTO_UDP:
+		udp = cursor_pull(c, sizeof(*udp));
+		if (!udp)
+			return XDPCAST_PASS_MALFORMED;
+		p->sport = udp->source;
+		p->dport = udp->dest;
+		return XDPCAST_CONTINUE;
+	case IPPROTO_TCP:
+		tcp = cursor_pull(c, sizeof(*tcp));
+		if (!tcp || tcp->doff < 5)
+			return XDPCAST_PASS_MALFORMED;
+		p->sport = tcp->source;
+		p->dport = tcp->dest;
+		return XDPCAST_CONTINUE;
+	default:
+		p->sport = 0;
+		p->dport = 0;
+		return XDPCAST_CONTINUE;
+	}
+}
+
+/*
+ * Ports of a quoted packet, turned around: the VIP sent it, so its source
+ * port is the flow's destination. An ICMP error quotes at least 8 bytes of
+ * the upper header; the ports are the first 4 for TCP and UDP alike.
+ */
+static __always_inline int parse_quoted_ports(struct cursor *c, struct pkt *p)
+{
+	__be16 *ports;
+
+	if (p->proto != IPPROTO_UDP && p->proto != IPPROTO_TCP) {
+		p->sport = 0;
+		p->dport = 0;
+		return XDPCAST_CONTINUE;
+	}
+	ports = cursor_pull(c, 2 * sizeof(__be16));
+	if (!ports)
+		return XDPCAST_PASS_MALFORMED;
+	p->sport = ports[1];
+	p->dport = ports[0];
+	return XDPCAST_CONTINUE;
+}
+
+static __always_inline int parse_icmp4_error(struct cursor *c, struct pkt *p)
+{
+	struct iphdr *in = cursor_pull(c, sizeof(*in));
+	__u32 opt_len;
+
+	if (!in || in->version != 4 || in->ihl < 5)
+		return XDPCAST_PASS_MALFORMED;
+	opt_len = (in->ihl - 5) * 4;
+	if (cursor_skip(c, opt_len, IPV4_OPT_MAX))
+		return XDPCAST_PASS_MALFORMED;
+	p->src[3] = in->daddr;
+	p->proto = in->protocol;
+	if (in->frag_off & bpf_htons(IP_MF | IP_OFFSET)) {
+		p->sport = 0;
+		p->dport = 0;
+		return XDPCAST_CONTINUE;
+	}
+	return parse_quoted_ports(c, p);
+}
+
+static __always_inline int parse_ipv4(struct cursor *c, struct pkt *p,
+				      const struct xdpcast_vip_filter *filter)
+{
+	struct iphdr *iph = cursor_pull(c, sizeof(*iph));
+	struct icmphdr *icmp;
+	__u32 opt_len;
+
+	if (!iph || iph->version != 4 || iph->ihl < 5)
+		return XDPCAST_PASS_MALFORMED;
+	opt_len = (iph->ihl - 5) * 4;
+	if (cursor_skip(c, opt_len, IPV4_OPT_MAX) || bpf_ntohs(iph->tot_len) < sizeof(*iph) + opt_len)
+		return XDPCAST_PASS_MALFORMED;
+
+	p->shapes = filter->shapes[xdpcast_vip_filter_slot(0, 0, bpf_htonl(0xffff), iph->daddr)];
+	if (!p->shapes)
+		return XDPCAST_PASS_NOT_VIP;
+
+	p->family = 4;
+	p->l3 = iph;
+	p->ttl = iph->ttl;
+	p->src[0] = p->dst[0] = 0;
+	p->src[1] = p->dst[1] = 0;
+	p->src[2] = p->dst[2] = bpf_htonl(0xffff);
+	p->src[3] = iph->saddr;
+	p->dst[3] = iph->daddr;
+	p->proto = iph->protocol;
+
+	/* Fragments hash on L3 only: later ones carry no ports. */
+	if (iph->frag_off & bpf_htons(IP_MF | IP_OFFSET)) {
+		p->sport = 0;
+		p->dport = 0;
+		return XDPCAST_CONTINUE;
+	}
+	if (p->proto != IPPROTO_ICMP)
+		return parse_ports(c, p);
+
+	icmp = cursor_pull(c, sizeof(*icmp));
+	if (!icmp)
+		return XDPCAST_PASS_MALFORMED;
+	if (icmp->type == ICMP_DEST_UNREACH || icmp->type == ICMP_TIME_EXCEEDED)
+		return parse_icmp4_error(c, p);
+	p->sport = 0;
+	p->dport = 0;
+	return XDPCAST_CONTINUE;
+}
+
+static __always_inline int parse_icmp6_error(struct cursor *c, struct pkt *p)
+{
+	struct ipv6hdr *in = cursor_pull(c, sizeof(*in));
+	struct frag_hdr *fh;
+
+	if (!in || in->version != 6)
+		return XDPCAST_PASS_MALFORMED;
+	__builtin_memcpy(p->src, &in->daddr, sizeof(p->src));
+	p->proto = in->nexthdr;
+	/* Of the quoted extension headers, only a fragment header is looked at */
+	if (p->proto == IPPROTO_FRAGMENT) {
+		fh = cursor_pull(c, sizeof(*fh));
+		if (!fh)
+			return XDPCAST_PASS_MALFORMED;
+		p->proto = fh->nexthdr;
+		if (fh->frag_off & bpf_htons(IP6_OFFSET | IP6_MF)) {
+			p->sport = 0;
+			p->dport = 0;
+			return XDPCAST_CONTINUE;
+		}
+	}
+	return parse_quoted_ports(c, p);
+}
+
+static __always_inline int parse_ipv6(struct cursor *c, struct pkt *p,
+				      const struct xdpcast_vip_filter *filter)
+{
+	struct ipv6hdr *ip6h = cursor_pull(c, sizeof(*ip6h));
+	struct ipv6_opt_hdr *opt;
+	struct icmp6hdr *icmp6;
+	struct frag_hdr *fh;
+	__u32 *d;
+	int i;
+
+	if (!ip6h || ip6h->version != 6)
+		return XDPCAST_PASS_MALFORMED;
+	d = (__u32 *)&ip6h->daddr;
+	p->shapes = filter->shapes[xdpcast_vip_filter_slot(d[0], d[1], d[2], d[3])];
+	if (!p->shapes)
+		return XDPCAST_PASS_NOT_VIP;
+
+	p->family = 6;
+	p->l3 = ip6h;
+	p->ttl = ip6h->hop_limit;
+	__builtin_memcpy(p->src, &ip6h->saddr, sizeof(p->src));
+	__builtin_memcpy(p->dst, &ip6h->daddr, sizeof(p->dst));
+	p->proto = ip6h->nexthdr;
+
+	/* Bounded walk: the verifier needs a fixed trip count */
+#pragma unroll
+	for (i = 0; i < IPV6_EXT_MAX; i++) {
+		switch (p->proto) {
+		case IPPROTO_HOPOPTS:
+		case IPPROTO_ROUTING:
+		case IPPROTO_DSTOPTS:
+			opt = cursor_pull(c, sizeof(*opt));
+			if (!opt ||
+			    cursor_skip(c, (opt->hdrlen + 1) * 8 - sizeof(*opt), IPV6_OPT_MAX))
+				return XDPCAST_PASS_MALFORMED;
+			p->proto = opt->nexthdr;
+			break;
+		case IPPROTO_FRAGMENT:
+			fh = cursor_pull(c, sizeof(*fh));
+			if (!fh)
+				return XDPCAST_PASS_MALFORMED;
+			p->proto = fh->nexthdr;
+			/* Fragments hash on L3 only: later ones carry no ports. */
+			if (fh->frag_off & bpf_htons(IP6_OFFSET | IP6_MF)) {
+				p->sport = 0;
+				p->dport = 0;
+				return XDPCAST_CONTINUE;
+			}
+			break;
+		default:
+			goto upper;
+		}
+	}
+	return XDPCAST_PASS_MALFORMED; /* more extension headers than we walk */
+
+upper:
+	if (p->proto != IPPROTO_ICMPV6)
+		return parse_ports(c, p);
+	icmp6 = cursor_pull(c, sizeof(*icmp6));
+	if (!icmp6)
+		return XDPCAST_PASS_MALFORMED;
+	if (icmp6->icmp6_type == ICMPV6_DEST_UNREACH || icmp6->icmp6_type == ICMPV6_PKT_TOOBIG ||
+	    icmp6->icmp6_type == ICMPV6_TIME_EXCEED)
+		return parse_icmp6_error(c, p);
+	p->sport = 0;
+	p->dport = 0;
+	return XDPCAST_CONTINUE;
+}
+
+static __always_inline int parse(struct xdp_md *ctx, struct pkt *p,
+				 const struct xdpcast_vip_filter *filter)
+{
+	struct cursor c = { (void *)(long)ctx->data, (void *)(long)ctx->data_end };
+	struct ethhdr *eth;
+	struct vlan_hdr *vlan;
+	__be16 h_proto;
+
+	p->len = c.end - c.pos;
+	eth = cursor_pull(&c, sizeof(*eth));
+	if (!eth)
+		return XDPCAST_PASS_MALFORMED;
+	h_proto = eth->h_proto;
+	p->has_vlan = 0;
+	if (h_proto == bpf_htons(ETH_P_8021Q)) {
+		vlan = cursor_pull(&c, sizeof(*vlan));
+		if (!vlan)
+			return XDPCAST_PASS_MALFORMED;
+		h_proto = vlan->h_vlan_encapsulated_proto;
+		p->has_vlan = 1;
+	}
+	if (h_proto == bpf_htons(ETH_P_IP))
+		return parse_ipv4(&c, p, filter);
+	if (h_proto == bpf_htons(ETH_P_IPV6))
+		return parse_ipv6(&c, p, filter);
+	return XDPCAST_PASS_NOT_IP;
+}
+
+#endif /* XDPCAST_PARSE_H */

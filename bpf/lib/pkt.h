@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/* What the pipeline's stages learn about one packet and pass along. */
+#ifndef XDPCAST_PKT_H
+#define XDPCAST_PKT_H
+
+#include <xdpcast/abi.h>
+
+/* Internal verdict of a stage that has not decided yet (not a counter). */
+#define XDPCAST_CONTINUE XDPCAST_REASON_MAX
+
+struct pkt {
+	/*
+	 * The flow, as the client sent it: for an ICMP error about a flow,
+	 * the quoted packet with addresses and ports swapped. src, dst and
+	 * the ports are contiguous: IPv6 hashes them as nine words.
+	 */
+	__be32 src[4]; /* IPv4-mapped for IPv4 */
+	__be32 dst[4];
+	__be16 sport; /* 0 when unknown (fragments) or not TCP/UDP */
+	__be16 dport;
+	__u8 proto;
+	__u8 family; /* 4 or 6 */
+	__u8 shapes; /* VIP key shapes present for dst (enum xdpcast_vip_shape) */
+	__u8 has_vlan;
+	void *l3; /* outer IPv4 / IPv6 header: TTL rewrite */
+	__u32 len; /* frame length, for byte counters */
+	__u8 ttl; /* outer TTL / hop limit */
+};
+
+#endif /* XDPCAST_PKT_H */

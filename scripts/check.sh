@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+# `make check`: formatting (clang-format, the repo's .clang-format) and static
+# analysis (cppcheck on the userspace C; the BPF C is checked by clang -Wall
+# and by the verifier). Prints what is wrong and exits non-zero.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+fail=0
+mapfile -t sources < <(git ls-files '*.c' '*.h' | grep -v '^vmlinux/')
+mapfile -t untracked < <(git ls-files --others --exclude-standard '*.c' '*.h' | grep -v '^vmlinux/')
+sources+=("${untracked[@]}")
+
+if ! clang-format --dry-run --Werror "${sources[@]}"; then
+	echo "check: formatting differs from .clang-format (make format fixes it)" >&2
+	fail=1
+fi
+
+user_sources=()
+for f in "${sources[@]}"; do
+	case "$f" in bpf/*) ;; *.c) user_sources+=("$f") ;; esac
+done
+if ! cppcheck --quiet --error-exitcode=1 --std=c11 --enable=warning,performance,portability \
+	--inline-suppr --suppress=missingIncludeSystem --library=scripts/cppcheck-libbpf.cfg -Iinclude -Iuser/lib -Itests/lib \
+	"${user_sources[@]}"; then
+	echo "check: cppcheck found problems" >&2
+	fail=1
+fi
+
+[ $fail -eq 0 ] && echo "check: clean (${#sources[@]} files)"
+exit $fail

@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * Writers of the dataplane's maps: VIPs and their VIP filter, Maglev tables
+ * (written whole into the inactive buffer, then flipped), flow tables,
+ * backends, egress devmap, hash seed; and readers of the counters. No policy:
+ * ids, weights and states come from the caller. One writer at a time.
+ */
+#ifndef XDPCAST_DATAPLANE_H
+#define XDPCAST_DATAPLANE_H
+
+#include <bpf/libbpf.h>
+#include <stdbool.h>
+#include <xdpcast/abi.h>
+
+/* File descriptors of one dataplane's maps. */
+struct xdpcast_dp {
+	int vips;
+	int vip_filter;
+	int vip_tables;
+	int flow_tables;
+	int backends;
+	int egress;
+	int settings;
+	int stats_reasons;
+	int stats_vips;
+	int stats_backends;
+	bool owns_fds; /* opened from pins: closed by xdpcast_dp_close() */
+	int ncpus; /* possible CPUs: the width of per-CPU values */
+	int btf_fd; /* the program's BTF, given to the inner maps created here */
+	__u32 btf_flow_key_id; /* type ids in that BTF; 0 when not found */
+	__u32 btf_u32_id;
+};
+
+/* Names of the pinned maps, in struct order; NULL-terminated. */
+extern const char *const xdpcast_map_names[];
+
+/* Borrow the maps of a loaded object (the object keeps ownership). */
+int xdpcast_dp_from_object(struct xdpcast_dp *dp, struct bpf_object *obj);
+/* Open the maps pinned by name under @pin_dir. */
+int xdpcast_dp_open_pinned(struct xdpcast_dp *dp, const char *pin_dir);
+void xdpcast_dp_close(struct xdpcast_dp *dp);
+
+int xdpcast_dp_set_seed(struct xdpcast_dp *dp, __u32 seed);
+int xdpcast_dp_set_egress(struct xdpcast_dp *dp, __u32 ifindex);
+int xdpcast_dp_del_egress(struct xdpcast_dp *dp, __u32 ifindex);
+int xdpcast_dp_set_backend(struct xdpcast_dp *dp, __u32 id, const struct xdpcast_backend *b);
+int xdpcast_dp_get_backend(struct xdpcast_dp *dp, __u32 id, struct xdpcast_backend *b);
+
+/*
+ * Add a VIP with no usable backend yet (its packets pass to the kernel until
+ * a table is written). @flow_table_size 0 = no flow table. -EEXIST if the key
+ * is present, -EINVAL for a bad key or id.
+ */
+int xdpcast_dp_add_vip(struct xdpcast_dp *dp, const struct xdpcast_vip_key *key, __u32 id,
+		       __u32 flow_table_size);
+int xdpcast_dp_get_vip(struct xdpcast_dp *dp, const struct xdpcast_vip_key *key,
+		       struct xdpcast_vip *vip);
+/* Remove a VIP, its tables and its flow table. */
+int xdpcast_dp_del_vip(struct xdpcast_dp *dp, const struct xdpcast_vip_key *key);
+/* Give the VIP a new, empty flow table of @size flows, or none for 0. */
+int xdpcast_dp_set_flow_table(struct xdpcast_dp *dp, const struct xdpcast_vip_key *key,
+			      __u32 size);
+
+/* Write @size slots (backend ids) into the VIP's inactive table. */
+int xdpcast_dp_stage_table(struct xdpcast_dp *dp, const struct xdpcast_vip_key *key,
+			   const __u32 *slots, __u32 size);
+/* Make the staged table the active one: one atomic replace of the VIP. */
+int xdpcast_dp_flip_table(struct xdpcast_dp *dp, const struct xdpcast_vip_key *key);
+/* Stage and flip; @size 0 (slots NULL) = no usable backend: packets pass. */
+int xdpcast_dp_write_table(struct xdpcast_dp *dp, const struct xdpcast_vip_key *key,
+			   const __u32 *slots, __u32 size);
+
+/* Counters summed over CPUs. */
+int xdpcast_dp_read_reason(struct xdpcast_dp *dp, enum xdpcast_reason reason,
+			   struct xdpcast_counter *out);
+int xdpcast_dp_read_vip_stats(struct xdpcast_dp *dp, __u32 id, struct xdpcast_counter *out);
+int xdpcast_dp_read_backend_stats(struct xdpcast_dp *dp, __u32 id, struct xdpcast_counter *out);
+
+/* "pass_not_vip", "redirect", ...: names for stats and logs. */
+const char *xdpcast_reason_name(enum xdpcast_reason reason);
+
+/* IPv4 "a.b.c.d" or IPv6 text into a VIP key (IPv4-mapped); 0 or -EINVAL. */
+int xdpcast_vip_key_from_str(struct xdpcast_vip_key *key, const char *addr, __u8 proto,
+			     __u16 port);
+
+#endif /* XDPCAST_DATAPLANE_H */

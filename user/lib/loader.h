@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * Loading and attaching the XDP program through libxdp, with its maps pinned
+ * by name under a pin directory (reused when already pinned, so a second
+ * interface or a restarted agent shares the same maps), and detaching it.
+ */
+#ifndef XDPCAST_LOADER_H
+#define XDPCAST_LOADER_H
+
+#include <xdp/libxdp.h>
+
+#define XDPCAST_PIN_DIR_DEFAULT "/sys/fs/bpf/xdpcast"
+#define XDPCAST_PROG_NAME "xdpcast_ingress"
+
+struct xdpcast;
+
+struct xdpcast_attachment {
+	struct xdpcast *skel;
+	struct xdp_program *prog;
+	int ifindex;
+	enum xdp_attach_mode mode;
+};
+
+/*
+ * Load the program with its maps pinned under @pin_dir (which must be on a
+ * bpffs) and attach it to @ifname. With XDP_MODE_NATIVE, falls back to
+ * generic mode (logged) when the driver has no native XDP.
+ */
+int xdpcast_attach(struct xdpcast_attachment *a, const char *pin_dir, const char *ifname,
+		   enum xdp_attach_mode mode);
+/* Release what xdpcast_attach() holds; the program stays attached. */
+void xdpcast_attachment_release(struct xdpcast_attachment *a);
+/* Detach every xdpcast program from @ifname; -ENOENT when there is none. */
+int xdpcast_detach(const char *ifname);
+/* Remove the pinned maps from @pin_dir (missing ones are fine). */
+int xdpcast_unpin(const char *pin_dir);
+
+#endif /* XDPCAST_LOADER_H */

@@ -1,0 +1,65 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/* Leveled logging to stderr, shared by the tools and the agent. */
+#include "log.h"
+
+#include <bpf/libbpf.h>
+#include <stdio.h>
+#include <xdp/libxdp.h>
+
+static enum log_level current_level = LOG_LEVEL_INFO;
+static const char *prefix = "xdpcast";
+
+void log_set_level(enum log_level level)
+{
+	current_level = level;
+}
+
+void log_set_prefix(const char *prog_name)
+{
+	prefix = prog_name;
+}
+
+static void log_vmsg(enum log_level level, const char *fmt, va_list ap)
+{
+	if (level > current_level)
+		return;
+	fprintf(stderr, "%s: ", prefix);
+	vfprintf(stderr, fmt, ap);
+}
+
+void log_msg(enum log_level level, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_vmsg(level, fmt, ap);
+	va_end(ap);
+}
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	/* libbpf's warnings are often expected probes: one level down */
+	log_vmsg(level == LIBBPF_WARN ? LOG_LEVEL_INFO : LOG_LEVEL_DEBUG, fmt, ap);
+	return 0;
+}
+
+static int libxdp_print(enum libxdp_print_level level, const char *fmt, va_list ap)
+{
+	log_vmsg(level == LIBXDP_WARN ? LOG_LEVEL_INFO : LOG_LEVEL_DEBUG, fmt, ap);
+	return 0;
+}
+
+void log_install_lib_hooks(void)
+{
+	libbpf_set_print(libbpf_print);
+	libxdp_set_print(libxdp_print);
+}
+
+int log_err(int err, const char *what)
+{
+	char buf[128];
+
+	libbpf_strerror(err, buf, sizeof(buf));
+	pr_warn("%s: %s (%d)\n", what, buf, err);
+	return err;
+}

@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/* Leveled logging to stderr; libbpf's own messages come through here too,
+ * demoted one level. */
+#ifndef XDPCAST_LOG_H
+#define XDPCAST_LOG_H
+
+#include <stdarg.h>
+
+enum log_level { LOG_LEVEL_WARN, LOG_LEVEL_INFO, LOG_LEVEL_DEBUG };
+
+void log_set_level(enum log_level level);
+void log_set_prefix(const char *prog_name);
+void log_msg(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Routes libbpf's and libxdp's messages into log_msg(). */
+void log_install_lib_hooks(void);
+/* Logs "@what: <libbpf's description of err> (err)" and returns err. */
+int log_err(int err, const char *what);
+
+#define pr_warn(...) log_msg(LOG_LEVEL_WARN, __VA_ARGS__)
+#define pr_info(...) log_msg(LOG_LEVEL_INFO, __VA_ARGS__)
+#define pr_debug(...) log_msg(LOG_LEVEL_DEBUG, __VA_ARGS__)
+
+#endif /* XDPCAST_LOG_H */

@@ -331,11 +331,16 @@ int xdpcast_dp_set_flow_table(struct xdpcast_dp *dp, const struct xdpcast_vip_ke
 	return update(dp->vips, key, &vip, BPF_EXIST, "enable flow table");
 }
 
+/* The kernel lays array values out 8-byte aligned, in the mmap view too. */
+#define ARRAY_ELEM_SIZE 8
+
 static int create_table(struct xdpcast_dp *dp, const __u32 *slots, __u32 size)
 {
 	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = BPF_F_INNER_MAP | BPF_F_MMAPABLE);
-	size_t len = ((size_t)size * sizeof(__u32) + getpagesize() - 1) & ~((size_t)getpagesize() - 1);
-	void *mem;
+	size_t page = getpagesize();
+	size_t len = ((size_t)size * ARRAY_ELEM_SIZE + page - 1) & ~(page - 1);
+	__u8 *mem;
+	__u32 i;
 	int fd;
 
 	if (dp->btf_fd >= 0 && dp->btf_u32_id) {
@@ -355,7 +360,8 @@ static int create_table(struct xdpcast_dp *dp, const __u32 *slots, __u32 size)
 		close(fd);
 		return err;
 	}
-	memcpy(mem, slots, (size_t)size * sizeof(__u32));
+	for (i = 0; i < size; i++)
+		memcpy(mem + (size_t)i * ARRAY_ELEM_SIZE, &slots[i], sizeof(slots[i]));
 	munmap(mem, len);
 	return fd;
 }

@@ -77,7 +77,7 @@ int xdpcast_attach(struct xdpcast_attachment *a, const char *pin_dir, const char
 	}
 	if (err) {
 		log_err(err, "attach XDP program");
-		pr_warn("could not attach to %s\n", ifname);
+		pr_warn("could not attach to %s (-vv shows libbpf's and libxdp's log)\n", ifname);
 		goto fail;
 	}
 	pr_info("attached to %s (ifindex %d, %s mode), maps pinned in %s\n", ifname, a->ifindex,

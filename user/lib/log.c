@@ -6,7 +6,9 @@
 #include <stdio.h>
 #include <xdp/libxdp.h>
 
-static enum log_level current_level = LOG_LEVEL_INFO;
+/* Quiet unless something is wrong: libbpf's warnings (demoted to info) include
+ * expected probes, such as libxdp's dispatcher check. */
+static enum log_level current_level = LOG_LEVEL_WARN;
 static const char *prefix = "xdpcast";
 
 void log_set_level(enum log_level level)

@@ -1,0 +1,153 @@
+# SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+# shellcheck shell=bash
+# The lab topology, sourced by the demo and the netns tests. Everything lives
+# in network namespaces named with a per-run prefix; the root namespace's
+# links, routes and addresses are never touched. lab_down (run it from a
+# trap) stops what lab_* started, by PID, and deletes the namespaces.
+#
+#   client (198.51.100.10) --- r0 [router, XDP] r1 --- b1 (198.18.1.2, VIP on lo, NSD)
+#                                                r2 --- b2 (198.18.2.2, ...)
+#                                                r3 --- b3 (198.18.3.2, ...)
+
+LAB_VIP=203.0.113.53
+LAB_CLIENT=198.51.100.10
+LAB_BACKENDS=3
+LAB_PREFIX=${LAB_PREFIX:-xc$$}
+LAB_DIR=""
+LAB_PIN=""
+LAB_PIDS=()
+
+lab_ns() { echo "$LAB_PREFIX-$1"; }
+in_ns() {
+	local ns=$1
+	shift
+	ip netns exec "$(lab_ns "$ns")" "$@"
+}
+
+lab_up() {
+	local i
+	LAB_DIR=$(mktemp -d /tmp/xdpcast-lab.XXXXXX)
+	for ns in client router $(seq -f 'b%g' 1 "$LAB_BACKENDS"); do
+		ip netns add "$(lab_ns "$ns")"
+		in_ns "$ns" ip link set lo up
+	done
+	in_ns router sysctl -qw net.ipv4.ip_forward=1
+
+	in_ns client ip link add c0 type veth peer name r0 netns "$(lab_ns router)"
+	in_ns client ip addr add "$LAB_CLIENT/24" dev c0
+	in_ns client ip link set c0 up
+	in_ns client ip route add default via 198.51.100.1
+	# native XDP on the router's side: checksums must be complete on the wire
+	in_ns client ethtool -K c0 tx off >/dev/null
+	in_ns router ip addr add 198.51.100.1/24 dev r0
+	in_ns router ip link set r0 up
+
+	for i in $(seq 1 "$LAB_BACKENDS"); do
+		in_ns "b$i" ip link add eth0 type veth peer name "r$i" netns "$(lab_ns router)"
+		in_ns "b$i" ip addr add "198.18.$i.2/24" dev eth0
+		in_ns "b$i" ip link set eth0 up
+		in_ns "b$i" ip route add default via "198.18.$i.1"
+		in_ns "b$i" ip addr add "$LAB_VIP/32" dev lo
+		# frames redirected into a veth need NAPI on the receiving peer
+		in_ns "b$i" ethtool -K eth0 gro on >/dev/null
+		in_ns router ip addr add "198.18.$i.1/24" dev "r$i"
+		in_ns router ip link set "r$i" up
+	done
+	# what the kernel does with the VIP's packets that XDP passes to it
+	in_ns router ip route add "$LAB_VIP/32" \
+		$(for i in $(seq 1 "$LAB_BACKENDS"); do echo "nexthop via 198.18.$i.2"; done)
+
+	# a private bpffs for the pins: never the host's /sys/fs/bpf
+	mkdir -p "$LAB_DIR/bpffs"
+	mount -t bpf bpf "$LAB_DIR/bpffs"
+	LAB_PIN="$LAB_DIR/bpffs/xdpcast"
+}
+
+lab_down() {
+	local pid ns
+	set +e # a trap handler: every step runs, whatever failed before
+	for pid in "${LAB_PIDS[@]}"; do
+		kill "$pid" 2>/dev/null
+	done
+	for pid in "${LAB_PIDS[@]}"; do
+		wait "$pid" 2>/dev/null
+	done
+	LAB_PIDS=()
+	for ns in client router $(seq -f 'b%g' 1 "$LAB_BACKENDS"); do
+		ip netns del "$(lab_ns "$ns")" 2>/dev/null
+	done
+	if [ -n "$LAB_DIR" ]; then
+		umount "$LAB_DIR/bpffs" 2>/dev/null
+		rm -rf "$LAB_DIR"
+	fi
+	LAB_DIR=""
+}
+
+lab_backend_mac() { in_ns "b$1" cat /sys/class/net/eth0/address; }
+
+# NSD on backend $1, answering for the VIP with identity b$1.
+lab_start_nsd() {
+	local i=$1 dir="$LAB_DIR/nsd-b$1"
+	mkdir -p "$dir"
+	cat >"$dir/nsd.conf" <<NSD
+server:
+	ip-address: $LAB_VIP
+	port: 53
+	username: ""
+	chroot: ""
+	zonesdir: "$dir"
+	database: ""
+	zonelistfile: "$dir/zone.list"
+	xfrdfile: "$dir/xfrd.state"
+	pidfile: "$dir/nsd.pid"
+	logfile: "$dir/nsd.log"
+	identity: "b$i"
+	hide-identity: no
+	rrl-ratelimit: 0
+	server-count: 1
+	verbosity: 0
+remote-control:
+	control-enable: no
+NSD
+	# a simple command: $! is NSD itself (ip netns exec execs it)
+	ip netns exec "$(lab_ns "b$i")" nsd -d -c "$dir/nsd.conf" &
+	LAB_PIDS+=($!)
+	eval "LAB_NSD_PID_$i=$!"
+}
+
+# Waits until backend $1's NSD answers from the backend itself.
+lab_wait_nsd() {
+	local tries
+	for tries in $(seq 1 50); do
+		in_ns "b$1" dig @"$LAB_VIP" +short +tries=1 +time=1 CH TXT id.server >/dev/null 2>&1 &&
+			return 0
+		sleep 0.1
+	done
+	echo "lab: NSD on b$1 did not start" >&2
+	return 1
+}
+
+XDPCAST_DP=${XDPCAST_DP:-${BUILD:-build}/xdpcast-dp}
+# libxdp keeps its dispatcher state in a bpffs too: the private one
+lab_dp() { LIBXDP_BPFFS="$LAB_DIR/bpffs" in_ns router "$XDPCAST_DP" --pin "$LAB_PIN" "$@"; }
+
+# Attaches xdpcast on r0 and steers the VIP (any port) to every backend.
+lab_dataplane_up() {
+	local i flow_table=${1:-0}
+	lab_dp attach r0
+	lab_dp seed 0x5eed
+	for i in $(seq 1 "$LAB_BACKENDS"); do
+		lab_dp egress add "r$i"
+		lab_dp backend "$i" "r$i" "$(lab_backend_mac "$i")"
+	done
+	lab_dp vip add "$LAB_VIP" --id 0 --flow-table "$flow_table"
+	lab_dp table "$LAB_VIP" $(seq 1 "$LAB_BACKENDS")
+}
+
+# Which backend answered the client's query from source port $1 ("b2"), or "-".
+lab_query_from_port() {
+	local answer
+	answer=$(in_ns client dig @"$LAB_VIP" -b "$LAB_CLIENT#$1" +short +tries=1 +time=1 \
+		CH TXT id.server 2>/dev/null | tr -d '"')
+	echo "${answer:--}"
+}

@@ -117,9 +117,12 @@ struct vip_opts {
 static int parse_vip_opts(int argc, char **argv, struct vip_opts *o)
 {
 	static const struct option opts[] = {
-		{ "proto", required_argument, NULL, 'p' }, { "port", required_argument, NULL, 'P' },
-		{ "id", required_argument, NULL, 'i' },	   { "flow-table", required_argument, NULL, 'f' },
-		{ "size", required_argument, NULL, 's' },  {},
+		{ "proto", required_argument, NULL, 'p' },
+		{ "port", required_argument, NULL, 'P' },
+		{ "id", required_argument, NULL, 'i' },
+		{ "flow-table", required_argument, NULL, 'f' },
+		{ "size", required_argument, NULL, 's' },
+		{},
 	};
 	int c;
 
@@ -141,7 +144,8 @@ static int parse_vip_opts(int argc, char **argv, struct vip_opts *o)
 			break;
 		case 'f':
 			if (parse_u32(optarg, 1 << 26, &o->flow_table))
-				return usage_error("bad --flow-table '%s': expected a flow count", optarg);
+				return usage_error("bad --flow-table '%s': expected a flow count",
+						   optarg);
 			break;
 		case 's':
 			if (parse_u32(optarg, XDPCAST_TABLE_SIZE_MAX, &o->size) ||
@@ -417,7 +421,9 @@ static int cmd_stats(struct xdpcast_dp *dp)
 		else
 			inet_ntop(AF_INET6, key.addr, addr, sizeof(addr));
 		snprintf(name, sizeof(name), "%s/%s/%u", addr,
-			 key.proto == IPPROTO_UDP ? "udp" : key.proto == IPPROTO_TCP ? "tcp" : "any",
+			 key.proto == IPPROTO_UDP   ? "udp"
+			 : key.proto == IPPROTO_TCP ? "tcp"
+						    : "any",
 			 ntohs(key.port));
 		print_counter("vip", name, &c);
 	}
@@ -457,8 +463,8 @@ static int run_map_command(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-	static const char *const map_commands[] = { "seed", "vip",   "table",
-						    "egress", "backend", "stats", NULL };
+	static const char *const map_commands[] = { "seed",    "vip",	"table", "egress",
+						    "backend", "stats", NULL };
 	int i;
 
 	log_set_prefix("xdpcast-dp");

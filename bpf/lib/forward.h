@@ -70,8 +70,9 @@ static __always_inline int forward(struct xdp_md *ctx, struct pkt *p,
 		vlan = (void *)(eth + 1);
 		eth->h_proto = bpf_htons(ETH_P_8021Q);
 		/* keep the priority bits of an incoming tag; a pushed tag has PCP 0 */
-		vlan->h_vlan_TCI = (p->has_vlan ? vlan->h_vlan_TCI & bpf_htons(~VLAN_VID_MASK) : 0) |
-				   bpf_htons(b->vlan & VLAN_VID_MASK);
+		vlan->h_vlan_TCI =
+			(p->has_vlan ? vlan->h_vlan_TCI & bpf_htons(~VLAN_VID_MASK) : 0) |
+			bpf_htons(b->vlan & VLAN_VID_MASK);
 	}
 
 	if (b->ifindex == ctx->ingress_ifindex)

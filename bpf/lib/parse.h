@@ -116,7 +116,8 @@ static __always_inline int parse_ipv4(struct cursor *c, struct pkt *p,
 	if (!iph || iph->version != 4 || iph->ihl < 5)
 		return XDPCAST_PASS_MALFORMED;
 	opt_len = (iph->ihl - 5) * 4;
-	if (cursor_skip(c, opt_len, IPV4_OPT_MAX) || bpf_ntohs(iph->tot_len) < sizeof(*iph) + opt_len)
+	if (cursor_skip(c, opt_len, IPV4_OPT_MAX) ||
+	    bpf_ntohs(iph->tot_len) < sizeof(*iph) + opt_len)
 		return XDPCAST_PASS_MALFORMED;
 
 	p->shapes = filter->shapes[xdpcast_vip_filter_slot(0, 0, bpf_htonl(0xffff), iph->daddr)];

@@ -94,9 +94,8 @@ static __always_inline struct xdpcast_backend *table_choice(const struct xdpcast
  * it is up or draining; a miss or an unusable backend takes the table's
  * choice and records it.
  */
-static __always_inline struct xdpcast_backend *choose_backend(const struct xdpcast_vip *vip,
-							      const struct pkt *p, __u32 hash,
-							      __u32 *id)
+static __always_inline struct xdpcast_backend *
+choose_backend(const struct xdpcast_vip *vip, const struct pkt *p, __u32 hash, __u32 *id)
 {
 	struct xdpcast_flow_key key;
 	struct xdpcast_backend *b;

@@ -15,6 +15,7 @@
 #include <bpf/btf.h>
 #include <errno.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,10 +24,31 @@
 
 #include "log.h"
 
-const char *const xdpcast_map_names[] = {
-	"vips",	    "vip_filter",    "vip_tables", "flow_tables", "backends",	    "egress",
-	"settings", "stats_reasons", "stats_vips", "stats_backends", NULL,
+/* clang-format off */
+#define DP_MAP(name) { #name, offsetof(struct xdpcast_dp, name) }
+/* clang-format on */
+
+/* Every map of the dataplane: its pinned name and its fd in struct xdpcast_dp. */
+static const struct {
+	const char *name;
+	size_t fd_offset;
+} dp_maps[] = {
+	DP_MAP(vips),	    DP_MAP(vip_filter),	    DP_MAP(vip_tables), DP_MAP(flow_tables),
+	DP_MAP(backends),   DP_MAP(egress),	    DP_MAP(settings),	DP_MAP(stats_reasons),
+	DP_MAP(stats_vips), DP_MAP(stats_backends),
 };
+
+#define DP_NMAPS (sizeof(dp_maps) / sizeof(dp_maps[0]))
+
+const char *xdpcast_map_name(unsigned int i)
+{
+	return i < DP_NMAPS ? dp_maps[i].name : NULL;
+}
+
+static int *map_fd(struct xdpcast_dp *dp, unsigned int i)
+{
+	return (int *)((char *)dp + dp_maps[i].fd_offset);
+}
 
 static const char *const reason_names[] = {
 	[XDPCAST_PASS_NOT_IP] = "pass_not_ip",
@@ -46,19 +68,6 @@ _Static_assert(sizeof(reason_names) / sizeof(reason_names[0]) == XDPCAST_REASON_
 const char *xdpcast_reason_name(enum xdpcast_reason reason)
 {
 	return (unsigned int)reason < XDPCAST_REASON_MAX ? reason_names[reason] : "unknown";
-}
-
-/* The map fds in struct order, matching xdpcast_map_names. */
-static int *map_fd_slots(struct xdpcast_dp *dp, int i)
-{
-	int *slots[] = { &dp->vips,	 &dp->vip_filter,    &dp->vip_tables, &dp->flow_tables,
-			 &dp->backends,	 &dp->egress,	     &dp->settings,   &dp->stats_reasons,
-			 &dp->stats_vips, &dp->stats_backends };
-
-	_Static_assert(sizeof(slots) / sizeof(slots[0]) ==
-			       sizeof(xdpcast_map_names) / sizeof(xdpcast_map_names[0]) - 1,
-		       "a name for every map");
-	return slots[i];
 }
 
 /* Type ids for the inner maps' BTF, so bpftool prints their fields too. */
@@ -95,18 +104,18 @@ static int dp_init_common(struct xdpcast_dp *dp)
 
 int xdpcast_dp_from_object(struct xdpcast_dp *dp, struct bpf_object *obj)
 {
-	int i;
+	unsigned int i;
 
 	memset(dp, 0, sizeof(*dp));
-	for (i = 0; xdpcast_map_names[i]; i++) {
-		struct bpf_map *m = bpf_object__find_map_by_name(obj, xdpcast_map_names[i]);
+	for (i = 0; i < DP_NMAPS; i++) {
+		struct bpf_map *m = bpf_object__find_map_by_name(obj, dp_maps[i].name);
 		int fd = m ? bpf_map__fd(m) : -ENOENT;
 
 		if (fd < 0) {
-			pr_warn("object has no loaded map '%s'\n", xdpcast_map_names[i]);
+			pr_warn("object has no loaded map '%s'\n", dp_maps[i].name);
 			return fd;
 		}
-		*map_fd_slots(dp, i) = fd;
+		*map_fd(dp, i) = fd;
 	}
 	dp->owns_fds = false;
 	return dp_init_common(dp);
@@ -115,15 +124,16 @@ int xdpcast_dp_from_object(struct xdpcast_dp *dp, struct bpf_object *obj)
 int xdpcast_dp_open_pinned(struct xdpcast_dp *dp, const char *pin_dir)
 {
 	char path[PATH_MAX];
-	int i, fd, err;
+	unsigned int i;
+	int fd, err;
 
 	memset(dp, 0, sizeof(*dp));
-	for (i = 0; xdpcast_map_names[i]; i++)
-		*map_fd_slots(dp, i) = -1;
+	for (i = 0; i < DP_NMAPS; i++)
+		*map_fd(dp, i) = -1;
 	dp->owns_fds = true;
 	dp->btf_fd = -1;
-	for (i = 0; xdpcast_map_names[i]; i++) {
-		snprintf(path, sizeof(path), "%s/%s", pin_dir, xdpcast_map_names[i]);
+	for (i = 0; i < DP_NMAPS; i++) {
+		snprintf(path, sizeof(path), "%s/%s", pin_dir, dp_maps[i].name);
 		fd = bpf_obj_get(path);
 		if (fd < 0) {
 			err = -errno;
@@ -131,7 +141,7 @@ int xdpcast_dp_open_pinned(struct xdpcast_dp *dp, const char *pin_dir)
 			xdpcast_dp_close(dp);
 			return err;
 		}
-		*map_fd_slots(dp, i) = fd;
+		*map_fd(dp, i) = fd;
 	}
 	err = dp_init_common(dp);
 	if (err)
@@ -141,15 +151,15 @@ int xdpcast_dp_open_pinned(struct xdpcast_dp *dp, const char *pin_dir)
 
 void xdpcast_dp_close(struct xdpcast_dp *dp)
 {
-	int i;
+	unsigned int i;
 
 	if (dp->btf_fd >= 0)
 		close(dp->btf_fd);
 	dp->btf_fd = -1;
 	if (!dp->owns_fds)
 		return;
-	for (i = 0; xdpcast_map_names[i]; i++) {
-		int *fd = map_fd_slots(dp, i);
+	for (i = 0; i < DP_NMAPS; i++) {
+		int *fd = map_fd(dp, i);
 
 		if (*fd >= 0)
 			close(*fd);
@@ -304,8 +314,7 @@ static int create_flow_table(struct xdpcast_dp *dp, __u32 size)
 			      sizeof(__u32), size, &opts);
 }
 
-int xdpcast_dp_set_flow_table(struct xdpcast_dp *dp, const struct xdpcast_vip_key *key,
-			      __u32 size)
+int xdpcast_dp_set_flow_table(struct xdpcast_dp *dp, const struct xdpcast_vip_key *key, __u32 size)
 {
 	struct xdpcast_vip vip;
 	int err, fd;
@@ -478,8 +487,7 @@ int xdpcast_dp_read_backend_stats(struct xdpcast_dp *dp, __u32 id, struct xdpcas
 	return read_counter(dp, dp->stats_backends, id, out);
 }
 
-int xdpcast_vip_key_from_str(struct xdpcast_vip_key *key, const char *addr, __u8 proto,
-			     __u16 port)
+int xdpcast_vip_key_from_str(struct xdpcast_vip_key *key, const char *addr, __u8 proto, __u16 port)
 {
 	struct in_addr v4;
 

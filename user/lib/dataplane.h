@@ -31,8 +31,8 @@ struct xdpcast_dp {
 	__u32 btf_u32_id;
 };
 
-/* Names of the pinned maps, in struct order; NULL-terminated. */
-extern const char *const xdpcast_map_names[];
+/* Pinned name of map @i (0, 1, ...); NULL past the last one. */
+const char *xdpcast_map_name(unsigned int i);
 
 /* Borrow the maps of a loaded object (the object keeps ownership). */
 int xdpcast_dp_from_object(struct xdpcast_dp *dp, struct bpf_object *obj);
@@ -58,8 +58,7 @@ int xdpcast_dp_get_vip(struct xdpcast_dp *dp, const struct xdpcast_vip_key *key,
 /* Remove a VIP, its tables and its flow table. */
 int xdpcast_dp_del_vip(struct xdpcast_dp *dp, const struct xdpcast_vip_key *key);
 /* Give the VIP a new, empty flow table of @size flows, or none for 0. */
-int xdpcast_dp_set_flow_table(struct xdpcast_dp *dp, const struct xdpcast_vip_key *key,
-			      __u32 size);
+int xdpcast_dp_set_flow_table(struct xdpcast_dp *dp, const struct xdpcast_vip_key *key, __u32 size);
 
 /* Write @size slots (backend ids) into the VIP's inactive table. */
 int xdpcast_dp_stage_table(struct xdpcast_dp *dp, const struct xdpcast_vip_key *key,
@@ -80,7 +79,6 @@ int xdpcast_dp_read_backend_stats(struct xdpcast_dp *dp, __u32 id, struct xdpcas
 const char *xdpcast_reason_name(enum xdpcast_reason reason);
 
 /* IPv4 "a.b.c.d" or IPv6 text into a VIP key (IPv4-mapped); 0 or -EINVAL. */
-int xdpcast_vip_key_from_str(struct xdpcast_vip_key *key, const char *addr, __u8 proto,
-			     __u16 port);
+int xdpcast_vip_key_from_str(struct xdpcast_vip_key *key, const char *addr, __u8 proto, __u16 port);
 
 #endif /* XDPCAST_DATAPLANE_H */

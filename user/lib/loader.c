@@ -143,10 +143,12 @@ int xdpcast_detach(const char *ifname)
 int xdpcast_unpin(const char *pin_dir)
 {
 	char path[PATH_MAX];
-	int i, err = 0;
+	const char *name;
+	unsigned int i;
+	int err = 0;
 
-	for (i = 0; xdpcast_map_names[i]; i++) {
-		snprintf(path, sizeof(path), "%s/%s", pin_dir, xdpcast_map_names[i]);
+	for (i = 0; (name = xdpcast_map_name(i)); i++) {
+		snprintf(path, sizeof(path), "%s/%s", pin_dir, name);
 		if (unlink(path) && errno != ENOENT) {
 			pr_warn("cannot remove %s: %s\n", path, strerror(errno));
 			err = -errno;

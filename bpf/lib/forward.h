@@ -13,21 +13,27 @@
 
 #define VLAN_VID_MASK 0x0fff
 
-static __always_inline void decrement_ttl(struct pkt *p)
+/* Decrement TTL / hop limit of the L3 header at @l3_off; 0, or -1 if truncated. */
+static __always_inline int decrement_ttl(void *data, void *data_end, __u32 l3_off, __u8 family)
 {
-	struct iphdr *iph;
+	struct ipv6hdr *ip6h = data + l3_off;
+	struct iphdr *iph = data + l3_off;
 	__u32 check;
 
-	if (p->family == 6) {
-		((struct ipv6hdr *)p->l3)->hop_limit--;
-		return;
+	if (family == 6) {
+		if ((void *)(ip6h + 1) > data_end)
+			return -1;
+		ip6h->hop_limit--;
+		return 0;
 	}
+	if ((void *)(iph + 1) > data_end)
+		return -1;
 	/* RFC 1624 update of the header checksum, as the kernel's ip_decrease_ttl() */
-	iph = p->l3;
 	check = (__u32)iph->check;
 	check += (__u32)bpf_htons(0x0100);
 	iph->check = (__sum16)(check + (check >= 0xFFFF));
 	iph->ttl--;
+	return 0;
 }
 
 /*
@@ -44,25 +50,38 @@ static __always_inline int fit_vlan(struct xdp_md *ctx, const struct pkt *p, int
 					       : (int)sizeof(struct vlan_hdr));
 }
 
+/*
+ * Every check that can refuse the packet comes before the first byte is
+ * changed: a packet passed to the kernel must be the one that arrived.
+ */
 static __always_inline int forward(struct xdp_md *ctx, struct pkt *p,
 				   const struct xdpcast_backend *b)
 {
-	int tagged = b->vlan != 0;
+	int tagged = b->vlan != 0, verdict = XDPCAST_TX;
 	struct vlan_hdr *vlan;
 	struct ethhdr *eth;
 	void *data, *data_end;
 
 	if (!(b->flags & XDPCAST_BACKEND_F_MAC_KNOWN))
 		return XDPCAST_PASS_NO_NEIGH;
-	decrement_ttl(p);
+	if (b->ifindex != ctx->ingress_ifindex) {
+		/* only records where the frame goes; it leaves after we return,
+		 * so the rewrite below still applies */
+		if (bpf_redirect_map(&egress, b->ifindex, XDP_PASS) != XDP_REDIRECT)
+			return XDPCAST_PASS_NO_EGRESS;
+		verdict = XDPCAST_REDIRECT;
+	}
+	/* a failed adjust_head leaves the frame as it was */
 	if (fit_vlan(ctx, p, tagged))
 		return XDPCAST_PASS_NO_HEADROOM;
 
-	/* adjust_head invalidated every packet pointer: bound the new head again */
+	/* adjust_head may have moved the head: derive the pointers again */
 	data = (void *)(long)ctx->data;
 	data_end = (void *)(long)ctx->data_end;
 	eth = data;
 	if ((void *)(eth + 1) + sizeof(*vlan) > data_end)
+		return XDPCAST_PASS_MALFORMED;
+	if (decrement_ttl(data, data_end, sizeof(*eth) + (tagged ? sizeof(*vlan) : 0), p->family))
 		return XDPCAST_PASS_MALFORMED;
 	/* dst_mac and src_mac are adjacent in the backend, as in the header */
 	__builtin_memcpy(eth->h_dest, b->dst_mac, 2 * ETH_ALEN);
@@ -74,12 +93,7 @@ static __always_inline int forward(struct xdp_md *ctx, struct pkt *p,
 			(p->has_vlan ? vlan->h_vlan_TCI & bpf_htons(~VLAN_VID_MASK) : 0) |
 			bpf_htons(b->vlan & VLAN_VID_MASK);
 	}
-
-	if (b->ifindex == ctx->ingress_ifindex)
-		return XDPCAST_TX;
-	if (bpf_redirect_map(&egress, b->ifindex, XDP_PASS) != XDP_REDIRECT)
-		return XDPCAST_PASS_NO_EGRESS;
-	return XDPCAST_REDIRECT;
+	return verdict;
 }
 
 #endif /* XDPCAST_FORWARD_H */

@@ -125,7 +125,6 @@ static __always_inline int parse_ipv4(struct cursor *c, struct pkt *p,
 		return XDPCAST_PASS_NOT_VIP;
 
 	p->family = 4;
-	p->l3 = iph;
 	p->ttl = iph->ttl;
 	p->src[0] = p->dst[0] = 0;
 	p->src[1] = p->dst[1] = 0;
@@ -177,6 +176,12 @@ static __always_inline int parse_icmp6_error(struct cursor *c, struct pkt *p)
 	return parse_quoted_ports(c, p);
 }
 
+static __always_inline int ipv6_is_ext(__u8 nexthdr)
+{
+	return nexthdr == IPPROTO_HOPOPTS || nexthdr == IPPROTO_ROUTING ||
+	       nexthdr == IPPROTO_DSTOPTS || nexthdr == IPPROTO_FRAGMENT;
+}
+
 static __always_inline int parse_ipv6(struct cursor *c, struct pkt *p,
 				      const struct xdpcast_vip_filter *filter)
 {
@@ -193,9 +198,11 @@ static __always_inline int parse_ipv6(struct cursor *c, struct pkt *p,
 	p->shapes = filter->shapes[xdpcast_vip_filter_slot(d[0], d[1], d[2], d[3])];
 	if (!p->shapes)
 		return XDPCAST_PASS_NOT_VIP;
+	/* IPv4-mapped is how IPv4 VIPs are keyed; it never appears on the wire */
+	if (!d[0] && !d[1] && d[2] == bpf_htonl(0xffff))
+		return XDPCAST_PASS_NOT_VIP;
 
 	p->family = 6;
-	p->l3 = ip6h;
 	p->ttl = ip6h->hop_limit;
 	__builtin_memcpy(p->src, &ip6h->saddr, sizeof(p->src));
 	__builtin_memcpy(p->dst, &ip6h->daddr, sizeof(p->dst));
@@ -230,7 +237,8 @@ static __always_inline int parse_ipv6(struct cursor *c, struct pkt *p,
 			goto upper;
 		}
 	}
-	return XDPCAST_PASS_MALFORMED; /* more extension headers than we walk */
+	if (ipv6_is_ext(p->proto))
+		return XDPCAST_PASS_MALFORMED; /* more extension headers than we walk */
 
 upper:
 	if (p->proto != IPPROTO_ICMPV6)

@@ -22,7 +22,6 @@ struct pkt {
 	__u8 family; /* 4 or 6 */
 	__u8 shapes; /* VIP key shapes present for dst (enum xdpcast_vip_shape) */
 	__u8 has_vlan;
-	void *l3; /* outer IPv4 / IPv6 header: TTL rewrite */
 	__u32 len; /* frame length, for byte counters */
 	__u8 ttl; /* outer TTL / hop limit */
 };

@@ -29,15 +29,6 @@
 
 struct xdpcast;
 
-/*
- * cppcheck (make check) does not read Criterion's headers: give it the shape
- * of Test() with options, or it stops at the macro and leaves the test
- * bodies unanalysed. The compiler has Criterion's own.
- */
-#ifndef Test
-#define Test(suite, name, ...) void suite##_##name(void)
-#endif
-
 /* One loaded copy of the program and its maps. */
 struct fx {
 	struct xdpcast *skel;

@@ -6,6 +6,7 @@
 #include <limits.h>
 #include <linux/magic.h>
 #include <net/if.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -18,21 +19,24 @@
 
 static int check_pin_dir(const char *pin_dir)
 {
+	bool created = !mkdir(pin_dir, 0700);
 	struct statfs st;
+	int err = 0;
 
-	if (mkdir(pin_dir, 0700) && errno != EEXIST) {
+	if (!created && errno != EEXIST) {
 		pr_warn("cannot create pin directory %s: %s\n", pin_dir, strerror(errno));
 		return -errno;
 	}
 	if (statfs(pin_dir, &st)) {
+		err = -errno;
 		pr_warn("cannot stat pin directory %s: %s\n", pin_dir, strerror(errno));
-		return -errno;
-	}
-	if (st.f_type != BPF_FS_MAGIC) {
+	} else if (st.f_type != BPF_FS_MAGIC) {
+		err = -EINVAL;
 		pr_warn("pin directory %s is not on a bpffs (mount -t bpf bpf <dir>)\n", pin_dir);
-		return -EINVAL;
 	}
-	return 0;
+	if (err && created)
+		rmdir(pin_dir);
+	return err;
 }
 
 static const char *mode_name(enum xdp_attach_mode mode)
@@ -44,6 +48,8 @@ int xdpcast_attach(struct xdpcast_attachment *a, const char *pin_dir, const char
 		   enum xdp_attach_mode mode)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, open_opts, .pin_root_path = pin_dir);
+	char probe[PATH_MAX];
+	bool pinned_before;
 	int err;
 
 	memset(a, 0, sizeof(*a));
@@ -55,6 +61,10 @@ int xdpcast_attach(struct xdpcast_attachment *a, const char *pin_dir, const char
 	err = check_pin_dir(pin_dir);
 	if (err)
 		return err;
+
+	/* maps this call pins are removed again if it fails; adopted ones stay */
+	snprintf(probe, sizeof(probe), "%s/%s", pin_dir, xdpcast_map_name(0));
+	pinned_before = !access(probe, F_OK);
 
 	a->skel = xdpcast__open_opts(&open_opts);
 	if (!a->skel)
@@ -85,6 +95,8 @@ int xdpcast_attach(struct xdpcast_attachment *a, const char *pin_dir, const char
 	return 0;
 fail:
 	xdpcast_attachment_release(a);
+	if (!pinned_before)
+		xdpcast_unpin(pin_dir);
 	return err;
 }
 

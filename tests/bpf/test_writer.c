@@ -1,0 +1,125 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * The map writers' contract (user/lib/dataplane.c): what they refuse and
+ * leave unchanged, the VIP filter kept equal to the VIPs present, flow
+ * tables switched on and off, and BTF on the inner maps they create.
+ */
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+#include <netinet/in.h>
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <criterion/criterion.h>
+
+#include "fixture.h"
+
+static __u8 filter_shapes(const struct xdpcast_vip_key *key)
+{
+	static struct xdpcast_vip_filter filter;
+	__u32 zero = 0;
+
+	cr_assert_eq(bpf_map_lookup_elem(fx.dp.vip_filter, &zero, &filter), 0);
+	return filter.shapes[xdpcast_vip_filter_slot(key->addr[0], key->addr[1], key->addr[2],
+						     key->addr[3])];
+}
+
+Test(writer, refuses_bad_input_and_keeps_state, .init = fixture_setup, .fini = fixture_teardown)
+{
+	static __u32 slots[257];
+	struct xdpcast_vip_key key, bad;
+	struct xdpcast_vip vip;
+
+	cr_assert_eq(xdpcast_vip_key_from_str(&key, "203.0.113.53", IPPROTO_UDP, 53), 0);
+	cr_assert_eq(xdpcast_vip_key_from_str(&bad, "203.0.113.", 0, 0), -EINVAL);
+	cr_assert_eq(xdpcast_vip_key_from_str(&bad, "203.0.113.53", 0, 53), -EINVAL);
+	cr_assert_eq(xdpcast_dp_add_vip(&fx.dp, &key, XDPCAST_MAX_VIPS, 0), -EINVAL);
+	cr_assert_eq(xdpcast_dp_add_vip(&fx.dp, &key, 7, 0), 0);
+	cr_assert_eq(xdpcast_dp_add_vip(&fx.dp, &key, 8, 0), -EEXIST);
+	cr_assert_eq(xdpcast_dp_get_vip(&fx.dp, &key, &vip), 0);
+	cr_assert_eq(vip.id, 7, "a refused add changed the VIP's id to %u", vip.id);
+	cr_assert_eq(vip.table_size, 0, "a new VIP has no usable backend");
+
+	/* nothing staged yet: there is no table to flip to */
+	cr_assert_eq(xdpcast_dp_flip_table(&fx.dp, &key), -ENOENT);
+	slots[100] = XDPCAST_MAX_BACKENDS;
+	cr_assert_eq(xdpcast_dp_write_table(&fx.dp, &key, slots, 257), -EINVAL);
+	slots[100] = 1;
+	cr_assert_eq(xdpcast_dp_write_table(&fx.dp, &key, slots, XDPCAST_TABLE_SIZE_MAX + 1),
+		     -EINVAL);
+	cr_assert_eq(xdpcast_dp_get_vip(&fx.dp, &key, &vip), 0);
+	cr_assert_eq(vip.table_size, 0, "a refused table was made active");
+
+	cr_assert_eq(xdpcast_dp_write_table(&fx.dp, &key, slots, 257), 0);
+	cr_assert_eq(xdpcast_dp_get_vip(&fx.dp, &key, &vip), 0);
+	cr_assert_eq(vip.table_size, 257);
+	cr_assert_eq(xdpcast_dp_set_backend(&fx.dp, XDPCAST_MAX_BACKENDS,
+					    &(struct xdpcast_backend){ 0 }),
+		     -EINVAL);
+}
+
+Test(writer, filter_follows_the_vips, .init = fixture_setup, .fini = fixture_teardown)
+{
+	struct xdpcast_vip_key any, udp53, tcp;
+
+	cr_assert_eq(xdpcast_vip_key_from_str(&any, "2001:db8::53", 0, 0), 0);
+	cr_assert_eq(xdpcast_vip_key_from_str(&udp53, "2001:db8::53", IPPROTO_UDP, 53), 0);
+	cr_assert_eq(xdpcast_vip_key_from_str(&tcp, "2001:db8::53", IPPROTO_TCP, 0), 0);
+	cr_assert_eq(filter_shapes(&any), 0);
+	cr_assert_eq(xdpcast_dp_add_vip(&fx.dp, &udp53, 1, 0), 0);
+	cr_assert_eq(filter_shapes(&any), XDPCAST_SHAPE_PORT);
+	cr_assert_eq(xdpcast_dp_add_vip(&fx.dp, &any, 2, 0), 0);
+	cr_assert_eq(xdpcast_dp_add_vip(&fx.dp, &tcp, 3, 0), 0);
+	cr_assert_eq(filter_shapes(&any),
+		     XDPCAST_SHAPE_PORT | XDPCAST_SHAPE_PROTO | XDPCAST_SHAPE_ADDR);
+	cr_assert_eq(xdpcast_dp_del_vip(&fx.dp, &udp53), 0);
+	cr_assert_eq(filter_shapes(&any), XDPCAST_SHAPE_PROTO | XDPCAST_SHAPE_ADDR);
+	cr_assert_eq(xdpcast_dp_del_vip(&fx.dp, &udp53), -ENOENT);
+	cr_assert_eq(xdpcast_dp_del_vip(&fx.dp, &any), 0);
+	cr_assert_eq(xdpcast_dp_del_vip(&fx.dp, &tcp), 0);
+	cr_assert_eq(filter_shapes(&any), 0, "the last VIP's address is still in the filter");
+}
+
+/* The inner map now at @idx of the array of maps @outer_fd, with its info. */
+static void inner_info(int outer_fd, __u32 idx, struct bpf_map_info *info)
+{
+	__u32 id, len = sizeof(*info);
+	int fd;
+
+	cr_assert_eq(bpf_map_lookup_elem(outer_fd, &idx, &id), 0, "no inner map at %u", idx);
+	fd = bpf_map_get_fd_by_id(id);
+	cr_assert_geq(fd, 0);
+	memset(info, 0, sizeof(*info));
+	cr_assert_eq(bpf_obj_get_info_by_fd(fd, info, &len), 0);
+	close(fd);
+}
+
+Test(writer, flow_table_on_off_and_inner_btf, .init = fixture_setup, .fini = fixture_teardown)
+{
+	static __u32 slots[251];
+	struct xdpcast_vip_key key;
+	struct bpf_map_info info;
+	struct xdpcast_vip vip;
+	__u32 id = 4;
+
+	cr_assert_eq(xdpcast_vip_key_from_str(&key, "198.51.100.53", 0, 0), 0);
+	cr_assert_eq(xdpcast_dp_add_vip(&fx.dp, &key, id, 1000), 0);
+	cr_assert_eq(xdpcast_dp_get_vip(&fx.dp, &key, &vip), 0);
+	cr_assert(vip.flags & XDPCAST_VIP_F_FLOW_TABLE);
+	inner_info(fx.dp.flow_tables, id, &info);
+	cr_assert_eq(info.max_entries, 1000);
+	cr_assert_neq(info.btf_key_type_id, 0, "the flow table carries no BTF");
+
+	cr_assert_eq(xdpcast_dp_write_table(&fx.dp, &key, slots, 251), 0);
+	cr_assert_eq(xdpcast_dp_get_vip(&fx.dp, &key, &vip), 0);
+	inner_info(fx.dp.vip_tables, 2 * id + vip.active, &info);
+	cr_assert_eq(info.max_entries, 251, "the active table is not the one written");
+	cr_assert_neq(info.btf_value_type_id, 0, "the VIP table carries no BTF");
+
+	cr_assert_eq(xdpcast_dp_set_flow_table(&fx.dp, &key, 0), 0);
+	cr_assert_eq(xdpcast_dp_get_vip(&fx.dp, &key, &vip), 0);
+	cr_assert_not(vip.flags & XDPCAST_VIP_F_FLOW_TABLE);
+	cr_assert_eq(vip.table_size, 251, "switching the flow table off lost the table");
+	cr_assert_neq(bpf_map_lookup_elem(fx.dp.flow_tables, &id, &(__u32){ 0 }), 0,
+		      "the flow table is still installed");
+}

@@ -36,6 +36,15 @@
 #define IPV4_OPT_MAX 40 /* ihl is 4 bits */
 #define IPV6_OPT_MAX 2046 /* hdrlen is 8 bits: (255 + 1) * 8 - 2 */
 
+/* A flow known by addresses and protocol only: fragments (later ones carry
+ * no ports) and protocols without ports. */
+static __always_inline int no_ports(struct pkt *p)
+{
+	p->sport = 0;
+	p->dport = 0;
+	return XDPCAST_CONTINUE;
+}
+
 /* Flow ports of the upper header: 0 for protocols without ports. */
 static __always_inline int parse_ports(struct cursor *c, struct pkt *p)
 {
@@ -58,9 +67,7 @@ static __always_inline int parse_ports(struct cursor *c, struct pkt *p)
 		p->dport = tcp->dest;
 		return XDPCAST_CONTINUE;
 	default:
-		p->sport = 0;
-		p->dport = 0;
-		return XDPCAST_CONTINUE;
+		return no_ports(p);
 	}
 }
 
@@ -73,11 +80,8 @@ static __always_inline int parse_quoted_ports(struct cursor *c, struct pkt *p)
 {
 	__be16 *ports;
 
-	if (p->proto != IPPROTO_UDP && p->proto != IPPROTO_TCP) {
-		p->sport = 0;
-		p->dport = 0;
-		return XDPCAST_CONTINUE;
-	}
+	if (p->proto != IPPROTO_UDP && p->proto != IPPROTO_TCP)
+		return no_ports(p);
 	ports = cursor_pull(c, 2 * sizeof(__be16));
 	if (!ports)
 		return XDPCAST_PASS_MALFORMED;
@@ -98,11 +102,8 @@ static __always_inline int parse_icmp4_error(struct cursor *c, struct pkt *p)
 		return XDPCAST_PASS_MALFORMED;
 	p->src[3] = in->daddr;
 	p->proto = in->protocol;
-	if (in->frag_off & bpf_htons(IP_MF | IP_OFFSET)) {
-		p->sport = 0;
-		p->dport = 0;
-		return XDPCAST_CONTINUE;
-	}
+	if (in->frag_off & bpf_htons(IP_MF | IP_OFFSET))
+		return no_ports(p);
 	return parse_quoted_ports(c, p);
 }
 
@@ -134,11 +135,8 @@ static __always_inline int parse_ipv4(struct cursor *c, struct pkt *p,
 	p->proto = iph->protocol;
 
 	/* Fragments hash on L3 only: later ones carry no ports. */
-	if (iph->frag_off & bpf_htons(IP_MF | IP_OFFSET)) {
-		p->sport = 0;
-		p->dport = 0;
-		return XDPCAST_CONTINUE;
-	}
+	if (iph->frag_off & bpf_htons(IP_MF | IP_OFFSET))
+		return no_ports(p);
 	if (p->proto != IPPROTO_ICMP)
 		return parse_ports(c, p);
 
@@ -147,9 +145,7 @@ static __always_inline int parse_ipv4(struct cursor *c, struct pkt *p,
 		return XDPCAST_PASS_MALFORMED;
 	if (icmp->type == ICMP_DEST_UNREACH || icmp->type == ICMP_TIME_EXCEEDED)
 		return parse_icmp4_error(c, p);
-	p->sport = 0;
-	p->dport = 0;
-	return XDPCAST_CONTINUE;
+	return no_ports(p);
 }
 
 static __always_inline int parse_icmp6_error(struct cursor *c, struct pkt *p)
@@ -167,11 +163,8 @@ static __always_inline int parse_icmp6_error(struct cursor *c, struct pkt *p)
 		if (!fh)
 			return XDPCAST_PASS_MALFORMED;
 		p->proto = fh->nexthdr;
-		if (fh->frag_off & bpf_htons(IP6_OFFSET | IP6_MF)) {
-			p->sport = 0;
-			p->dport = 0;
-			return XDPCAST_CONTINUE;
-		}
+		if (fh->frag_off & bpf_htons(IP6_OFFSET | IP6_MF))
+			return no_ports(p);
 	}
 	return parse_quoted_ports(c, p);
 }
@@ -227,11 +220,8 @@ static __always_inline int parse_ipv6(struct cursor *c, struct pkt *p,
 				return XDPCAST_PASS_MALFORMED;
 			p->proto = fh->nexthdr;
 			/* Fragments hash on L3 only: later ones carry no ports. */
-			if (fh->frag_off & bpf_htons(IP6_OFFSET | IP6_MF)) {
-				p->sport = 0;
-				p->dport = 0;
-				return XDPCAST_CONTINUE;
-			}
+			if (fh->frag_off & bpf_htons(IP6_OFFSET | IP6_MF))
+				return no_ports(p);
 			break;
 		default:
 			goto upper;
@@ -249,9 +239,7 @@ upper:
 	if (icmp6->icmp6_type == ICMPV6_DEST_UNREACH || icmp6->icmp6_type == ICMPV6_PKT_TOOBIG ||
 	    icmp6->icmp6_type == ICMPV6_TIME_EXCEED)
 		return parse_icmp6_error(c, p);
-	p->sport = 0;
-	p->dport = 0;
-	return XDPCAST_CONTINUE;
+	return no_ports(p);
 }
 
 static __always_inline int parse(struct xdp_md *ctx, struct pkt *p,

@@ -9,8 +9,8 @@
 
 #include <xdpcast/abi.h>
 
-/* VIP key -> VIP. NO_PREALLOC: a replaced value is freed after an RCU grace
- * period, so a packet still holding the old one never sees it reused. */
+/* Every VIP key -> its id. Read for the slots of vip_index that hold more
+ * than one key, or one with a port. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, XDPCAST_MAX_VIPS);
@@ -20,17 +20,28 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } vips SEC(".maps");
 
-/* One value: which VIP key shapes exist per address slot. */
-struct {
+/* The VIP index: address slot -> the VIP keys there. Fixed size, so the
+ * verifier inlines its lookups. */
+struct vip_index_slots {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, XDPCAST_VIP_INDEX_SLOTS);
+	__uint(map_flags, BPF_F_MMAPABLE); /* written through mmap */
+	__type(key, __u32);
+	__type(value, struct xdpcast_vip_slot);
+};
+
+/* One entry: the current VIP index. Userspace builds a new index whole and
+ * swaps it in; the kernel frees the old one once no packet can see it. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, struct xdpcast_vip_filter);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} vip_filter SEC(".maps");
+	__array(values, struct vip_index_slots); /* must come last: a flexible array */
+} vip_index SEC(".maps");
 
-/* A VIP's Maglev table: slot -> backend id. Sized per VIP (INNER_MAP) and
- * written by userspace through mmap (MMAPABLE). */
+/* A VIP's Maglev table: slot -> backend id; its size is the map's own
+ * max_entries (a prime), so size and contents always go together. */
 struct vip_table {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);
@@ -39,21 +50,23 @@ struct vip_table {
 	__type(value, __u32);
 };
 
-/* Two tables per VIP, at 2*id and 2*id+1; the VIP's `active` picks one. */
+/* VIP id -> its active Maglev table; none = no usable backend. A new table
+ * is written whole into a new map and replaces the old one in one update. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
-	__uint(max_entries, 2 * XDPCAST_MAX_VIPS);
+	__uint(max_entries, XDPCAST_MAX_VIPS);
 	__type(key, __u32);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 	__array(values, struct vip_table); /* must come last: a flexible array */
 } vip_tables SEC(".maps");
 
-/* A VIP's flow table: flow -> backend id, sized per VIP. */
+/* A VIP's flow table: flow hash -> a set of flows (sized per VIP). */
 struct vip_flows {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);
-	__type(key, struct xdpcast_flow_key);
-	__type(value, __u32);
+	__uint(map_flags, BPF_F_INNER_MAP);
+	__type(key, __u32);
+	__type(value, struct xdpcast_flow_set);
 };
 
 /* VIP id -> its flow table, present only for VIPs with a flow table. */
@@ -118,12 +131,13 @@ struct {
 
 /*
  * clang emits types reached only through an inner map's definition as
- * forward declarations, and libbpf then cannot size the flow tables' key.
- * A global function taking the key makes its full type part of the BTF.
+ * forward declarations, and libbpf then cannot size those maps' values.
+ * A global function taking them makes their full types part of the BTF.
  */
-__attribute__((used)) int xdpcast_btf_flow_key(struct xdpcast_flow_key *key)
+__attribute__((used)) int xdpcast_btf_inner_types(struct xdpcast_flow_set *flows,
+						    struct xdpcast_vip_slot *slot)
 {
-	return key != 0;
+	return flows != 0 && slot != 0;
 }
 
 #endif /* XDPCAST_MAPS_H */

@@ -36,6 +36,16 @@
 #define IPV4_OPT_MAX 40 /* ihl is 4 bits */
 #define IPV6_OPT_MAX 2046 /* hdrlen is 8 bits: (255 + 1) * 8 - 2 */
 
+/* The VIP index slot of an address, or NULL when it holds no VIP. */
+static __always_inline const struct xdpcast_vip_slot *vip_slot(void *vip_index, __u32 w0, __u32 w1,
+								__u32 w2, __u32 w3)
+{
+	__u32 i = xdpcast_vip_index_slot(w0, w1, w2, w3);
+	struct xdpcast_vip_slot *slot = bpf_map_lookup_elem(vip_index, &i);
+
+	return slot && slot->shapes ? slot : NULL;
+}
+
 /* A flow known by addresses and protocol only: fragments (later ones carry
  * no ports) and protocols without ports. */
 static __always_inline int no_ports(struct pkt *p)
@@ -108,7 +118,7 @@ static __always_inline int parse_icmp4_error(struct cursor *c, struct pkt *p)
 }
 
 static __always_inline int parse_ipv4(struct cursor *c, struct pkt *p,
-				      const struct xdpcast_vip_filter *filter)
+				      void *vip_index)
 {
 	struct iphdr *iph = cursor_pull(c, sizeof(*iph));
 	struct icmphdr *icmp;
@@ -121,8 +131,8 @@ static __always_inline int parse_ipv4(struct cursor *c, struct pkt *p,
 	    bpf_ntohs(iph->tot_len) < sizeof(*iph) + opt_len)
 		return XDPCAST_PASS_MALFORMED;
 
-	p->shapes = filter->shapes[xdpcast_vip_filter_slot(0, 0, bpf_htonl(0xffff), iph->daddr)];
-	if (!p->shapes)
+	p->vip_slot = vip_slot(vip_index, 0, 0, bpf_htonl(0xffff), iph->daddr);
+	if (!p->vip_slot)
 		return XDPCAST_PASS_NOT_VIP;
 
 	p->family = 4;
@@ -176,7 +186,7 @@ static __always_inline int ipv6_is_ext(__u8 nexthdr)
 }
 
 static __always_inline int parse_ipv6(struct cursor *c, struct pkt *p,
-				      const struct xdpcast_vip_filter *filter)
+				      void *vip_index)
 {
 	struct ipv6hdr *ip6h = cursor_pull(c, sizeof(*ip6h));
 	struct ipv6_opt_hdr *opt;
@@ -188,8 +198,8 @@ static __always_inline int parse_ipv6(struct cursor *c, struct pkt *p,
 	if (!ip6h || ip6h->version != 6)
 		return XDPCAST_PASS_MALFORMED;
 	d = (__u32 *)&ip6h->daddr;
-	p->shapes = filter->shapes[xdpcast_vip_filter_slot(d[0], d[1], d[2], d[3])];
-	if (!p->shapes)
+	p->vip_slot = vip_slot(vip_index, d[0], d[1], d[2], d[3]);
+	if (!p->vip_slot)
 		return XDPCAST_PASS_NOT_VIP;
 	/* IPv4-mapped is how IPv4 VIPs are keyed; it never appears on the wire */
 	if (!d[0] && !d[1] && d[2] == bpf_htonl(0xffff))
@@ -243,7 +253,7 @@ upper:
 }
 
 static __always_inline int parse(struct xdp_md *ctx, struct pkt *p,
-				 const struct xdpcast_vip_filter *filter)
+				 void *vip_index)
 {
 	struct cursor c = { (void *)(long)ctx->data, (void *)(long)ctx->data_end };
 	struct ethhdr *eth;
@@ -264,9 +274,9 @@ static __always_inline int parse(struct xdp_md *ctx, struct pkt *p,
 		p->has_vlan = 1;
 	}
 	if (h_proto == bpf_htons(ETH_P_IP))
-		return parse_ipv4(&c, p, filter);
+		return parse_ipv4(&c, p, vip_index);
 	if (h_proto == bpf_htons(ETH_P_IPV6))
-		return parse_ipv6(&c, p, filter);
+		return parse_ipv6(&c, p, vip_index);
 	return XDPCAST_PASS_NOT_IP;
 }
 

@@ -15,27 +15,22 @@
 
 static __always_inline int steer(struct xdp_md *ctx, struct pkt *p)
 {
-	__u32 zero = 0;
 	struct xdpcast_config *cfg;
 	struct xdpcast_backend *b;
-	struct xdpcast_vip *vip;
-	__u32 hash, id;
-	int reason;
+	__u32 zero = 0, id;
+	int vip_id, reason;
 
-	vip = lookup_vip(p);
-	if (!vip)
+	vip_id = lookup_vip(p);
+	if (vip_id < 0)
 		return XDPCAST_PASS_NOT_VIP;
-	count(&stats_vips, vip->id, p->len);
+	count(&stats_vips, vip_id, p->len);
 	if (p->ttl <= 1)
 		return XDPCAST_PASS_TTL;
-	if (!vip->table_size)
-		return XDPCAST_PASS_NO_BACKEND;
 
 	cfg = bpf_map_lookup_elem(&settings, &zero);
 	if (!cfg)
 		return XDPCAST_PASS_NO_BACKEND;
-	hash = flow_hash(p, cfg->hash_seed);
-	b = choose_backend(vip, p, hash, &id);
+	b = choose_backend(vip_id, p, flow_hash(p, cfg->hash_seed), &id);
 	if (!b)
 		return XDPCAST_PASS_NO_BACKEND;
 
@@ -47,15 +42,15 @@ static __always_inline int steer(struct xdp_md *ctx, struct pkt *p)
 
 static __always_inline int xdpcast_process(struct xdp_md *ctx)
 {
-	__u32 zero = 0;
-	struct xdpcast_vip_filter *filter;
 	struct pkt pkt;
+	__u32 zero = 0;
+	void *index;
 	int reason;
 
-	filter = bpf_map_lookup_elem(&vip_filter, &zero);
-	if (!filter)
-		return account(XDPCAST_PASS_NOT_VIP, 0);
-	reason = parse(ctx, &pkt, filter);
+	index = bpf_map_lookup_elem(&vip_index, &zero);
+	if (!index) /* no VIP configured yet */
+		return account(XDPCAST_PASS_NOT_VIP, ctx->data_end - ctx->data);
+	reason = parse(ctx, &pkt, index);
 	if (reason == XDPCAST_CONTINUE)
 		reason = steer(ctx, &pkt);
 	return account(reason, pkt.len);

@@ -20,8 +20,8 @@ struct pkt {
 	__be16 dport;
 	__u8 proto;
 	__u8 family; /* 4 or 6 */
-	__u8 shapes; /* VIP key shapes present for dst (enum xdpcast_vip_shape) */
 	__u8 has_vlan;
+	const struct xdpcast_vip_slot *vip_slot; /* dst's slot of the VIP index */
 	__u32 len; /* frame length, for byte counters */
 	__u8 ttl; /* outer TTL / hop limit */
 };

@@ -2,7 +2,7 @@
 /*
  * Steer stage: find the packet's VIP, hash its flow, and choose the backend:
  * the flow table's (when the VIP keeps one and the backend is still usable),
- * else the active Maglev table's, which the flow table then records.
+ * else the VIP's Maglev table's, which the flow table then records.
  */
 #ifndef XDPCAST_STEER_H
 #define XDPCAST_STEER_H
@@ -11,33 +11,48 @@
 #include "maps.h"
 #include "pkt.h"
 
-/* The most specific VIP key present for the packet, trying only the shapes
- * the filter says exist for its destination. */
-static __always_inline struct xdpcast_vip *lookup_vip(const struct pkt *p)
+/*
+ * The id of the packet's VIP, or -1. A slot with a direct VIP costs two
+ * compares; otherwise the most specific key present in `vips`, trying only
+ * the shapes the slot says exist.
+ */
+static __always_inline int lookup_vip(const struct pkt *p)
 {
+	const struct xdpcast_vip_slot *slot = p->vip_slot;
 	struct xdpcast_vip_key key;
 	struct xdpcast_vip *vip;
+
+	if (slot->direct_id != XDPCAST_VIP_DIRECT_NONE) {
+		if (slot->addr[3] != p->dst[3] || slot->addr[2] != p->dst[2] ||
+		    slot->addr[1] != p->dst[1] || slot->addr[0] != p->dst[0])
+			return -1;
+		if (slot->proto && slot->proto != p->proto)
+			return -1;
+		return slot->direct_id;
+	}
 
 	__builtin_memcpy(key.addr, p->dst, sizeof(key.addr));
 	key.pad = 0;
 	key.proto = p->proto;
-	if ((p->shapes & XDPCAST_SHAPE_PORT) && p->dport) {
+	if ((slot->shapes & XDPCAST_SHAPE_PORT) && p->dport) {
 		key.port = p->dport;
 		vip = bpf_map_lookup_elem(&vips, &key);
 		if (vip)
-			return vip;
+			return vip->id;
 	}
 	key.port = 0;
-	if (p->shapes & XDPCAST_SHAPE_PROTO) {
+	if (slot->shapes & XDPCAST_SHAPE_PROTO) {
 		vip = bpf_map_lookup_elem(&vips, &key);
 		if (vip)
-			return vip;
+			return vip->id;
 	}
-	if (p->shapes & XDPCAST_SHAPE_ADDR) {
+	if (slot->shapes & XDPCAST_SHAPE_ADDR) {
 		key.proto = 0;
-		return bpf_map_lookup_elem(&vips, &key);
+		vip = bpf_map_lookup_elem(&vips, &key);
+		if (vip)
+			return vip->id;
 	}
-	return NULL;
+	return -1;
 }
 
 /* Seeded hash of src, dst, protocol and ports (ports are 0 for fragments). */
@@ -52,41 +67,116 @@ static __always_inline __u32 flow_hash(const struct pkt *p, __u32 seed)
 }
 
 /* Lemire's multiply-shift: a uniform hash -> [0, size) without a division. */
-static __always_inline __u32 table_slot(__u32 hash, __u32 size)
+static __always_inline __u32 hash_range(__u32 hash, __u32 size)
 {
 	return ((__u64)hash * size) >> 32;
 }
 
-static __always_inline void flow_key(struct xdpcast_flow_key *k, const struct pkt *p)
+/* An inner map's size: the table's slots, the flow table's sets. */
+static __always_inline __u32 map_entries(void *map)
 {
-	__builtin_memcpy(k->src, p->src, sizeof(k->src));
-	k->sport = p->sport;
-	k->dport = p->dport;
-	k->proto = p->proto;
-	k->pad[0] = k->pad[1] = k->pad[2] = 0;
+	return ((struct bpf_map *)map)->max_entries;
 }
 
-/* The Maglev table's backend for @hash, or NULL when its entry is not up. */
-static __always_inline struct xdpcast_backend *table_choice(const struct xdpcast_vip *vip,
-							    __u32 hash, __u32 *id)
+/* The backend @id if it may take packets in @state or better, else NULL. */
+static __always_inline struct xdpcast_backend *usable_backend(__u32 id, int allow_draining)
 {
-	__u32 table_idx = 2 * vip->id + (vip->active & 1);
-	__u32 slot = table_slot(hash, vip->table_size);
-	struct xdpcast_backend *b;
-	void *table;
-	__u32 *bid;
+	struct xdpcast_backend *b = bpf_map_lookup_elem(&backends, &id);
 
-	table = bpf_map_lookup_elem(&vip_tables, &table_idx);
+	if (!b)
+		return NULL;
+	if (b->state == XDPCAST_BACKEND_UP ||
+	    (allow_draining && b->state == XDPCAST_BACKEND_DRAINING))
+		return b;
+	return NULL;
+}
+
+/* The Maglev table's backend for @hash, or NULL (no table, or not up). */
+static __always_inline struct xdpcast_backend *table_choice(__u32 vip_id, __u32 hash, __u32 *id)
+{
+	void *table = bpf_map_lookup_elem(&vip_tables, &vip_id);
+	__u32 slot, *bid;
+
 	if (!table)
 		return NULL;
+	slot = hash_range(hash, map_entries(table));
 	bid = bpf_map_lookup_elem(table, &slot);
 	if (!bid)
 		return NULL;
 	*id = *bid;
-	b = bpf_map_lookup_elem(&backends, id);
-	if (!b || b->state != XDPCAST_BACKEND_UP)
-		return NULL;
-	return b;
+	return usable_backend(*id, 0);
+}
+
+/*
+ * The hash and backend of a flow entry, as one 8-byte word: stored and loaded
+ * in one go, apart from the key (see struct xdpcast_flow_entry).
+ */
+static __always_inline __u64 *flow_word(struct xdpcast_flow_entry *e)
+{
+	return (__u64 *)&e->hash;
+}
+
+static __always_inline int flow_matches(const struct xdpcast_flow_entry *e, const struct pkt *p)
+{
+	return e->state != XDPCAST_FLOW_EMPTY && e->src[3] == p->src[3] &&
+	       e->src[2] == p->src[2] && e->src[1] == p->src[1] && e->src[0] == p->src[0] &&
+	       e->sport == p->sport && e->dport == p->dport && e->proto == p->proto;
+}
+
+/* The flow's entry in @set with its backend in @id, or NULL. */
+static __always_inline struct xdpcast_flow_entry *flow_find(struct xdpcast_flow_set *set,
+							    const struct pkt *p, __u32 hash,
+							    __u32 *id)
+{
+	struct xdpcast_flow_entry *e;
+	__u64 word;
+	int i;
+
+#pragma unroll
+	for (i = 0; i < XDPCAST_FLOW_WAYS; i++) {
+		e = &set->way[i];
+		if (!flow_matches(e, p))
+			continue;
+		word = *(volatile __u64 *)flow_word(e);
+		if ((__u32)word != hash)
+			return NULL; /* torn by a concurrent writer: a miss */
+		*id = word >> 32;
+		return e;
+	}
+	return NULL;
+}
+
+/* Record the flow in @set: an empty way, else one idle since the set was
+ * last full, else (all used) mark all idle and take the way the hash picks. */
+static __always_inline void flow_insert(struct xdpcast_flow_set *set, const struct pkt *p,
+					__u32 hash, __u32 id)
+{
+	struct xdpcast_flow_entry *e = NULL;
+	int i;
+
+#pragma unroll
+	for (i = 0; i < XDPCAST_FLOW_WAYS; i++) {
+		if (!e && set->way[i].state == XDPCAST_FLOW_EMPTY)
+			e = &set->way[i];
+	}
+#pragma unroll
+	for (i = 0; i < XDPCAST_FLOW_WAYS; i++) {
+		if (!e && set->way[i].state == XDPCAST_FLOW_IDLE)
+			e = &set->way[i];
+	}
+	if (!e) {
+#pragma unroll
+		for (i = 0; i < XDPCAST_FLOW_WAYS; i++)
+			set->way[i].state = XDPCAST_FLOW_IDLE;
+		/* bits the set index (the hash's top bits) did not use */
+		e = &set->way[hash & (XDPCAST_FLOW_WAYS - 1)];
+	}
+	__builtin_memcpy(e->src, p->src, sizeof(e->src));
+	e->sport = p->sport;
+	e->dport = p->dport;
+	e->proto = p->proto;
+	e->state = XDPCAST_FLOW_USED;
+	*(volatile __u64 *)flow_word(e) = ((__u64)id << 32) | hash;
 }
 
 /*
@@ -94,30 +184,35 @@ static __always_inline struct xdpcast_backend *table_choice(const struct xdpcast
  * it is up or draining; a miss or an unusable backend takes the table's
  * choice and records it.
  */
-static __always_inline struct xdpcast_backend *
-choose_backend(const struct xdpcast_vip *vip, const struct pkt *p, __u32 hash, __u32 *id)
+static __always_inline struct xdpcast_backend *choose_backend(__u32 vip_id, const struct pkt *p,
+							      __u32 hash, __u32 *id)
 {
-	struct xdpcast_flow_key key;
+	struct xdpcast_flow_set *set = NULL;
+	struct xdpcast_flow_entry *e;
 	struct xdpcast_backend *b;
-	void *flows = NULL;
-	__u32 *known;
+	void *flows;
+	__u32 si;
 
-	if (vip->flags & XDPCAST_VIP_F_FLOW_TABLE)
-		flows = bpf_map_lookup_elem(&flow_tables, &vip->id);
+	flows = bpf_map_lookup_elem(&flow_tables, &vip_id);
 	if (flows) {
-		flow_key(&key, p);
-		known = bpf_map_lookup_elem(flows, &key);
-		if (known) {
-			*id = *known;
-			b = bpf_map_lookup_elem(&backends, id);
-			if (b && (b->state == XDPCAST_BACKEND_UP ||
-				  b->state == XDPCAST_BACKEND_DRAINING))
+		si = hash_range(hash, map_entries(flows));
+		set = bpf_map_lookup_elem(flows, &si);
+	}
+	if (set) {
+		e = flow_find(set, p, hash, id);
+		if (e) {
+			b = usable_backend(*id, 1);
+			if (b) {
+				/* written only on the first use since the set was full */
+				if (e->state != XDPCAST_FLOW_USED)
+					e->state = XDPCAST_FLOW_USED;
 				return b;
+			}
 		}
 	}
-	b = table_choice(vip, hash, id);
-	if (b && flows)
-		bpf_map_update_elem(flows, &key, id, BPF_ANY);
+	b = table_choice(vip_id, hash, id);
+	if (b && set)
+		flow_insert(set, p, hash, *id);
 	return b;
 }
 

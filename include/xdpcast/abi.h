@@ -17,7 +17,8 @@
 #define XDPCAST_MAX_EGRESS 64
 #define XDPCAST_TABLE_SIZE_DEFAULT 65537
 #define XDPCAST_TABLE_SIZE_MAX 1048573 /* largest prime below 2^20 */
-#define XDPCAST_VIP_FILTER_SLOTS 65536 /* power of two */
+#define XDPCAST_VIP_INDEX_SLOTS 65536 /* power of two */
+#define XDPCAST_FLOW_WAYS 4 /* flows per set of a flow table */
 #define XDPCAST_BACKEND_NONE 0xffffffffu
 
 /* Key of `vips`. IPv4 addresses are stored IPv4-mapped (::ffff:a.b.c.d). */
@@ -29,25 +30,15 @@ struct xdpcast_vip_key {
 };
 _Static_assert(sizeof(struct xdpcast_vip_key) == 20, "vip key ABI");
 
-enum xdpcast_vip_flags {
-	XDPCAST_VIP_F_FLOW_TABLE = 1 << 0, /* flow_tables[id] keeps flows on their backend */
-};
-
-/* Value of `vips`. Replaced whole by userspace, so a packet sees one version. */
+/* Value of `vips`: every VIP key is there, whatever `vip_index` holds. */
 struct xdpcast_vip {
-	__u32 id; /* index into stats_vips, flow_tables; tables at 2*id and 2*id+1 */
-	__u32 table_size; /* slots of the active table; 0 = no usable backend */
-	__u8 active; /* which of the two tables packets use: 0 or 1 */
-	__u8 flags; /* enum xdpcast_vip_flags */
-	__u16 pad; /* must be zero */
+	__u32 id; /* index into vip_tables, flow_tables, stats_vips */
 };
-_Static_assert(sizeof(struct xdpcast_vip) == 12, "vip ABI");
+_Static_assert(sizeof(struct xdpcast_vip) == 4, "vip ABI");
 
 /*
- * Which key shapes exist for the VIP addresses that hash to a slot of
- * `vip_filter`. The program looks a packet up only in the shapes present,
- * most specific first, and passes a packet whose slot is empty without any
- * hash lookup.
+ * Which key shapes exist for the VIP addresses of one `vip_index` slot. A
+ * packet is looked up only in the shapes present, most specific first.
  */
 enum xdpcast_vip_shape {
 	XDPCAST_SHAPE_PORT = 1 << 0, /* addr, proto, port */
@@ -55,21 +46,33 @@ enum xdpcast_vip_shape {
 	XDPCAST_SHAPE_ADDR = 1 << 2, /* addr, any proto, any port */
 };
 
-/* The single value of `vip_filter`. */
-struct xdpcast_vip_filter {
-	__u8 shapes[XDPCAST_VIP_FILTER_SLOTS];
-};
+#define XDPCAST_VIP_DIRECT_NONE 0xffff
 
 /*
- * Slot of an address in the VIP filter, from the address as it sits in
+ * One slot of the VIP index: the VIP keys whose address hashes to it. A slot
+ * with no shape holds no VIP: its packets pass without any hash lookup. A
+ * slot that holds exactly one key without a port names that VIP directly
+ * (`direct_id`), and a packet matches it by comparing its destination and
+ * protocol; any other slot sends the packet to `vips`, shape by shape.
+ */
+struct xdpcast_vip_slot {
+	__be32 addr[4]; /* the direct VIP's address */
+	__u16 direct_id; /* its VIP id, or XDPCAST_VIP_DIRECT_NONE */
+	__u8 proto; /* the direct VIP's protocol, 0 = any */
+	__u8 shapes; /* enum xdpcast_vip_shape */
+};
+_Static_assert(sizeof(struct xdpcast_vip_slot) == 20, "vip slot ABI");
+
+/*
+ * Slot of an address in the VIP index, from the address as it sits in
  * memory (network order words). BPF and userspace must agree, hence the one
  * definition here.
  */
-static inline __u32 xdpcast_vip_filter_slot(__u32 w0, __u32 w1, __u32 w2, __u32 w3)
+static inline __u32 xdpcast_vip_index_slot(__u32 w0, __u32 w1, __u32 w2, __u32 w3)
 {
 	__u32 x = w0 ^ w1 ^ w2 ^ w3;
 
-	return (x ^ (x >> 16)) & (XDPCAST_VIP_FILTER_SLOTS - 1);
+	return (x ^ (x >> 16)) & (XDPCAST_VIP_INDEX_SLOTS - 1);
 }
 
 enum xdpcast_backend_state {
@@ -94,17 +97,36 @@ struct xdpcast_backend {
 _Static_assert(sizeof(struct xdpcast_backend) == 20, "backend ABI");
 
 /*
- * Key of a VIP's flow table (an LRU hash in flow_tables[vip id], value: the
- * backend id). The destination is the VIP itself, so it is not part of it.
+ * A VIP's flow table is a set-associative cache: flows hash to a set of
+ * XDPCAST_FLOW_WAYS entries, and a new flow replaces an empty entry, else
+ * one not used since the set was last full, else one the hash picks.
+ * Entries are written without locks; a reader that races a writer sees a
+ * key and a `hash` that disagree (the hash/backend word is stored in one
+ * go, apart from the key) and takes it as a miss. The destination is the
+ * VIP itself, so it is not stored.
  */
-struct xdpcast_flow_key {
+struct xdpcast_flow_entry {
 	__be32 src[4]; /* IPv4-mapped for IPv4 */
 	__be16 sport; /* 0 for fragments and protocols without ports */
 	__be16 dport;
 	__u8 proto;
-	__u8 pad[3]; /* must be zero */
+	__u8 state; /* enum xdpcast_flow_state */
+	__u16 pad;
+	__u32 hash; /* the flow's hash: checks that key and backend belong together */
+	__u32 backend;
 };
-_Static_assert(sizeof(struct xdpcast_flow_key) == 24, "flow key ABI");
+_Static_assert(sizeof(struct xdpcast_flow_entry) == 32, "flow entry ABI");
+
+enum xdpcast_flow_state {
+	XDPCAST_FLOW_EMPTY = 0,
+	XDPCAST_FLOW_IDLE = 1, /* not used since the set was last full */
+	XDPCAST_FLOW_USED = 2,
+};
+
+/* Value of a VIP's flow table (an array of sets). */
+struct xdpcast_flow_set {
+	struct xdpcast_flow_entry way[XDPCAST_FLOW_WAYS];
+};
 
 /* The single value of `config`. */
 struct xdpcast_config {

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
  * Frames the program leaves to the kernel untouched: not for a VIP
- * (including an address sharing a VIP's filter slot), not IP at all (ARP,
+ * (including an address sharing a VIP's index slot), not IP at all (ARP,
  * LLDP, 802.1ad), and TTL or hop limit 1 to a VIP, which the kernel must
  * answer with its ICMP time exceeded.
  */
@@ -16,7 +16,7 @@
 #define VIP4_ID 1
 #define VIP6_ID 2
 #define BACKEND 3
-/* Not a VIP, but its VIP filter slot is the one of FX_VIP4 (checked below). */
+/* Not a VIP, but its VIP index slot is the one of FX_VIP4 (checked below). */
 #define SLOT_TWIN4 "198.18.124.39"
 
 static void setup(void)
@@ -44,7 +44,7 @@ static const struct fx_case cases[] = {
 	{ "udp4 to a non-VIP address",
 	  { FX_FLOW4(IPPROTO_UDP, "203.0.113.99", 53) },
 	  .expect = FX_PASS(XDPCAST_PASS_NOT_VIP, FX_NONE) },
-	{ "tcp4 to an address in the VIP's filter slot",
+	{ "tcp4 to an address in the VIP's index slot",
 	  { FX_FLOW4(IPPROTO_TCP, SLOT_TWIN4, 443) },
 	  .expect = FX_PASS(XDPCAST_PASS_NOT_VIP, FX_NONE) },
 	{ "udp4 from the VIP to a client",
@@ -81,9 +81,9 @@ Test(packets, pass_not_vip_and_ttl, .init = setup, .fini = fixture_teardown)
 	cr_assert_eq(xdpcast_vip_key_from_str(&vip, FX_VIP4, 0, 0), 0);
 	cr_assert_eq(xdpcast_vip_key_from_str(&twin, SLOT_TWIN4, 0, 0), 0);
 	cr_assert_eq(
-		xdpcast_vip_filter_slot(vip.addr[0], vip.addr[1], vip.addr[2], vip.addr[3]),
-		xdpcast_vip_filter_slot(twin.addr[0], twin.addr[1], twin.addr[2], twin.addr[3]),
-		SLOT_TWIN4 " no longer shares the filter slot of " FX_VIP4);
+		xdpcast_vip_index_slot(vip.addr[0], vip.addr[1], vip.addr[2], vip.addr[3]),
+		xdpcast_vip_index_slot(twin.addr[0], twin.addr[1], twin.addr[2], twin.addr[3]),
+		SLOT_TWIN4 " no longer shares the index slot of " FX_VIP4);
 	fx_check_cases(&fx, cases, FX_ARRAY_SIZE(cases));
 }
 

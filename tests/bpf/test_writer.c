@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
  * The map writers' contract (user/lib/dataplane.c): what they refuse and
- * leave unchanged, the VIP filter kept equal to the VIPs present, flow
+ * leave unchanged, the VIP index kept equal to the VIPs present, flow
  * tables switched on and off, and BTF on the inner maps they create.
  */
 #include <errno.h>
@@ -14,14 +14,20 @@
 
 #include "fixture.h"
 
-static __u8 filter_shapes(const struct xdpcast_vip_key *key)
+/* The slot of the current VIP index that @key's address falls in. */
+static struct xdpcast_vip_slot index_slot(const struct xdpcast_vip_key *key)
 {
-	static struct xdpcast_vip_filter filter;
-	__u32 zero = 0;
+	__u32 i = xdpcast_vip_index_slot(key->addr[0], key->addr[1], key->addr[2], key->addr[3]);
+	struct xdpcast_vip_slot slot;
+	__u32 zero = 0, map_id;
+	int fd;
 
-	cr_assert_eq(bpf_map_lookup_elem(fx.dp.vip_filter, &zero, &filter), 0);
-	return filter.shapes[xdpcast_vip_filter_slot(key->addr[0], key->addr[1], key->addr[2],
-						     key->addr[3])];
+	cr_assert_eq(bpf_map_lookup_elem(fx.dp.vip_index, &zero, &map_id), 0, "no VIP index");
+	fd = bpf_map_get_fd_by_id(map_id);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(bpf_map_lookup_elem(fd, &i, &slot), 0);
+	close(fd);
+	return slot;
 }
 
 Test(writer, refuses_bad_input_and_keeps_state, .init = fixture_setup, .fini = fixture_teardown)
@@ -38,7 +44,7 @@ Test(writer, refuses_bad_input_and_keeps_state, .init = fixture_setup, .fini = f
 	cr_assert_eq(xdpcast_dp_add_vip(&fx.dp, &key, 8, 0), -EEXIST);
 	cr_assert_eq(xdpcast_dp_get_vip(&fx.dp, &key, &vip), 0);
 	cr_assert_eq(vip.id, 7, "a refused add changed the VIP's id to %u", vip.id);
-	cr_assert_eq(vip.table_size, 0, "a new VIP has no usable backend");
+	cr_assert_eq(xdpcast_dp_table_size(&fx.dp, &key), 0, "a new VIP has no usable backend");
 
 	/* nothing staged yet: there is no table to flip to */
 	cr_assert_eq(xdpcast_dp_flip_table(&fx.dp, &key), -ENOENT);
@@ -47,37 +53,56 @@ Test(writer, refuses_bad_input_and_keeps_state, .init = fixture_setup, .fini = f
 	slots[100] = 1;
 	cr_assert_eq(xdpcast_dp_write_table(&fx.dp, &key, slots, XDPCAST_TABLE_SIZE_MAX + 1),
 		     -EINVAL);
-	cr_assert_eq(xdpcast_dp_get_vip(&fx.dp, &key, &vip), 0);
-	cr_assert_eq(vip.table_size, 0, "a refused table was made active");
+	cr_assert_eq(xdpcast_dp_flip_table(&fx.dp, &key), -ENOENT, "a refused table was staged");
+	cr_assert_eq(xdpcast_dp_table_size(&fx.dp, &key), 0, "a refused table was made active");
 
-	cr_assert_eq(xdpcast_dp_write_table(&fx.dp, &key, slots, 257), 0);
-	cr_assert_eq(xdpcast_dp_get_vip(&fx.dp, &key, &vip), 0);
-	cr_assert_eq(vip.table_size, 257);
+	cr_assert_eq(xdpcast_dp_stage_table(&fx.dp, &key, slots, 257), 0);
+	cr_assert_eq(xdpcast_dp_table_size(&fx.dp, &key), 0, "a staged table is already active");
+	cr_assert_eq(xdpcast_dp_flip_table(&fx.dp, &key), 0);
+	cr_assert_eq(xdpcast_dp_table_size(&fx.dp, &key), 257);
+	cr_assert_eq(xdpcast_dp_write_table(&fx.dp, &key, NULL, 0), 0);
+	cr_assert_eq(xdpcast_dp_table_size(&fx.dp, &key), 0, "an emptied table is still active");
 	cr_assert_eq(xdpcast_dp_set_backend(&fx.dp, XDPCAST_MAX_BACKENDS,
 					    &(struct xdpcast_backend){ 0 }),
 		     -EINVAL);
 }
 
-Test(writer, filter_follows_the_vips, .init = fixture_setup, .fini = fixture_teardown)
+Test(writer, index_follows_the_vips, .init = fixture_setup, .fini = fixture_teardown)
 {
 	struct xdpcast_vip_key any, udp53, tcp;
+	struct xdpcast_vip_slot slot;
 
 	cr_assert_eq(xdpcast_vip_key_from_str(&any, "2001:db8::53", 0, 0), 0);
 	cr_assert_eq(xdpcast_vip_key_from_str(&udp53, "2001:db8::53", IPPROTO_UDP, 53), 0);
 	cr_assert_eq(xdpcast_vip_key_from_str(&tcp, "2001:db8::53", IPPROTO_TCP, 0), 0);
-	cr_assert_eq(filter_shapes(&any), 0);
 	cr_assert_eq(xdpcast_dp_add_vip(&fx.dp, &udp53, 1, 0), 0);
-	cr_assert_eq(filter_shapes(&any), XDPCAST_SHAPE_PORT);
-	cr_assert_eq(xdpcast_dp_add_vip(&fx.dp, &any, 2, 0), 0);
-	cr_assert_eq(xdpcast_dp_add_vip(&fx.dp, &tcp, 3, 0), 0);
-	cr_assert_eq(filter_shapes(&any),
-		     XDPCAST_SHAPE_PORT | XDPCAST_SHAPE_PROTO | XDPCAST_SHAPE_ADDR);
+	slot = index_slot(&any);
+	cr_assert_eq(slot.shapes, XDPCAST_SHAPE_PORT);
+	cr_assert_eq(slot.direct_id, XDPCAST_VIP_DIRECT_NONE, "a VIP with a port is never direct");
 	cr_assert_eq(xdpcast_dp_del_vip(&fx.dp, &udp53), 0);
-	cr_assert_eq(filter_shapes(&any), XDPCAST_SHAPE_PROTO | XDPCAST_SHAPE_ADDR);
+	cr_assert_eq(index_slot(&any).shapes, 0);
+
+	cr_assert_eq(xdpcast_dp_add_vip(&fx.dp, &tcp, 3, 0), 0);
+	slot = index_slot(&any);
+	cr_assert_eq(slot.shapes, XDPCAST_SHAPE_PROTO);
+	cr_assert_eq(slot.direct_id, 3, "a lone VIP without port is direct");
+	cr_assert_eq(slot.proto, IPPROTO_TCP);
+	cr_assert_arr_eq(slot.addr, tcp.addr, sizeof(slot.addr));
+
+	cr_assert_eq(xdpcast_dp_add_vip(&fx.dp, &udp53, 1, 0), 0);
+	cr_assert_eq(xdpcast_dp_add_vip(&fx.dp, &any, 2, 0), 0);
+	slot = index_slot(&any);
+	cr_assert_eq(slot.shapes, XDPCAST_SHAPE_PORT | XDPCAST_SHAPE_PROTO | XDPCAST_SHAPE_ADDR);
+	cr_assert_eq(slot.direct_id, XDPCAST_VIP_DIRECT_NONE, "a shared slot is not direct");
+	cr_assert_eq(xdpcast_dp_del_vip(&fx.dp, &udp53), 0);
 	cr_assert_eq(xdpcast_dp_del_vip(&fx.dp, &udp53), -ENOENT);
-	cr_assert_eq(xdpcast_dp_del_vip(&fx.dp, &any), 0);
 	cr_assert_eq(xdpcast_dp_del_vip(&fx.dp, &tcp), 0);
-	cr_assert_eq(filter_shapes(&any), 0, "the last VIP's address is still in the filter");
+	slot = index_slot(&any);
+	cr_assert_eq(slot.shapes, XDPCAST_SHAPE_ADDR);
+	cr_assert_eq(slot.direct_id, 2, "the one VIP left is not direct again");
+	cr_assert_eq(slot.proto, 0);
+	cr_assert_eq(xdpcast_dp_del_vip(&fx.dp, &any), 0);
+	cr_assert_eq(index_slot(&any).shapes, 0, "the last VIP's address is still in the index");
 }
 
 /* The inner map now at @idx of the array of maps @outer_fd, with its info. */
@@ -99,27 +124,27 @@ Test(writer, flow_table_on_off_and_inner_btf, .init = fixture_setup, .fini = fix
 	static __u32 slots[251];
 	struct xdpcast_vip_key key;
 	struct bpf_map_info info;
-	struct xdpcast_vip vip;
 	__u32 id = 4;
 
 	cr_assert_eq(xdpcast_vip_key_from_str(&key, "198.51.100.53", 0, 0), 0);
 	cr_assert_eq(xdpcast_dp_add_vip(&fx.dp, &key, id, 1000), 0);
-	cr_assert_eq(xdpcast_dp_get_vip(&fx.dp, &key, &vip), 0);
-	cr_assert(vip.flags & XDPCAST_VIP_F_FLOW_TABLE);
+	cr_assert_eq(xdpcast_dp_flow_table_size(&fx.dp, &key), 1000);
 	inner_info(fx.dp.flow_tables, id, &info);
-	cr_assert_eq(info.max_entries, 1000);
-	cr_assert_neq(info.btf_key_type_id, 0, "the flow table carries no BTF");
+	cr_assert_eq(info.max_entries, 1000 / XDPCAST_FLOW_WAYS);
+	cr_assert_neq(info.btf_value_type_id, 0, "the flow table carries no BTF");
+	cr_assert_eq(xdpcast_dp_set_flow_table(&fx.dp, &key, 1001), 0);
+	cr_assert_eq(xdpcast_dp_flow_table_size(&fx.dp, &key), 1004,
+		     "not rounded up to whole sets");
 
 	cr_assert_eq(xdpcast_dp_write_table(&fx.dp, &key, slots, 251), 0);
-	cr_assert_eq(xdpcast_dp_get_vip(&fx.dp, &key, &vip), 0);
-	inner_info(fx.dp.vip_tables, 2 * id + vip.active, &info);
+	inner_info(fx.dp.vip_tables, id, &info);
 	cr_assert_eq(info.max_entries, 251, "the active table is not the one written");
 	cr_assert_neq(info.btf_value_type_id, 0, "the VIP table carries no BTF");
+	inner_info(fx.dp.vip_index, 0, &info);
+	cr_assert_neq(info.btf_value_type_id, 0, "the VIP index carries no BTF");
 
 	cr_assert_eq(xdpcast_dp_set_flow_table(&fx.dp, &key, 0), 0);
-	cr_assert_eq(xdpcast_dp_get_vip(&fx.dp, &key, &vip), 0);
-	cr_assert_not(vip.flags & XDPCAST_VIP_F_FLOW_TABLE);
-	cr_assert_eq(vip.table_size, 251, "switching the flow table off lost the table");
-	cr_assert_neq(bpf_map_lookup_elem(fx.dp.flow_tables, &id, &(__u32){ 0 }), 0,
-		      "the flow table is still installed");
+	cr_assert_eq(xdpcast_dp_flow_table_size(&fx.dp, &key), 0);
+	cr_assert_eq(xdpcast_dp_table_size(&fx.dp, &key), 251,
+		     "switching the flow table off lost the table");
 }

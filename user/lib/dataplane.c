@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
  * Writers of the dataplane's maps and readers of its counters. A VIP's Maglev
- * table is double-buffered: a new table is created, filled through mmap and
- * installed in the VIP's inactive slot of vip_tables, then one replace of the
- * VIP's value flips `active` and `table_size` together, so a packet sees
- * either the old table or the new one, never a mix or a size that does not
- * match its table. A replaced table is freed by the kernel after every packet
- * that could still see it is done.
+ * table is double-buffered: the next table is written whole into a map of
+ * its own (staged) while packets use the active one, then one update of the
+ * VIP's entry in vip_tables flips them. The table's size is its map's size,
+ * so a packet sees the old table or the new one, never a mix or a size that
+ * does not match. The kernel frees a replaced table once no packet can still
+ * see it. The VIP index is replaced whole the same way when VIPs change.
  */
 #include "dataplane.h"
 
@@ -33,7 +33,7 @@ static const struct {
 	const char *name;
 	size_t fd_offset;
 } dp_maps[] = {
-	DP_MAP(vips),	    DP_MAP(vip_filter),	    DP_MAP(vip_tables), DP_MAP(flow_tables),
+	DP_MAP(vips),	    DP_MAP(vip_index),	    DP_MAP(vip_tables), DP_MAP(flow_tables),
 	DP_MAP(backends),   DP_MAP(egress),	    DP_MAP(settings),	DP_MAP(stats_reasons),
 	DP_MAP(stats_vips), DP_MAP(stats_backends),
 };
@@ -73,24 +73,38 @@ const char *xdpcast_reason_name(enum xdpcast_reason reason)
 /* Type ids for the inner maps' BTF, so bpftool prints their fields too. */
 static void find_btf(struct xdpcast_dp *dp)
 {
+	static const char *const names[] = { "__u32", "xdpcast_vip_slot", "xdpcast_flow_set" };
+	__u32 *ids[] = { &dp->btf_u32_id, &dp->btf_vip_slot_id, &dp->btf_flow_set_id };
 	struct bpf_map_info info = {};
 	__u32 len = sizeof(info);
 	struct btf *btf;
+	unsigned int i;
 	int id;
 
-	dp->btf_fd = -1;
-	dp->btf_flow_key_id = dp->btf_u32_id = 0;
 	if (bpf_obj_get_info_by_fd(dp->vips, &info, &len) || !info.btf_id)
 		return;
 	btf = btf__load_from_kernel_by_id(info.btf_id);
 	if (!btf)
 		return;
-	id = btf__find_by_name_kind(btf, "xdpcast_flow_key", BTF_KIND_STRUCT);
-	dp->btf_flow_key_id = id > 0 ? id : 0;
-	id = btf__find_by_name_kind(btf, "__u32", BTF_KIND_TYPEDEF);
-	dp->btf_u32_id = id > 0 ? id : 0;
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		id = btf__find_by_name(btf, names[i]);
+		*ids[i] = id > 0 ? id : 0;
+	}
 	btf__free(btf);
 	dp->btf_fd = bpf_btf_get_fd_by_id(info.btf_id);
+}
+
+static void dp_reset(struct xdpcast_dp *dp, bool owns_fds)
+{
+	unsigned int i;
+
+	memset(dp, 0, sizeof(*dp));
+	for (i = 0; i < DP_NMAPS; i++)
+		*map_fd(dp, i) = -1;
+	for (i = 0; i < XDPCAST_MAX_VIPS; i++)
+		dp->staged[i] = -1;
+	dp->btf_fd = -1;
+	dp->owns_fds = owns_fds;
 }
 
 static int dp_init_common(struct xdpcast_dp *dp)
@@ -106,7 +120,7 @@ int xdpcast_dp_from_object(struct xdpcast_dp *dp, struct bpf_object *obj)
 {
 	unsigned int i;
 
-	memset(dp, 0, sizeof(*dp));
+	dp_reset(dp, false);
 	for (i = 0; i < DP_NMAPS; i++) {
 		struct bpf_map *m = bpf_object__find_map_by_name(obj, dp_maps[i].name);
 		int fd = m ? bpf_map__fd(m) : -ENOENT;
@@ -117,7 +131,6 @@ int xdpcast_dp_from_object(struct xdpcast_dp *dp, struct bpf_object *obj)
 		}
 		*map_fd(dp, i) = fd;
 	}
-	dp->owns_fds = false;
 	return dp_init_common(dp);
 }
 
@@ -127,11 +140,7 @@ int xdpcast_dp_open_pinned(struct xdpcast_dp *dp, const char *pin_dir)
 	unsigned int i;
 	int fd, err;
 
-	memset(dp, 0, sizeof(*dp));
-	for (i = 0; i < DP_NMAPS; i++)
-		*map_fd(dp, i) = -1;
-	dp->owns_fds = true;
-	dp->btf_fd = -1;
+	dp_reset(dp, true);
 	for (i = 0; i < DP_NMAPS; i++) {
 		snprintf(path, sizeof(path), "%s/%s", pin_dir, dp_maps[i].name);
 		fd = bpf_obj_get(path);
@@ -149,22 +158,24 @@ int xdpcast_dp_open_pinned(struct xdpcast_dp *dp, const char *pin_dir)
 	return err;
 }
 
+static void close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
 void xdpcast_dp_close(struct xdpcast_dp *dp)
 {
 	unsigned int i;
 
-	if (dp->btf_fd >= 0)
-		close(dp->btf_fd);
-	dp->btf_fd = -1;
+	close_fd(&dp->btf_fd);
+	for (i = 0; i < XDPCAST_MAX_VIPS; i++)
+		close_fd(&dp->staged[i]);
 	if (!dp->owns_fds)
 		return;
-	for (i = 0; i < DP_NMAPS; i++) {
-		int *fd = map_fd(dp, i);
-
-		if (*fd >= 0)
-			close(*fd);
-		*fd = -1;
-	}
+	for (i = 0; i < DP_NMAPS; i++)
+		close_fd(map_fd(dp, i));
 }
 
 static int update(int fd, const void *key, const void *value, __u64 flags, const char *what)
@@ -208,6 +219,48 @@ int xdpcast_dp_get_backend(struct xdpcast_dp *dp, __u32 id, struct xdpcast_backe
 	return bpf_map_lookup_elem(dp->backends, &id, b) ? -errno : 0;
 }
 
+/* The kernel lays array values out 8-byte aligned, in the mmap view too. */
+static size_t array_stride(size_t value_size)
+{
+	return (value_size + 7) & ~(size_t)7;
+}
+
+/*
+ * A new array of @n values of @value_size (with BTF when @btf_value_id is
+ * known), filled with @values through mmap: one copy into the map's own
+ * memory instead of a syscall per entry. Returns its fd.
+ */
+static int create_filled_array(struct xdpcast_dp *dp, const char *name, __u32 value_size,
+			       __u32 btf_value_id, __u32 extra_flags, const void *values, __u32 n)
+{
+	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = BPF_F_MMAPABLE | extra_flags);
+	size_t page = getpagesize(), stride = array_stride(value_size);
+	size_t len = ((size_t)n * stride + page - 1) & ~(page - 1);
+	__u8 *mem;
+	__u32 i;
+	int fd, err;
+
+	if (dp->btf_fd >= 0 && dp->btf_u32_id && btf_value_id) {
+		opts.btf_fd = dp->btf_fd;
+		opts.btf_key_type_id = dp->btf_u32_id;
+		opts.btf_value_type_id = btf_value_id;
+	}
+	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, name, sizeof(__u32), value_size, n, &opts);
+	if (fd < 0)
+		return -errno;
+	mem = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (mem == MAP_FAILED) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
+	for (i = 0; i < n; i++)
+		memcpy(mem + (size_t)i * stride, (const __u8 *)values + (size_t)i * value_size,
+		       value_size);
+	munmap(mem, len);
+	return fd;
+}
+
 static __u8 key_shape(const struct xdpcast_vip_key *key)
 {
 	if (key->port)
@@ -217,32 +270,56 @@ static __u8 key_shape(const struct xdpcast_vip_key *key)
 
 static __u32 key_slot(const struct xdpcast_vip_key *key)
 {
-	return xdpcast_vip_filter_slot(key->addr[0], key->addr[1], key->addr[2], key->addr[3]);
+	return xdpcast_vip_index_slot(key->addr[0], key->addr[1], key->addr[2], key->addr[3]);
 }
 
-/* Recompute one filter slot from the VIPs present (a handful: a full walk is fine). */
-static int refresh_filter_slot(struct xdpcast_dp *dp, __u32 slot)
+/*
+ * Build the VIP index from the VIPs in `vips` and swap it in. A slot names
+ * its VIP directly when it holds exactly one key and that key has no port.
+ * VIPs change rarely; a whole new index keeps every packet on one version.
+ */
+static int rebuild_vip_index(struct xdpcast_dp *dp)
 {
 	struct xdpcast_vip_key key, *prev = NULL;
-	struct xdpcast_vip_filter *filter;
-	__u8 shapes = 0;
-	__u32 zero = 0;
-	int err;
+	struct xdpcast_vip_slot *slots, *s;
+	struct xdpcast_vip vip;
+	__u8 *keys_in_slot;
+	__u32 i, zero = 0;
+	int fd, err = 0;
 
+	slots = calloc(XDPCAST_VIP_INDEX_SLOTS, sizeof(*slots));
+	keys_in_slot = calloc(XDPCAST_VIP_INDEX_SLOTS, 1);
+	if (!slots || !keys_in_slot) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < XDPCAST_VIP_INDEX_SLOTS; i++)
+		slots[i].direct_id = XDPCAST_VIP_DIRECT_NONE;
 	while (!bpf_map_get_next_key(dp->vips, prev, &key)) {
-		if (key_slot(&key) == slot)
-			shapes |= key_shape(&key);
 		prev = &key;
+		if (bpf_map_lookup_elem(dp->vips, &key, &vip))
+			continue; /* removed meanwhile: we are the only writer, cannot happen */
+		s = &slots[key_slot(&key)];
+		s->shapes |= key_shape(&key);
+		if (++keys_in_slot[key_slot(&key)] == 1 && !key.port) {
+			memcpy(s->addr, key.addr, sizeof(s->addr));
+			s->proto = key.proto;
+			s->direct_id = vip.id;
+		} else {
+			s->direct_id = XDPCAST_VIP_DIRECT_NONE;
+		}
 	}
-	filter = malloc(sizeof(*filter));
-	if (!filter)
-		return -ENOMEM;
-	err = bpf_map_lookup_elem(dp->vip_filter, &zero, filter) ? -errno : 0;
-	if (!err && filter->shapes[slot] != shapes) {
-		filter->shapes[slot] = shapes;
-		err = update(dp->vip_filter, &zero, filter, BPF_ANY, "write VIP filter");
+	fd = create_filled_array(dp, "vip_index_slots", sizeof(*slots), dp->btf_vip_slot_id, 0,
+				 slots, XDPCAST_VIP_INDEX_SLOTS);
+	if (fd < 0) {
+		err = log_err(fd, "create VIP index");
+		goto out;
 	}
-	free(filter);
+	err = update(dp->vip_index, &zero, &fd, BPF_ANY, "install VIP index");
+	close(fd);
+out:
+	free(slots);
+	free(keys_in_slot);
 	return err;
 }
 
@@ -271,14 +348,14 @@ int xdpcast_dp_add_vip(struct xdpcast_dp *dp, const struct xdpcast_vip_key *key,
 	if (!vip_key_valid(key) || id >= XDPCAST_MAX_VIPS)
 		return -EINVAL;
 	/* a previous user of this id may have left tables behind */
-	clear_slot(dp->vip_tables, 2 * id);
-	clear_slot(dp->vip_tables, 2 * id + 1);
+	clear_slot(dp->vip_tables, id);
 	clear_slot(dp->flow_tables, id);
+	close_fd(&dp->staged[id]);
 	if (bpf_map_update_elem(dp->vips, key, &vip, BPF_NOEXIST))
 		return errno == EEXIST ? -EEXIST : log_err(-errno, "add VIP");
-	err = refresh_filter_slot(dp, key_slot(key));
-	if (!err && flow_table_size)
-		err = xdpcast_dp_set_flow_table(dp, key, flow_table_size);
+	err = flow_table_size ? xdpcast_dp_set_flow_table(dp, key, flow_table_size) : 0;
+	if (!err)
+		err = rebuild_vip_index(dp);
 	if (err)
 		xdpcast_dp_del_vip(dp, key);
 	return err;
@@ -294,28 +371,17 @@ int xdpcast_dp_del_vip(struct xdpcast_dp *dp, const struct xdpcast_vip_key *key)
 		return err;
 	if (bpf_map_delete_elem(dp->vips, key))
 		return log_err(-errno, "remove VIP");
-	err = refresh_filter_slot(dp, key_slot(key));
-	clear_slot(dp->vip_tables, 2 * vip.id);
-	clear_slot(dp->vip_tables, 2 * vip.id + 1);
+	err = rebuild_vip_index(dp);
+	clear_slot(dp->vip_tables, vip.id);
 	clear_slot(dp->flow_tables, vip.id);
+	close_fd(&dp->staged[vip.id]);
 	return err;
-}
-
-static int create_flow_table(struct xdpcast_dp *dp, __u32 size)
-{
-	LIBBPF_OPTS(bpf_map_create_opts, opts);
-
-	if (dp->btf_fd >= 0 && dp->btf_flow_key_id && dp->btf_u32_id) {
-		opts.btf_fd = dp->btf_fd;
-		opts.btf_key_type_id = dp->btf_flow_key_id;
-		opts.btf_value_type_id = dp->btf_u32_id;
-	}
-	return bpf_map_create(BPF_MAP_TYPE_LRU_HASH, "vip_flows", sizeof(struct xdpcast_flow_key),
-			      sizeof(__u32), size, &opts);
 }
 
 int xdpcast_dp_set_flow_table(struct xdpcast_dp *dp, const struct xdpcast_vip_key *key, __u32 size)
 {
+	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = BPF_F_INNER_MAP);
+	__u32 sets = (size + XDPCAST_FLOW_WAYS - 1) / XDPCAST_FLOW_WAYS;
 	struct xdpcast_vip vip;
 	int err, fd;
 
@@ -323,63 +389,71 @@ int xdpcast_dp_set_flow_table(struct xdpcast_dp *dp, const struct xdpcast_vip_ke
 	if (err)
 		return err;
 	if (!size) {
-		/* the flag goes first: no packet looks for the table once it is gone */
-		vip.flags &= ~XDPCAST_VIP_F_FLOW_TABLE;
-		err = update(dp->vips, key, &vip, BPF_EXIST, "disable flow table");
 		clear_slot(dp->flow_tables, vip.id);
-		return err;
+		return 0;
 	}
-	fd = create_flow_table(dp, size);
+	if (dp->btf_fd >= 0 && dp->btf_u32_id && dp->btf_flow_set_id) {
+		opts.btf_fd = dp->btf_fd;
+		opts.btf_key_type_id = dp->btf_u32_id;
+		opts.btf_value_type_id = dp->btf_flow_set_id;
+	}
+	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "vip_flows", sizeof(__u32),
+			    sizeof(struct xdpcast_flow_set), sets, &opts);
 	if (fd < 0)
 		return log_err(-errno, "create flow table");
 	err = update(dp->flow_tables, &vip.id, &fd, BPF_ANY, "install flow table");
 	close(fd);
-	if (err)
-		return err;
-	vip.flags |= XDPCAST_VIP_F_FLOW_TABLE;
-	return update(dp->vips, key, &vip, BPF_EXIST, "enable flow table");
+	return err;
 }
 
-/* The kernel lays array values out 8-byte aligned, in the mmap view too. */
-#define ARRAY_ELEM_SIZE 8
-
-static int create_table(struct xdpcast_dp *dp, const __u32 *slots, __u32 size)
+/* Size of the inner map at @idx of the array of maps @outer_fd, or a negative errno. */
+static long inner_map_entries(int outer_fd, __u32 idx)
 {
-	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = BPF_F_INNER_MAP | BPF_F_MMAPABLE);
-	size_t page = getpagesize();
-	size_t len = ((size_t)size * ARRAY_ELEM_SIZE + page - 1) & ~(page - 1);
-	__u8 *mem;
-	__u32 i;
-	int fd;
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info), map_id;
+	int fd, err;
 
-	if (dp->btf_fd >= 0 && dp->btf_u32_id) {
-		opts.btf_fd = dp->btf_fd;
-		opts.btf_key_type_id = dp->btf_u32_id;
-		opts.btf_value_type_id = dp->btf_u32_id;
-	}
-	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "vip_table", sizeof(__u32), sizeof(__u32), size,
-			    &opts);
+	if (bpf_map_lookup_elem(outer_fd, &idx, &map_id))
+		return -errno;
+	fd = bpf_map_get_fd_by_id(map_id);
 	if (fd < 0)
 		return -errno;
-	/* one copy into the map's own memory instead of a syscall per slot */
-	mem = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	if (mem == MAP_FAILED) {
-		int err = -errno;
+	err = bpf_obj_get_info_by_fd(fd, &info, &len) ? -errno : 0;
+	close(fd);
+	return err ? err : (long)info.max_entries;
+}
 
-		close(fd);
+long xdpcast_dp_table_size(struct xdpcast_dp *dp, const struct xdpcast_vip_key *key)
+{
+	struct xdpcast_vip vip;
+	long size;
+	int err;
+
+	err = xdpcast_dp_get_vip(dp, key, &vip);
+	if (err)
 		return err;
-	}
-	for (i = 0; i < size; i++)
-		memcpy(mem + (size_t)i * ARRAY_ELEM_SIZE, &slots[i], sizeof(slots[i]));
-	munmap(mem, len);
-	return fd;
+	size = inner_map_entries(dp->vip_tables, vip.id);
+	return size == -ENOENT ? 0 : size;
+}
+
+long xdpcast_dp_flow_table_size(struct xdpcast_dp *dp, const struct xdpcast_vip_key *key)
+{
+	struct xdpcast_vip vip;
+	long sets;
+	int err;
+
+	err = xdpcast_dp_get_vip(dp, key, &vip);
+	if (err)
+		return err;
+	sets = inner_map_entries(dp->flow_tables, vip.id);
+	return sets == -ENOENT ? 0 : sets < 0 ? sets : sets * XDPCAST_FLOW_WAYS;
 }
 
 int xdpcast_dp_stage_table(struct xdpcast_dp *dp, const struct xdpcast_vip_key *key,
 			   const __u32 *slots, __u32 size)
 {
 	struct xdpcast_vip vip;
-	__u32 i, idx;
+	__u32 i;
 	int err, fd;
 
 	if (!slots || size == 0 || size > XDPCAST_TABLE_SIZE_MAX)
@@ -390,47 +464,38 @@ int xdpcast_dp_stage_table(struct xdpcast_dp *dp, const struct xdpcast_vip_key *
 	err = xdpcast_dp_get_vip(dp, key, &vip);
 	if (err)
 		return err;
-	fd = create_table(dp, slots, size);
+	fd = create_filled_array(dp, "vip_table", sizeof(__u32), dp->btf_u32_id, BPF_F_INNER_MAP,
+				 slots, size);
 	if (fd < 0)
 		return log_err(fd, "create VIP table");
-	idx = 2 * vip.id + !vip.active;
-	err = update(dp->vip_tables, &idx, &fd, BPF_ANY, "install VIP table");
-	close(fd);
-	return err;
-}
-
-/* Slots of the table installed at @idx of vip_tables, or a negative errno. */
-static long staged_size(struct xdpcast_dp *dp, __u32 idx)
-{
-	struct bpf_map_info info = {};
-	__u32 len = sizeof(info), map_id;
-	int fd, err;
-
-	if (bpf_map_lookup_elem(dp->vip_tables, &idx, &map_id))
-		return -errno;
-	fd = bpf_map_get_fd_by_id(map_id);
-	if (fd < 0)
-		return -errno;
-	err = bpf_obj_get_info_by_fd(fd, &info, &len) ? -errno : 0;
-	close(fd);
-	return err ? err : (long)info.max_entries;
+	close_fd(&dp->staged[vip.id]);
+	dp->staged[vip.id] = fd;
+	return 0;
 }
 
 int xdpcast_dp_flip_table(struct xdpcast_dp *dp, const struct xdpcast_vip_key *key)
 {
 	struct xdpcast_vip vip;
-	long size;
-	int err;
+	__u32 active_id;
+	int err, active;
 
 	err = xdpcast_dp_get_vip(dp, key, &vip);
 	if (err)
 		return err;
-	size = staged_size(dp, 2 * vip.id + !vip.active);
-	if (size < 0)
-		return size == -ENOENT ? -ENOENT : log_err(size, "read staged VIP table");
-	vip.active = !vip.active;
-	vip.table_size = size;
-	return update(dp->vips, key, &vip, BPF_EXIST, "flip VIP table");
+	if (dp->staged[vip.id] < 0)
+		return -ENOENT;
+	/* the table flipped out becomes the staged one: flipping again goes back */
+	active = -1;
+	if (!bpf_map_lookup_elem(dp->vip_tables, &vip.id, &active_id))
+		active = bpf_map_get_fd_by_id(active_id);
+	err = update(dp->vip_tables, &vip.id, &dp->staged[vip.id], BPF_ANY, "flip VIP table");
+	if (err) {
+		close_fd(&active);
+		return err;
+	}
+	close_fd(&dp->staged[vip.id]);
+	dp->staged[vip.id] = active;
+	return 0;
 }
 
 int xdpcast_dp_write_table(struct xdpcast_dp *dp, const struct xdpcast_vip_key *key,
@@ -443,8 +508,9 @@ int xdpcast_dp_write_table(struct xdpcast_dp *dp, const struct xdpcast_vip_key *
 		err = xdpcast_dp_get_vip(dp, key, &vip);
 		if (err)
 			return err;
-		vip.table_size = 0;
-		return update(dp->vips, key, &vip, BPF_EXIST, "empty VIP table");
+		close_fd(&dp->staged[vip.id]);
+		clear_slot(dp->vip_tables, vip.id);
+		return 0;
 	}
 	err = xdpcast_dp_stage_table(dp, key, slots, size);
 	return err ? err : xdpcast_dp_flip_table(dp, key);

@@ -15,7 +15,7 @@
 /* File descriptors of one dataplane's maps. */
 struct xdpcast_dp {
 	int vips;
-	int vip_filter;
+	int vip_index;
 	int vip_tables;
 	int flow_tables;
 	int backends;
@@ -27,8 +27,10 @@ struct xdpcast_dp {
 	bool owns_fds; /* opened from pins: closed by xdpcast_dp_close() */
 	int ncpus; /* possible CPUs: the width of per-CPU values */
 	int btf_fd; /* the program's BTF, given to the inner maps created here */
-	__u32 btf_flow_key_id; /* type ids in that BTF; 0 when not found */
-	__u32 btf_u32_id;
+	__u32 btf_u32_id; /* type ids in that BTF; 0 when not found */
+	__u32 btf_vip_slot_id;
+	__u32 btf_flow_set_id;
+	int staged[XDPCAST_MAX_VIPS]; /* per VIP id: the table staged to flip in, or -1 */
 };
 
 /* Pinned name of map @i (0, 1, ...); NULL past the last one. */
@@ -57,13 +59,19 @@ int xdpcast_dp_get_vip(struct xdpcast_dp *dp, const struct xdpcast_vip_key *key,
 		       struct xdpcast_vip *vip);
 /* Remove a VIP, its tables and its flow table. */
 int xdpcast_dp_del_vip(struct xdpcast_dp *dp, const struct xdpcast_vip_key *key);
-/* Give the VIP a new, empty flow table of @size flows, or none for 0. */
+/* Give the VIP a new, empty flow table of @size flows (rounded up to whole
+ * sets of XDPCAST_FLOW_WAYS), or none for 0. */
 int xdpcast_dp_set_flow_table(struct xdpcast_dp *dp, const struct xdpcast_vip_key *key, __u32 size);
+/* Flows the VIP's flow table holds (0: none), or a negative errno. */
+long xdpcast_dp_flow_table_size(struct xdpcast_dp *dp, const struct xdpcast_vip_key *key);
+/* Slots of the VIP's active table (0: none, packets pass), or a negative errno. */
+long xdpcast_dp_table_size(struct xdpcast_dp *dp, const struct xdpcast_vip_key *key);
 
-/* Write @size slots (backend ids) into the VIP's inactive table. */
+/* Write @size slots (backend ids) into a new table for the VIP, not yet used. */
 int xdpcast_dp_stage_table(struct xdpcast_dp *dp, const struct xdpcast_vip_key *key,
 			   const __u32 *slots, __u32 size);
-/* Make the staged table the active one: one atomic replace of the VIP. */
+/* Make the staged table the active one in one atomic update; the one it
+ * replaces becomes the staged one. -ENOENT: none staged. */
 int xdpcast_dp_flip_table(struct xdpcast_dp *dp, const struct xdpcast_vip_key *key);
 /* Stage and flip; @size 0 (slots NULL) = no usable backend: packets pass. */
 int xdpcast_dp_write_table(struct xdpcast_dp *dp, const struct xdpcast_vip_key *key,

@@ -344,11 +344,10 @@ static int parse_member(const char *s, struct maglev_backend *m, __u32 *key)
 
 static int cmd_table(struct xdpcast_dp *dp, int argc, char **argv)
 {
-	struct xdpcast_config cfg;
 	struct maglev_backend *members = NULL;
 	struct xdpcast_vip_key key;
 	struct vip_opts o = {};
-	__u32 *keys = NULL, *slots = NULL, zero = 0;
+	__u32 *keys = NULL, *slots = NULL, seed;
 	int i, n, err;
 
 	if (argc < 2)
@@ -373,11 +372,11 @@ static int cmd_table(struct xdpcast_dp *dp, int argc, char **argv)
 			goto out;
 		}
 	}
-	if (bpf_map_lookup_elem(dp->settings, &zero, &cfg)) {
+	if (xdpcast_dp_get_seed(dp, &seed)) {
 		err = EXIT_FAILURE;
 		goto out;
 	}
-	err = n ? maglev_build(members, n, cfg.hash_seed, slots, o.size) : -ENOENT;
+	err = n ? maglev_build(members, n, seed, slots, o.size) : -ENOENT;
 	if (err == -ENOENT) /* no backend with a weight: the VIP passes to the kernel */
 		err = xdpcast_dp_write_table(dp, &key, NULL, 0);
 	else if (!err)
@@ -398,35 +397,64 @@ static void print_counter(const char *kind, const char *name, const struct xdpca
 	       (unsigned long long)c->packets, (unsigned long long)c->bytes);
 }
 
+static void vip_name(const struct xdpcast_vip_key *key, char *buf, size_t len)
+{
+	char addr[INET6_ADDRSTRLEN];
+
+	if (key->addr[0] == 0 && key->addr[1] == 0 && key->addr[2] == htonl(0xffff))
+		inet_ntop(AF_INET, &key->addr[3], addr, sizeof(addr));
+	else
+		inet_ntop(AF_INET6, key->addr, addr, sizeof(addr));
+	snprintf(buf, len, "%s/%s/%u", addr,
+		 key->proto == IPPROTO_UDP   ? "udp"
+		 : key->proto == IPPROTO_TCP ? "tcp"
+					     : "any",
+		 ntohs(key->port));
+}
+
+/* Totals per reason, then per VIP with its reasons, then per backend. */
 static int cmd_stats(struct xdpcast_dp *dp)
 {
 	struct xdpcast_vip_key key, *prev = NULL;
-	struct xdpcast_counter c;
+	struct xdpcast_vip_counters *rows;
+	struct xdpcast_counter c, total;
 	struct xdpcast_vip vip;
-	char name[64], addr[INET6_ADDRSTRLEN];
-	__u32 id;
+	char name[96];
+	__u32 id, row;
 	int r;
 
+	rows = calloc(XDPCAST_STATS_ROWS, sizeof(*rows));
+	if (!rows || xdpcast_dp_read_stats(dp, rows)) {
+		free(rows);
+		return EXIT_FAILURE;
+	}
 	for (r = 0; r < XDPCAST_REASON_MAX; r++) {
-		if (xdpcast_dp_read_reason(dp, r, &c))
-			return EXIT_FAILURE;
-		print_counter("reason", xdpcast_reason_name(r), &c);
+		total = (struct xdpcast_counter){ 0 };
+		for (row = 0; row < XDPCAST_STATS_ROWS; row++) {
+			total.packets += rows[row].reason[r].packets;
+			total.bytes += rows[row].reason[r].bytes;
+		}
+		print_counter("reason", xdpcast_reason_name(r), &total);
 	}
 	while (!bpf_map_get_next_key(dp->vips, prev, &key)) {
 		prev = &key;
-		if (xdpcast_dp_get_vip(dp, &key, &vip) || xdpcast_dp_read_vip_stats(dp, vip.id, &c))
+		if (xdpcast_dp_get_vip(dp, &key, &vip) || vip.id >= XDPCAST_MAX_VIPS)
 			continue;
-		if (key.addr[0] == 0 && key.addr[1] == 0 && key.addr[2] == htonl(0xffff))
-			inet_ntop(AF_INET, &key.addr[3], addr, sizeof(addr));
-		else
-			inet_ntop(AF_INET6, key.addr, addr, sizeof(addr));
-		snprintf(name, sizeof(name), "%s/%s/%u", addr,
-			 key.proto == IPPROTO_UDP   ? "udp"
-			 : key.proto == IPPROTO_TCP ? "tcp"
-						    : "any",
-			 ntohs(key.port));
-		print_counter("vip", name, &c);
+		vip_name(&key, name, sizeof(name));
+		total = (struct xdpcast_counter){ 0 };
+		for (r = 0; r < XDPCAST_REASON_MAX; r++) {
+			total.packets += rows[vip.id].reason[r].packets;
+			total.bytes += rows[vip.id].reason[r].bytes;
+		}
+		print_counter("vip", name, &total);
+		for (r = 0; r < XDPCAST_REASON_MAX; r++) {
+			if (!rows[vip.id].reason[r].packets)
+				continue;
+			snprintf(name, sizeof(name), "  %s", xdpcast_reason_name(r));
+			print_counter("", name, &rows[vip.id].reason[r]);
+		}
 	}
+	free(rows);
 	for (id = 0; id < XDPCAST_MAX_BACKENDS; id++) {
 		if (xdpcast_dp_read_backend_stats(dp, id, &c))
 			return EXIT_FAILURE;

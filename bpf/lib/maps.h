@@ -95,28 +95,12 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } egress SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct xdpcast_config);
-	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} settings SEC(".maps");
-
+/* Every packet, by VIP (a row per VIP id, one for no VIP) and reason. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, XDPCAST_REASON_MAX);
+	__uint(max_entries, XDPCAST_STATS_ROWS);
 	__type(key, __u32);
-	__type(value, struct xdpcast_counter);
-	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} stats_reasons SEC(".maps");
-
-/* Packets that matched each VIP, whatever their verdict. */
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, XDPCAST_MAX_VIPS);
-	__type(key, __u32);
-	__type(value, struct xdpcast_counter);
+	__type(value, struct xdpcast_vip_counters);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } stats_vips SEC(".maps");
 
@@ -135,7 +119,7 @@ struct {
  * A global function taking them makes their full types part of the BTF.
  */
 __attribute__((used)) int xdpcast_btf_inner_types(struct xdpcast_flow_set *flows,
-						    struct xdpcast_vip_slot *slot)
+						  struct xdpcast_vip_slot *slot)
 {
 	return flows != 0 && slot != 0;
 }

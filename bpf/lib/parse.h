@@ -38,7 +38,7 @@
 
 /* The VIP index slot of an address, or NULL when it holds no VIP. */
 static __always_inline const struct xdpcast_vip_slot *vip_slot(void *vip_index, __u32 w0, __u32 w1,
-								__u32 w2, __u32 w3)
+							       __u32 w2, __u32 w3)
 {
 	__u32 i = xdpcast_vip_index_slot(w0, w1, w2, w3);
 	struct xdpcast_vip_slot *slot = bpf_map_lookup_elem(vip_index, &i);
@@ -117,8 +117,7 @@ static __always_inline int parse_icmp4_error(struct cursor *c, struct pkt *p)
 	return parse_quoted_ports(c, p);
 }
 
-static __always_inline int parse_ipv4(struct cursor *c, struct pkt *p,
-				      void *vip_index)
+static __always_inline int parse_ipv4(struct cursor *c, struct pkt *p, void *vip_index)
 {
 	struct iphdr *iph = cursor_pull(c, sizeof(*iph));
 	struct icmphdr *icmp;
@@ -185,8 +184,7 @@ static __always_inline int ipv6_is_ext(__u8 nexthdr)
 	       nexthdr == IPPROTO_DSTOPTS || nexthdr == IPPROTO_FRAGMENT;
 }
 
-static __always_inline int parse_ipv6(struct cursor *c, struct pkt *p,
-				      void *vip_index)
+static __always_inline int parse_ipv6(struct cursor *c, struct pkt *p, void *vip_index)
 {
 	struct ipv6hdr *ip6h = cursor_pull(c, sizeof(*ip6h));
 	struct ipv6_opt_hdr *opt;
@@ -252,15 +250,13 @@ upper:
 	return no_ports(p);
 }
 
-static __always_inline int parse(struct xdp_md *ctx, struct pkt *p,
-				 void *vip_index)
+static __always_inline int parse(struct xdp_md *ctx, struct pkt *p, void *vip_index)
 {
 	struct cursor c = { (void *)(long)ctx->data, (void *)(long)ctx->data_end };
 	struct ethhdr *eth;
 	struct vlan_hdr *vlan;
 	__be16 h_proto;
 
-	p->len = c.end - c.pos;
 	eth = cursor_pull(&c, sizeof(*eth));
 	if (!eth)
 		return XDPCAST_PASS_MALFORMED;

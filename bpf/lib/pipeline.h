@@ -15,25 +15,20 @@
 
 static __always_inline int steer(struct xdp_md *ctx, struct pkt *p)
 {
-	struct xdpcast_config *cfg;
 	struct xdpcast_backend *b;
-	__u32 zero = 0, id;
 	int vip_id, reason;
+	__u32 id;
 
 	vip_id = lookup_vip(p);
 	if (vip_id < 0)
 		return XDPCAST_PASS_NOT_VIP;
-	count(&stats_vips, vip_id, p->len);
+	p->stats_row = vip_id;
 	if (p->ttl <= 1)
 		return XDPCAST_PASS_TTL;
 
-	cfg = bpf_map_lookup_elem(&settings, &zero);
-	if (!cfg)
-		return XDPCAST_PASS_NO_BACKEND;
-	b = choose_backend(vip_id, p, flow_hash(p, cfg->hash_seed), &id);
+	b = choose_backend(vip_id, p, flow_hash(p, p->vip_slot->hash_seed), &id);
 	if (!b)
 		return XDPCAST_PASS_NO_BACKEND;
-
 	reason = forward(ctx, p, b);
 	if (reason == XDPCAST_REDIRECT || reason == XDPCAST_TX)
 		count(&stats_backends, id, p->len);
@@ -47,13 +42,15 @@ static __always_inline int xdpcast_process(struct xdp_md *ctx)
 	void *index;
 	int reason;
 
+	pkt.len = ctx->data_end - ctx->data;
+	pkt.stats_row = XDPCAST_STATS_NO_VIP;
 	index = bpf_map_lookup_elem(&vip_index, &zero);
 	if (!index) /* no VIP configured yet */
-		return account(XDPCAST_PASS_NOT_VIP, ctx->data_end - ctx->data);
+		return account(pkt.stats_row, XDPCAST_PASS_NOT_VIP, pkt.len);
 	reason = parse(ctx, &pkt, index);
 	if (reason == XDPCAST_CONTINUE)
 		reason = steer(ctx, &pkt);
-	return account(reason, pkt.len);
+	return account(pkt.stats_row, reason, pkt.len);
 }
 
 #endif /* XDPCAST_PIPELINE_H */

@@ -23,6 +23,7 @@ struct pkt {
 	__u8 has_vlan;
 	const struct xdpcast_vip_slot *vip_slot; /* dst's slot of the VIP index */
 	__u32 len; /* frame length, for byte counters */
+	__u32 stats_row; /* VIP id, or XDPCAST_STATS_NO_VIP */
 	__u8 ttl; /* outer TTL / hop limit */
 };
 

@@ -118,15 +118,14 @@ static __always_inline __u64 *flow_word(struct xdpcast_flow_entry *e)
 
 static __always_inline int flow_matches(const struct xdpcast_flow_entry *e, const struct pkt *p)
 {
-	return e->state != XDPCAST_FLOW_EMPTY && e->src[3] == p->src[3] &&
-	       e->src[2] == p->src[2] && e->src[1] == p->src[1] && e->src[0] == p->src[0] &&
-	       e->sport == p->sport && e->dport == p->dport && e->proto == p->proto;
+	return e->state != XDPCAST_FLOW_EMPTY && e->src[3] == p->src[3] && e->src[2] == p->src[2] &&
+	       e->src[1] == p->src[1] && e->src[0] == p->src[0] && e->sport == p->sport &&
+	       e->dport == p->dport && e->proto == p->proto;
 }
 
 /* The flow's entry in @set with its backend in @id, or NULL. */
-static __always_inline struct xdpcast_flow_entry *flow_find(struct xdpcast_flow_set *set,
-							    const struct pkt *p, __u32 hash,
-							    __u32 *id)
+static __always_inline struct xdpcast_flow_entry *
+flow_find(struct xdpcast_flow_set *set, const struct pkt *p, __u32 hash, __u32 *id)
 {
 	struct xdpcast_flow_entry *e;
 	__u64 word;

@@ -54,14 +54,17 @@ enum xdpcast_vip_shape {
  * slot that holds exactly one key without a port names that VIP directly
  * (`direct_id`), and a packet matches it by comparing its destination and
  * protocol; any other slot sends the packet to `vips`, shape by shape.
+ * The hash seed travels with the index: same seed and same tables on two
+ * routers give the same backend per flow.
  */
 struct xdpcast_vip_slot {
 	__be32 addr[4]; /* the direct VIP's address */
+	__u32 hash_seed; /* the flow hash seed: the same in every slot of an index */
 	__u16 direct_id; /* its VIP id, or XDPCAST_VIP_DIRECT_NONE */
 	__u8 proto; /* the direct VIP's protocol, 0 = any */
 	__u8 shapes; /* enum xdpcast_vip_shape */
 };
-_Static_assert(sizeof(struct xdpcast_vip_slot) == 20, "vip slot ABI");
+_Static_assert(sizeof(struct xdpcast_vip_slot) == 24, "vip slot ABI");
 
 /*
  * Slot of an address in the VIP index, from the address as it sits in
@@ -128,20 +131,14 @@ struct xdpcast_flow_set {
 	struct xdpcast_flow_entry way[XDPCAST_FLOW_WAYS];
 };
 
-/* The single value of `config`. */
-struct xdpcast_config {
-	__u32 hash_seed; /* same seed and tables on two routers = same backend per flow */
-};
-_Static_assert(sizeof(struct xdpcast_config) == 4, "config ABI");
-
-/* Value of the per-CPU counter maps; userspace sums the CPUs. */
+/* Packets and bytes; per CPU in the maps, userspace sums the CPUs. */
 struct xdpcast_counter {
 	__u64 packets;
 	__u64 bytes;
 };
 _Static_assert(sizeof(struct xdpcast_counter) == 16, "counter ABI");
 
-/* Why a packet got its verdict: the index of `stats_reasons`. Append only. */
+/* Why a packet got its verdict: the index in struct xdpcast_vip_counters. Append only. */
 enum xdpcast_reason {
 	XDPCAST_PASS_NOT_IP, /* not IPv4/IPv6 (ARP, LLDP...) */
 	XDPCAST_PASS_MALFORMED, /* truncated or invalid header: the kernel decides */
@@ -155,5 +152,17 @@ enum xdpcast_reason {
 	XDPCAST_REDIRECT, /* forwarded through the `egress` devmap */
 	XDPCAST_REASON_MAX,
 };
+
+/*
+ * Value of `stats_vips`: one row per VIP id, and row XDPCAST_STATS_NO_VIP
+ * for packets that matched no VIP. Every packet is counted once, under its
+ * row and its reason: a VIP's total and a reason's total are sums.
+ */
+struct xdpcast_vip_counters {
+	struct xdpcast_counter reason[XDPCAST_REASON_MAX];
+};
+
+#define XDPCAST_STATS_NO_VIP XDPCAST_MAX_VIPS
+#define XDPCAST_STATS_ROWS (XDPCAST_MAX_VIPS + 1)
 
 #endif /* XDPCAST_ABI_H */

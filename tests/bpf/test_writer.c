@@ -105,6 +105,22 @@ Test(writer, index_follows_the_vips, .init = fixture_setup, .fini = fixture_tear
 	cr_assert_eq(index_slot(&any).shapes, 0, "the last VIP's address is still in the index");
 }
 
+Test(writer, seed_travels_with_the_index, .init = fixture_setup, .fini = fixture_teardown)
+{
+	struct xdpcast_vip_key key;
+	__u32 seed;
+
+	cr_assert_eq(xdpcast_dp_get_seed(&fx.dp, &seed), 0);
+	cr_assert_eq(seed, FX_SEED);
+	cr_assert_eq(xdpcast_dp_set_seed(&fx.dp, 0xabcdef01), 0);
+	cr_assert_eq(xdpcast_vip_key_from_str(&key, "203.0.113.80", IPPROTO_TCP, 80), 0);
+	cr_assert_eq(xdpcast_dp_add_vip(&fx.dp, &key, 9, 0), 0);
+	cr_assert_eq(xdpcast_dp_del_vip(&fx.dp, &key), 0);
+	cr_assert_eq(xdpcast_dp_get_seed(&fx.dp, &seed), 0);
+	cr_assert_eq(seed, 0xabcdef01, "rebuilding the VIP index lost the seed: %#x", seed);
+	cr_assert_eq(index_slot(&key).hash_seed, 0xabcdef01);
+}
+
 /* The inner map now at @idx of the array of maps @outer_fd, with its info. */
 static void inner_info(int outer_fd, __u32 idx, struct bpf_map_info *info)
 {

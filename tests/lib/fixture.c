@@ -361,14 +361,23 @@ struct xdpcast_counter fx_backend_stats(struct fx *f, __u32 id)
 
 static void snapshot(struct fx *f, struct fx_counters *c)
 {
-	__u32 i;
+	static struct xdpcast_vip_counters rows[XDPCAST_STATS_ROWS];
+	__u32 i, row;
 
-	for (i = 0; i < XDPCAST_REASON_MAX; i++)
-		c->reasons[i] = fx_reason_stats(f, i);
-	for (i = 0; i < FX_MAX_ID; i++) {
-		c->vips[i] = fx_vip_stats(f, i);
-		c->backends[i] = fx_backend_stats(f, i);
+	cr_assert_eq(xdpcast_dp_read_stats(&f->dp, rows), 0, "read VIP counters");
+	memset(c, 0, sizeof(*c));
+	for (row = 0; row < XDPCAST_STATS_ROWS; row++) {
+		for (i = 0; i < XDPCAST_REASON_MAX; i++) {
+			c->reasons[i].packets += rows[row].reason[i].packets;
+			c->reasons[i].bytes += rows[row].reason[i].bytes;
+			if (row >= FX_MAX_ID)
+				continue;
+			c->vips[row].packets += rows[row].reason[i].packets;
+			c->vips[row].bytes += rows[row].reason[i].bytes;
+		}
 	}
+	for (i = 0; i < FX_MAX_ID; i++)
+		c->backends[i] = fx_backend_stats(f, i);
 }
 
 static const char *action_name(int action)

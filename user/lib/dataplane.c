@@ -33,9 +33,8 @@ static const struct {
 	const char *name;
 	size_t fd_offset;
 } dp_maps[] = {
-	DP_MAP(vips),	    DP_MAP(vip_index),	    DP_MAP(vip_tables), DP_MAP(flow_tables),
-	DP_MAP(backends),   DP_MAP(egress),	    DP_MAP(settings),	DP_MAP(stats_reasons),
-	DP_MAP(stats_vips), DP_MAP(stats_backends),
+	DP_MAP(vips),	  DP_MAP(vip_index), DP_MAP(vip_tables), DP_MAP(flow_tables),
+	DP_MAP(backends), DP_MAP(egress),    DP_MAP(stats_vips), DP_MAP(stats_backends),
 };
 
 #define DP_NMAPS (sizeof(dp_maps) / sizeof(dp_maps[0]))
@@ -185,14 +184,6 @@ static int update(int fd, const void *key, const void *value, __u64 flags, const
 	return 0;
 }
 
-int xdpcast_dp_set_seed(struct xdpcast_dp *dp, __u32 seed)
-{
-	struct xdpcast_config cfg = { .hash_seed = seed };
-	__u32 zero = 0;
-
-	return update(dp->settings, &zero, &cfg, BPF_ANY, "set hash seed");
-}
-
 int xdpcast_dp_set_egress(struct xdpcast_dp *dp, __u32 ifindex)
 {
 	return update(dp->egress, &ifindex, &ifindex, BPF_ANY, "add egress interface");
@@ -278,7 +269,7 @@ static __u32 key_slot(const struct xdpcast_vip_key *key)
  * its VIP directly when it holds exactly one key and that key has no port.
  * VIPs change rarely; a whole new index keeps every packet on one version.
  */
-static int rebuild_vip_index(struct xdpcast_dp *dp)
+static int build_vip_index(struct xdpcast_dp *dp, __u32 seed)
 {
 	struct xdpcast_vip_key key, *prev = NULL;
 	struct xdpcast_vip_slot *slots, *s;
@@ -293,8 +284,10 @@ static int rebuild_vip_index(struct xdpcast_dp *dp)
 		err = -ENOMEM;
 		goto out;
 	}
-	for (i = 0; i < XDPCAST_VIP_INDEX_SLOTS; i++)
+	for (i = 0; i < XDPCAST_VIP_INDEX_SLOTS; i++) {
 		slots[i].direct_id = XDPCAST_VIP_DIRECT_NONE;
+		slots[i].hash_seed = seed;
+	}
 	while (!bpf_map_get_next_key(dp->vips, prev, &key)) {
 		prev = &key;
 		if (bpf_map_lookup_elem(dp->vips, &key, &vip))
@@ -321,6 +314,39 @@ out:
 	free(slots);
 	free(keys_in_slot);
 	return err;
+}
+
+int xdpcast_dp_get_seed(struct xdpcast_dp *dp, __u32 *seed)
+{
+	struct xdpcast_vip_slot slot;
+	__u32 zero = 0, map_id;
+	int fd, err;
+
+	*seed = 0;
+	if (bpf_map_lookup_elem(dp->vip_index, &zero, &map_id))
+		return errno == ENOENT ? 0 : -errno; /* no index yet: seed 0 */
+	fd = bpf_map_get_fd_by_id(map_id);
+	if (fd < 0)
+		return -errno;
+	err = bpf_map_lookup_elem(fd, &zero, &slot) ? -errno : 0;
+	close(fd);
+	if (!err)
+		*seed = slot.hash_seed;
+	return err;
+}
+
+int xdpcast_dp_set_seed(struct xdpcast_dp *dp, __u32 seed)
+{
+	return build_vip_index(dp, seed);
+}
+
+/* A new VIP index for the VIPs now in `vips`, keeping the seed. */
+static int rebuild_vip_index(struct xdpcast_dp *dp)
+{
+	__u32 seed;
+	int err = xdpcast_dp_get_seed(dp, &seed);
+
+	return err ? log_err(err, "read hash seed") : build_vip_index(dp, seed);
 }
 
 static bool vip_key_valid(const struct xdpcast_vip_key *key)
@@ -516,41 +542,118 @@ int xdpcast_dp_write_table(struct xdpcast_dp *dp, const struct xdpcast_vip_key *
 	return err ? err : xdpcast_dp_flip_table(dp, key);
 }
 
-static int read_counter(struct xdpcast_dp *dp, int fd, __u32 idx, struct xdpcast_counter *out)
+/* Per-CPU values of @fd at @idx, summed into @out (@n counters each). */
+static int read_percpu_counters(struct xdpcast_dp *dp, int fd, __u32 idx,
+				struct xdpcast_counter *out, size_t n)
 {
 	struct xdpcast_counter *percpu;
-	int i, err = 0;
+	size_t i;
+	int cpu, err = 0;
 
-	percpu = calloc(dp->ncpus, sizeof(*percpu));
+	percpu = calloc((size_t)dp->ncpus * n, sizeof(*percpu));
 	if (!percpu)
 		return -ENOMEM;
-	out->packets = out->bytes = 0;
+	memset(out, 0, n * sizeof(*out));
 	if (bpf_map_lookup_elem(fd, &idx, percpu)) {
 		err = -errno;
 	} else {
-		for (i = 0; i < dp->ncpus; i++) {
-			out->packets += percpu[i].packets;
-			out->bytes += percpu[i].bytes;
+		for (cpu = 0; cpu < dp->ncpus; cpu++) {
+			for (i = 0; i < n; i++) {
+				out[i].packets += percpu[cpu * n + i].packets;
+				out[i].bytes += percpu[cpu * n + i].bytes;
+			}
 		}
 	}
 	free(percpu);
 	return err;
 }
 
+int xdpcast_dp_read_vip_row(struct xdpcast_dp *dp, __u32 row, struct xdpcast_vip_counters *out)
+{
+	if (row >= XDPCAST_STATS_ROWS)
+		return -EINVAL;
+	return read_percpu_counters(dp, dp->stats_vips, row, out->reason, XDPCAST_REASON_MAX);
+}
+
+int xdpcast_dp_read_stats(struct xdpcast_dp *dp, struct xdpcast_vip_counters *rows)
+{
+	size_t per_row = XDPCAST_REASON_MAX, n = (size_t)dp->ncpus * per_row;
+	LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	struct xdpcast_counter *values;
+	__u32 keys[XDPCAST_STATS_ROWS], count = XDPCAST_STATS_ROWS, batch, i, r;
+	size_t cpu;
+	int err;
+
+	values = calloc((size_t)XDPCAST_STATS_ROWS * n, sizeof(*values));
+	if (!values)
+		return -ENOMEM;
+	/* the whole map in one call: a per-CPU value per row */
+	err = bpf_map_lookup_batch(dp->stats_vips, NULL, &batch, keys, values, &count, &opts);
+	if (err && err != -ENOENT) {
+		free(values);
+		return log_err(err, "read VIP counters");
+	}
+	memset(rows, 0, XDPCAST_STATS_ROWS * sizeof(*rows));
+	for (i = 0; i < count; i++) {
+		if (keys[i] >= XDPCAST_STATS_ROWS)
+			continue;
+		for (cpu = 0; cpu < (size_t)dp->ncpus; cpu++) {
+			for (r = 0; r < per_row; r++) {
+				const struct xdpcast_counter *c =
+					&values[i * n + cpu * per_row + r];
+
+				rows[keys[i]].reason[r].packets += c->packets;
+				rows[keys[i]].reason[r].bytes += c->bytes;
+			}
+		}
+	}
+	free(values);
+	return 0;
+}
+
 int xdpcast_dp_read_reason(struct xdpcast_dp *dp, enum xdpcast_reason reason,
 			   struct xdpcast_counter *out)
 {
-	return read_counter(dp, dp->stats_reasons, reason, out);
+	struct xdpcast_vip_counters *rows;
+	__u32 r;
+	int err;
+
+	if ((unsigned int)reason >= XDPCAST_REASON_MAX)
+		return -EINVAL;
+	rows = calloc(XDPCAST_STATS_ROWS, sizeof(*rows));
+	if (!rows)
+		return -ENOMEM;
+	err = xdpcast_dp_read_stats(dp, rows);
+	memset(out, 0, sizeof(*out));
+	for (r = 0; !err && r < XDPCAST_STATS_ROWS; r++) {
+		out->packets += rows[r].reason[reason].packets;
+		out->bytes += rows[r].reason[reason].bytes;
+	}
+	free(rows);
+	return err;
 }
 
 int xdpcast_dp_read_vip_stats(struct xdpcast_dp *dp, __u32 id, struct xdpcast_counter *out)
 {
-	return read_counter(dp, dp->stats_vips, id, out);
+	struct xdpcast_vip_counters row;
+	int r, err;
+
+	if (id >= XDPCAST_MAX_VIPS)
+		return -EINVAL;
+	err = xdpcast_dp_read_vip_row(dp, id, &row);
+	memset(out, 0, sizeof(*out));
+	for (r = 0; !err && r < XDPCAST_REASON_MAX; r++) {
+		out->packets += row.reason[r].packets;
+		out->bytes += row.reason[r].bytes;
+	}
+	return err;
 }
 
 int xdpcast_dp_read_backend_stats(struct xdpcast_dp *dp, __u32 id, struct xdpcast_counter *out)
 {
-	return read_counter(dp, dp->stats_backends, id, out);
+	if (id >= XDPCAST_MAX_BACKENDS)
+		return -EINVAL;
+	return read_percpu_counters(dp, dp->stats_backends, id, out, 1);
 }
 
 int xdpcast_vip_key_from_str(struct xdpcast_vip_key *key, const char *addr, __u8 proto, __u16 port)

@@ -20,8 +20,6 @@ struct xdpcast_dp {
 	int flow_tables;
 	int backends;
 	int egress;
-	int settings;
-	int stats_reasons;
 	int stats_vips;
 	int stats_backends;
 	bool owns_fds; /* opened from pins: closed by xdpcast_dp_close() */
@@ -42,7 +40,9 @@ int xdpcast_dp_from_object(struct xdpcast_dp *dp, struct bpf_object *obj);
 int xdpcast_dp_open_pinned(struct xdpcast_dp *dp, const char *pin_dir);
 void xdpcast_dp_close(struct xdpcast_dp *dp);
 
+/* The flow hash seed, kept in the VIP index (0 before any is set). */
 int xdpcast_dp_set_seed(struct xdpcast_dp *dp, __u32 seed);
+int xdpcast_dp_get_seed(struct xdpcast_dp *dp, __u32 *seed);
 int xdpcast_dp_set_egress(struct xdpcast_dp *dp, __u32 ifindex);
 int xdpcast_dp_del_egress(struct xdpcast_dp *dp, __u32 ifindex);
 int xdpcast_dp_set_backend(struct xdpcast_dp *dp, __u32 id, const struct xdpcast_backend *b);
@@ -77,7 +77,11 @@ int xdpcast_dp_flip_table(struct xdpcast_dp *dp, const struct xdpcast_vip_key *k
 int xdpcast_dp_write_table(struct xdpcast_dp *dp, const struct xdpcast_vip_key *key,
 			   const __u32 *slots, __u32 size);
 
-/* Counters summed over CPUs. */
+/* Counters summed over CPUs. All rows of stats_vips (XDPCAST_STATS_ROWS) in one read: */
+int xdpcast_dp_read_stats(struct xdpcast_dp *dp, struct xdpcast_vip_counters *rows);
+/* One row: a VIP id, or XDPCAST_STATS_NO_VIP. */
+int xdpcast_dp_read_vip_row(struct xdpcast_dp *dp, __u32 row, struct xdpcast_vip_counters *out);
+/* Totals: of one reason over all rows; of one VIP over all reasons. */
 int xdpcast_dp_read_reason(struct xdpcast_dp *dp, enum xdpcast_reason reason,
 			   struct xdpcast_counter *out);
 int xdpcast_dp_read_vip_stats(struct xdpcast_dp *dp, __u32 id, struct xdpcast_counter *out);

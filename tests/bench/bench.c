@@ -40,7 +40,8 @@
 #define NBACKENDS 8
 #define SEED 0x5eed
 #define FLOW_HIT_TABLE 65536
-#define NEW_FLOW_TABLE (1u << 21) /* 5x one measurement's flows: about 0.1% replaced */
+#define NEW_FLOW_TABLE 65536 /* a VIP's flow table as an operator would size it */
+#define NEW_FLOW_TABLE_LARGE (1u << 21) /* 5x a measurement's flows: few replaced */
 #define NEW_FLOW_SRC 0xc6120000u /* 198.18.0.0/15 (RFC 2544): one address per test run */
 #define NEW_FLOW_SRC_MAX (1u << 17)
 #define FLOOR_SLOTS 256 /* as in bpf/bench/floor.bpf.c */
@@ -78,7 +79,7 @@ struct path {
 	__u32 verdict; /* XDP action of every test run */
 	enum xdpcast_reason reason; /* counter every repetition must move */
 	int backend; /* backend every repetition must reach; -1: one, any */
-	bool new_flows; /* every repetition a new flow: any backends, one insert each */
+	__u32 new_flows; /* > 0: every repetition a new flow into a table of that many */
 	enum out_check out;
 	double ns[RUNS];
 };
@@ -457,7 +458,7 @@ static int measure(struct path *p, double *ns)
 
 	/* a fresh table for the new flows, so that none is evicted */
 	if (p->new_flows) {
-		err = xdpcast_dp_set_flow_table(p->dp, &vip4_new_key, NEW_FLOW_TABLE);
+		err = xdpcast_dp_set_flow_table(p->dp, &vip4_new_key, p->new_flows);
 		if (err)
 			return log_err(err, "new flow table");
 	}
@@ -482,12 +483,15 @@ static int measure(struct path *p, double *ns)
 			return err;
 	}
 	/*
-	 * Every entry is a distinct flow that one repetition inserted; a few may
-	 * have been replaced when more than XDPCAST_FLOW_WAYS hashed to a set.
+	 * Every entry is a distinct flow that one repetition inserted: the table
+	 * holds the flows, or is full when they outnumber it (less a few sets
+	 * the hash left short, or flows replaced when five hashed to a set).
 	 */
 	if (p->new_flows) {
+		long expect = iters < p->new_flows ? (long)iters : (long)p->new_flows;
+
 		flows = count_flows(p->dp, VIP4_NEW_ID);
-		if (flows < 0 || flows > (long)iters || flows < (long)(iters * 0.99)) {
+		if (flows < 0 || flows > expect || flows < (long)(expect * 0.99)) {
 			pr_warn("%s: %ld flows in the table after %llu new ones\n", p->name, flows,
 				(unsigned long long)iters);
 			return -EPROTO;
@@ -745,6 +749,7 @@ enum {
 	P_VIP_HIT,
 	P_VIP_FLOW_HIT,
 	P_VIP_NEW_FLOW,
+	P_VIP_NEW_FLOW_LARGE,
 	P_VIP6_HIT,
 	P_NOT_VIP,
 	P_PASS,
@@ -784,9 +789,14 @@ static void define_paths(struct path *paths, struct floor *fl, struct bench_path
 
 	paths[P_VIP_NEW_FLOW].name = "vip_new_flow";
 	paths[P_VIP_NEW_FLOW].prog_fd = bpf_program__fd(bp->progs.bench_new_flow);
-	paths[P_VIP_NEW_FLOW].new_flows = true;
+	paths[P_VIP_NEW_FLOW].new_flows = NEW_FLOW_TABLE;
 	paths[P_VIP_NEW_FLOW].out = OUT_FORWARD_BUMP;
 	frame_udp4(&paths[P_VIP_NEW_FLOW].in, "198.18.0.0", "203.0.113.55", 1024, 53);
+
+	/* the same into a table far larger than the caches: memory latency */
+	paths[P_VIP_NEW_FLOW_LARGE] = paths[P_VIP_NEW_FLOW];
+	paths[P_VIP_NEW_FLOW_LARGE].name = "vip_new_flow_2m";
+	paths[P_VIP_NEW_FLOW_LARGE].new_flows = NEW_FLOW_TABLE_LARGE;
 
 	paths[P_VIP6_HIT].name = "vip6_hit";
 	frame_udp6(&paths[P_VIP6_HIT].in, "2001:db8:1::1", "2001:db8::53", 40000, 53);

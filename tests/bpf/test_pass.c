@@ -80,10 +80,9 @@ Test(packets, pass_not_vip_and_ttl, .init = setup, .fini = fixture_teardown)
 
 	cr_assert_eq(xdpcast_vip_key_from_str(&vip, FX_VIP4, 0, 0), 0);
 	cr_assert_eq(xdpcast_vip_key_from_str(&twin, SLOT_TWIN4, 0, 0), 0);
-	cr_assert_eq(
-		xdpcast_vip_index_slot(vip.addr[0], vip.addr[1], vip.addr[2], vip.addr[3]),
-		xdpcast_vip_index_slot(twin.addr[0], twin.addr[1], twin.addr[2], twin.addr[3]),
-		SLOT_TWIN4 " no longer shares the index slot of " FX_VIP4);
+	cr_assert_eq(xdpcast_vip_index_slot(vip.addr[0], vip.addr[1], vip.addr[2], vip.addr[3]),
+		     xdpcast_vip_index_slot(twin.addr[0], twin.addr[1], twin.addr[2], twin.addr[3]),
+		     SLOT_TWIN4 " no longer shares the index slot of " FX_VIP4);
 	fx_check_cases(&fx, cases, FX_ARRAY_SIZE(cases));
 }
 

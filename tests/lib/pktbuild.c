@@ -18,23 +18,23 @@
 #include <linux/tcp.h>
 #include <linux/udp.h>
 
-#define VLAN_HLEN	4
-#define IPV4_HLEN	((__u32)sizeof(struct iphdr))
-#define IPV6_HLEN	((__u32)sizeof(struct ipv6hdr))
-#define FRAG6_HLEN	8
-#define UDP_HLEN	((__u32)sizeof(struct udphdr))
-#define TCP_HLEN	((__u32)sizeof(struct tcphdr))
-#define ICMP_HLEN	8
-#define IP4_MF		0x2000
-#define IP4_OFFMASK	0x1fff
-#define IP6_MF		0x0001
-#define MAX_V6_EXT	8
+#define VLAN_HLEN 4
+#define IPV4_HLEN ((__u32)sizeof(struct iphdr))
+#define IPV6_HLEN ((__u32)sizeof(struct ipv6hdr))
+#define FRAG6_HLEN 8
+#define UDP_HLEN ((__u32)sizeof(struct udphdr))
+#define TCP_HLEN ((__u32)sizeof(struct tcphdr))
+#define ICMP_HLEN 8
+#define IP4_MF 0x2000
+#define IP4_OFFMASK 0x1fff
+#define IP6_MF 0x0001
+#define MAX_V6_EXT 8
 
 static const __u8 default_src_mac[ETH_ALEN] = { 0x02, 0x00, 0x00, 0x00, 0x00, 0x01 };
 static const __u8 default_dst_mac[ETH_ALEN] = { 0x02, 0x00, 0x00, 0x00, 0x00, 0x02 };
 
 struct pkt_addrs {
-	int family;	/* 4 or 6 */
+	int family; /* 4 or 6 */
 	__u8 src[16];
 	__u8 dst[16];
 };
@@ -42,8 +42,8 @@ struct pkt_addrs {
 /* Layout plus what the verifiers need. */
 struct pkt_walk {
 	struct pkt_layout lo;
-	__u32 l3_end;	/* end of the IP packet as declared by its header */
-	bool frag;	/* IPv4 MF/offset set, or an IPv6 fragment header present */
+	__u32 l3_end; /* end of the IP packet as declared by its header */
+	bool frag; /* IPv4 MF/offset set, or an IPv6 fragment header present */
 };
 
 static inline void put16(__u8 *p, __u16 v)
@@ -223,7 +223,7 @@ static void write_l4(__u8 *p, const struct pkt_spec *s, const struct pkt_addrs *
 		put16(p + offsetof(struct tcphdr, dest), s->dport);
 		put32(p + offsetof(struct tcphdr, seq), 1);
 		put32(p + offsetof(struct tcphdr, ack_seq), 0);
-		p[12] = (TCP_HLEN / 4) << 4;	/* data offset */
+		p[12] = (TCP_HLEN / 4) << 4; /* data offset */
 		p[13] = s->tcp_flags ? s->tcp_flags : PKT_DEFAULT_TCP_FLAGS;
 		if (p[13] & 0x10)
 			put32(p + offsetof(struct tcphdr, ack_seq), 1);
@@ -276,8 +276,7 @@ int pkt_build(struct pkt_buf *b, const struct pkt_spec *s)
 			   s->proto == IPPROTO_ICMPV6;
 	if (!proto_ok)
 		return -EINVAL;
-	if (s->ip_options_len % 4 || s->ip_options_len > 40 ||
-	    (a.family == 6 && s->ip_options_len))
+	if (s->ip_options_len % 4 || s->ip_options_len > 40 || (a.family == 6 && s->ip_options_len))
 		return -EINVAL;
 	if (s->frag && s->frag_offset > IP4_OFFMASK)
 		return -EINVAL;
@@ -313,8 +312,8 @@ int pkt_build(struct pkt_buf *b, const struct pkt_spec *s)
 		frag_field = 0;
 		if (s->frag)
 			frag_field = s->frag_offset | (s->more_frags ? IP4_MF : 0);
-		write_ipv4(b->data + off, &a, s->ip_options_len, l4_len, ttl, s->proto,
-			   (__u16)id, frag_field);
+		write_ipv4(b->data + off, &a, s->ip_options_len, l4_len, ttl, s->proto, (__u16)id,
+			   frag_field);
 	} else if (s->frag) {
 		__u8 *fh = b->data + off + IPV6_HLEN;
 

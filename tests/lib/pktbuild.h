@@ -11,16 +11,16 @@
 #include <stdbool.h>
 #include <linux/types.h>
 
-#define PKT_BUF_SIZE		2048
-#define PKT_DEFAULT_TTL		64
-#define PKT_DEFAULT_IP_ID	0x1234
-#define PKT_DEFAULT_TCP_FLAGS	0x10	/* ACK */
-#define PKT_ICMP_QUOTE_MAX_V4	548	/* 576 - 20 (IPv4) - 8 (ICMP) */
-#define PKT_ICMP_QUOTE_MAX_V6	1232	/* 1280 - 40 (IPv6) - 8 (ICMPv6) */
+#define PKT_BUF_SIZE 2048
+#define PKT_DEFAULT_TTL 64
+#define PKT_DEFAULT_IP_ID 0x1234
+#define PKT_DEFAULT_TCP_FLAGS 0x10 /* ACK */
+#define PKT_ICMP_QUOTE_MAX_V4 548 /* 576 - 20 (IPv4) - 8 (ICMP) */
+#define PKT_ICMP_QUOTE_MAX_V6 1232 /* 1280 - 40 (IPv6) - 8 (ICMPv6) */
 
 /* Default payload: the 18 bytes of "xdpcast-test-data" including its NUL. */
-#define PKT_DEFAULT_PAYLOAD	"xdpcast-test-data"
-#define PKT_DEFAULT_PAYLOAD_LEN	((__u32)sizeof(PKT_DEFAULT_PAYLOAD))
+#define PKT_DEFAULT_PAYLOAD "xdpcast-test-data"
+#define PKT_DEFAULT_PAYLOAD_LEN ((__u32)sizeof(PKT_DEFAULT_PAYLOAD))
 
 struct pkt_buf {
 	__u8 data[PKT_BUF_SIZE];
@@ -32,23 +32,23 @@ struct pkt_buf {
  * ("203.0.113.53", "2001:db8::53").
  */
 struct pkt_spec {
-	const __u8 *src_mac, *dst_mac;	/* NULL -> 02:00:00:00:00:01 / 02:00:00:00:00:02 */
-	int vlan;			/* 0 = untagged, else one 802.1Q tag (TPID 0x8100) */
-	const char *src, *dst;		/* IPv4 or IPv6 textual; both same family */
-	__u8 proto;			/* IPPROTO_UDP, _TCP, _ICMP (v4), _ICMPV6 (v6) */
-	__u16 sport, dport;		/* host order; ICMP echo: id = sport, seq = dport */
-	__u8 ttl;			/* TTL or hop limit; 0 -> 64 */
-	__u8 ip_options_len;		/* IPv4 only: multiple of 4, <= 40; NOPs then one EOL */
+	const __u8 *src_mac, *dst_mac; /* NULL -> 02:00:00:00:00:01 / 02:00:00:00:00:02 */
+	int vlan; /* 0 = untagged, else one 802.1Q tag (TPID 0x8100) */
+	const char *src, *dst; /* IPv4 or IPv6 textual; both same family */
+	__u8 proto; /* IPPROTO_UDP, _TCP, _ICMP (v4), _ICMPV6 (v6) */
+	__u16 sport, dport; /* host order; ICMP echo: id = sport, seq = dport */
+	__u8 ttl; /* TTL or hop limit; 0 -> 64 */
+	__u8 ip_options_len; /* IPv4 only: multiple of 4, <= 40; NOPs then one EOL */
 	/*
 	 * Fragments: IPv4 uses MF/offset in the header (ID = frag_id, 0x1234 when 0);
 	 * IPv6 inserts a Fragment extension header (identification = frag_id,
 	 * 0x1234 when 0). frag_offset > 0: only payload bytes, no L4 header.
 	 */
 	bool frag;
-	__u16 frag_offset;		/* in 8-byte units, < 8192 */
+	__u16 frag_offset; /* in 8-byte units, < 8192 */
 	bool more_frags;
 	__u32 frag_id;
-	__u8 tcp_flags;			/* 0 -> 0x10 (ACK) */
+	__u8 tcp_flags; /* 0 -> 0x10 (ACK) */
 	/*
 	 * payload NULL and payload_len 0 -> the 18-byte default payload;
 	 * payload NULL and payload_len > 0 -> the default pattern repeated.
@@ -90,7 +90,7 @@ struct pkt_layout {
 	int vlan;
 	__u32 l3_off;
 	__u32 l4_off;
-	int family;	/* 4 or 6 */
+	int family; /* 4 or 6 */
 	__u8 proto;
 };
 

@@ -11,10 +11,10 @@
 
 #include "pktbuild.h"
 
-#define V4_SRC	"198.51.100.7"
-#define V4_DST	"203.0.113.53"
-#define V6_SRC	"2001:db8:1::7"
-#define V6_DST	"2001:db8::53"
+#define V4_SRC "198.51.100.7"
+#define V4_DST "203.0.113.53"
+#define V6_SRC "2001:db8:1::7"
+#define V6_DST "2001:db8::53"
 
 static __u16 rd16(const __u8 *p)
 {
@@ -51,8 +51,9 @@ static void assert_flip_breaks(const struct pkt_buf *b, __u32 off, int which)
 
 Test(pktbuild, udp4_defaults)
 {
-	struct pkt_spec s = { .src = V4_SRC, .dst = V4_DST, .proto = IPPROTO_UDP,
-			      .sport = 40000, .dport = 53 };
+	struct pkt_spec s = {
+		.src = V4_SRC, .dst = V4_DST, .proto = IPPROTO_UDP, .sport = 40000, .dport = 53
+	};
 	static const __u8 dmac[6] = { 2, 0, 0, 0, 0, 2 }, smac[6] = { 2, 0, 0, 0, 0, 1 };
 	struct pkt_layout lo;
 	struct pkt_buf b;
@@ -92,11 +93,11 @@ Test(pktbuild, udp4_defaults)
 	cr_assert_arr_eq(udp + 8, "xdpcast-test-data", 18);
 
 	assert_csums_ok(&b);
-	assert_flip_breaks(&b, lo.l3_off + 8, 0);	/* TTL */
-	assert_flip_breaks(&b, lo.l3_off + 15, 0);	/* saddr */
-	assert_flip_breaks(&b, lo.l4_off + 1, 1);	/* sport */
-	assert_flip_breaks(&b, b.len - 3, 1);		/* payload */
-	assert_flip_breaks(&b, lo.l3_off + 19, 1);	/* daddr: in the pseudo-header */
+	assert_flip_breaks(&b, lo.l3_off + 8, 0); /* TTL */
+	assert_flip_breaks(&b, lo.l3_off + 15, 0); /* saddr */
+	assert_flip_breaks(&b, lo.l4_off + 1, 1); /* sport */
+	assert_flip_breaks(&b, b.len - 3, 1); /* payload */
+	assert_flip_breaks(&b, lo.l3_off + 19, 1); /* daddr: in the pseudo-header */
 }
 
 Test(pktbuild, udp4_zero_csum_is_valid)
@@ -116,9 +117,17 @@ Test(pktbuild, tcp4_flags_and_custom_fields)
 {
 	static const __u8 smac[6] = { 0xaa, 1, 2, 3, 4, 5 }, dmac[6] = { 0xbb, 6, 7, 8, 9, 10 };
 	static const char pl[] = "hello";
-	struct pkt_spec s = { .src = V4_SRC, .dst = V4_DST, .proto = IPPROTO_TCP,
-			      .sport = 12345, .dport = 443, .ttl = 3, .src_mac = smac,
-			      .dst_mac = dmac, .payload = pl, .payload_len = 5, .frag_id = 0xbeef };
+	struct pkt_spec s = { .src = V4_SRC,
+			      .dst = V4_DST,
+			      .proto = IPPROTO_TCP,
+			      .sport = 12345,
+			      .dport = 443,
+			      .ttl = 3,
+			      .src_mac = smac,
+			      .dst_mac = dmac,
+			      .payload = pl,
+			      .payload_len = 5,
+			      .frag_id = 0xbeef };
 	struct pkt_layout lo;
 	struct pkt_buf b;
 	const __u8 *tcp;
@@ -139,9 +148,9 @@ Test(pktbuild, tcp4_flags_and_custom_fields)
 	cr_assert_arr_eq(tcp + 20, "hello", 5);
 	assert_csums_ok(&b);
 	assert_flip_breaks(&b, lo.l4_off + 13, 1);
-	assert_flip_breaks(&b, b.len - 1, 1);	/* odd-length tail byte */
+	assert_flip_breaks(&b, b.len - 1, 1); /* odd-length tail byte */
 
-	s.tcp_flags = 0x02;	/* SYN */
+	s.tcp_flags = 0x02; /* SYN */
 	cr_assert_eq(pkt_build(&b, &s), 0);
 	cr_assert_eq(b.data[lo.l4_off + 13], 0x02);
 	assert_csums_ok(&b);
@@ -149,8 +158,9 @@ Test(pktbuild, tcp4_flags_and_custom_fields)
 
 Test(pktbuild, udp6)
 {
-	struct pkt_spec s = { .src = V6_SRC, .dst = V6_DST, .proto = IPPROTO_UDP,
-			      .sport = 5353, .dport = 53 };
+	struct pkt_spec s = {
+		.src = V6_SRC, .dst = V6_DST, .proto = IPPROTO_UDP, .sport = 5353, .dport = 53
+	};
 	struct pkt_layout lo;
 	struct pkt_buf b;
 	const __u8 *ip6;
@@ -175,8 +185,8 @@ Test(pktbuild, udp6)
 	cr_assert_arr_eq(ip6 + 24, a, 16);
 	cr_assert_eq(rd16(b.data + lo.l4_off + 4), 8 + 18);
 
-	assert_csums_ok(&b);	/* IPv4 check: not applicable -> true */
-	assert_flip_breaks(&b, lo.l3_off + 20, 1);	/* saddr in the pseudo-header */
+	assert_csums_ok(&b); /* IPv4 check: not applicable -> true */
+	assert_flip_breaks(&b, lo.l3_off + 20, 1); /* saddr in the pseudo-header */
 	assert_flip_breaks(&b, lo.l4_off + 3, 1);
 	assert_flip_breaks(&b, b.len - 1, 1);
 
@@ -188,8 +198,12 @@ Test(pktbuild, udp6)
 
 Test(pktbuild, tcp6)
 {
-	struct pkt_spec s = { .src = V6_SRC, .dst = V6_DST, .proto = IPPROTO_TCP,
-			      .sport = 1, .dport = 2, .ttl = 255 };
+	struct pkt_spec s = { .src = V6_SRC,
+			      .dst = V6_DST,
+			      .proto = IPPROTO_TCP,
+			      .sport = 1,
+			      .dport = 2,
+			      .ttl = 255 };
 	struct pkt_layout lo;
 	struct pkt_buf b;
 
@@ -199,13 +213,17 @@ Test(pktbuild, tcp6)
 	cr_assert_eq(lo.proto, IPPROTO_TCP);
 	cr_assert_eq(b.data[lo.l3_off + 7], 255);
 	assert_csums_ok(&b);
-	assert_flip_breaks(&b, lo.l4_off + 16, 1);	/* the checksum itself */
+	assert_flip_breaks(&b, lo.l4_off + 16, 1); /* the checksum itself */
 }
 
 static void check_v4_options(__u8 opt_len)
 {
-	struct pkt_spec s = { .src = V4_SRC, .dst = V4_DST, .proto = IPPROTO_UDP,
-			      .sport = 1000, .dport = 53, .ip_options_len = opt_len };
+	struct pkt_spec s = { .src = V4_SRC,
+			      .dst = V4_DST,
+			      .proto = IPPROTO_UDP,
+			      .sport = 1000,
+			      .dport = 53,
+			      .ip_options_len = opt_len };
 	struct pkt_layout lo;
 	struct pkt_buf b;
 	const __u8 *ip;
@@ -223,8 +241,8 @@ static void check_v4_options(__u8 opt_len)
 	cr_assert_eq(ip[20 + opt_len - 1], 0, "last option byte not EOL");
 	cr_assert_eq(rd16(b.data + lo.l4_off), 1000);
 	assert_csums_ok(&b);
-	assert_flip_breaks(&b, lo.l3_off + 20, 0);		/* first option byte */
-	assert_flip_breaks(&b, lo.l3_off + 20 + opt_len - 1, 0);	/* last option byte */
+	assert_flip_breaks(&b, lo.l3_off + 20, 0); /* first option byte */
+	assert_flip_breaks(&b, lo.l3_off + 20 + opt_len - 1, 0); /* last option byte */
 	assert_flip_breaks(&b, lo.l4_off + 8, 1);
 }
 
@@ -240,8 +258,12 @@ Test(pktbuild, v4_options_40)
 
 Test(pktbuild, vlan)
 {
-	struct pkt_spec s = { .src = V4_SRC, .dst = V4_DST, .proto = IPPROTO_UDP,
-			      .vlan = 100, .sport = 7, .dport = 53 };
+	struct pkt_spec s = { .src = V4_SRC,
+			      .dst = V4_DST,
+			      .proto = IPPROTO_UDP,
+			      .vlan = 100,
+			      .sport = 7,
+			      .dport = 53 };
 	struct pkt_layout lo;
 	struct pkt_buf b;
 
@@ -272,8 +294,13 @@ Test(pktbuild, vlan)
 
 Test(pktbuild, v4_first_fragment)
 {
-	struct pkt_spec s = { .src = V4_SRC, .dst = V4_DST, .proto = IPPROTO_UDP,
-			      .sport = 1, .dport = 53, .frag = true, .more_frags = true,
+	struct pkt_spec s = { .src = V4_SRC,
+			      .dst = V4_DST,
+			      .proto = IPPROTO_UDP,
+			      .sport = 1,
+			      .dport = 53,
+			      .frag = true,
+			      .more_frags = true,
 			      .frag_id = 0xabcd };
 	struct pkt_layout lo;
 	struct pkt_buf b;
@@ -298,9 +325,15 @@ Test(pktbuild, v4_first_fragment)
 Test(pktbuild, v4_later_fragment)
 {
 	static const __u8 pl[24] = { 0xde, 0xad, 0xbe, 0xef };
-	struct pkt_spec s = { .src = V4_SRC, .dst = V4_DST, .proto = IPPROTO_UDP,
-			      .sport = 1, .dport = 53, .frag = true, .frag_offset = 185,
-			      .payload = pl, .payload_len = sizeof(pl) };
+	struct pkt_spec s = { .src = V4_SRC,
+			      .dst = V4_DST,
+			      .proto = IPPROTO_UDP,
+			      .sport = 1,
+			      .dport = 53,
+			      .frag = true,
+			      .frag_offset = 185,
+			      .payload = pl,
+			      .payload_len = sizeof(pl) };
 	struct pkt_layout lo;
 	struct pkt_buf b;
 	const __u8 *ip;
@@ -326,8 +359,13 @@ Test(pktbuild, v4_later_fragment)
 
 Test(pktbuild, v6_fragments)
 {
-	struct pkt_spec s = { .src = V6_SRC, .dst = V6_DST, .proto = IPPROTO_UDP,
-			      .sport = 9, .dport = 53, .frag = true, .more_frags = true,
+	struct pkt_spec s = { .src = V6_SRC,
+			      .dst = V6_DST,
+			      .proto = IPPROTO_UDP,
+			      .sport = 9,
+			      .dport = 53,
+			      .frag = true,
+			      .more_frags = true,
 			      .frag_id = 0xdeadbeef };
 	struct pkt_layout lo;
 	struct pkt_buf b;
@@ -370,8 +408,9 @@ Test(pktbuild, v6_fragments)
 
 Test(pktbuild, icmp_echo)
 {
-	struct pkt_spec s = { .src = V4_SRC, .dst = V4_DST, .proto = IPPROTO_ICMP,
-			      .sport = 0x4242, .dport = 7 };
+	struct pkt_spec s = {
+		.src = V4_SRC, .dst = V4_DST, .proto = IPPROTO_ICMP, .sport = 0x4242, .dport = 7
+	};
 	struct pkt_layout lo;
 	struct pkt_buf b;
 	const __u8 *ic;
@@ -400,16 +439,21 @@ Test(pktbuild, icmp_echo)
 	cr_assert_eq(rd16(ic + 4), 0x4242);
 	cr_assert_eq(rd16(ic + 6), 7);
 	assert_csums_ok(&b);
-	assert_flip_breaks(&b, lo.l3_off + 39, 1);	/* saddr: pseudo-header */
+	assert_flip_breaks(&b, lo.l3_off + 39, 1); /* saddr: pseudo-header */
 	assert_flip_breaks(&b, lo.l4_off, 1);
 }
 
 Test(pktbuild, icmp_frag_needed_quotes_udp)
 {
-	struct pkt_spec s = { .src = V4_DST, .dst = "192.0.2.99", .proto = IPPROTO_UDP,
-			      .sport = 53, .dport = 33000, .vlan = 12 };
-	struct pkt_icmp_err e = { .reporter = "192.0.2.1", .to = V4_DST, .type = 3, .code = 4,
-				  .mtu = 1400 };
+	struct pkt_spec s = { .src = V4_DST,
+			      .dst = "192.0.2.99",
+			      .proto = IPPROTO_UDP,
+			      .sport = 53,
+			      .dport = 33000,
+			      .vlan = 12 };
+	struct pkt_icmp_err e = {
+		.reporter = "192.0.2.1", .to = V4_DST, .type = 3, .code = 4, .mtu = 1400
+	};
 	struct pkt_layout lo, ilo;
 	struct pkt_buf inner, b;
 	const __u8 *ic;
@@ -439,8 +483,8 @@ Test(pktbuild, icmp_frag_needed_quotes_udp)
 	cr_assert_eq(rd16(ic + 6), 1400);
 	cr_assert_arr_eq(ic + 8, inner.data + ilo.l3_off, inner_ip_len);
 	assert_csums_ok(&b);
-	assert_flip_breaks(&b, lo.l4_off + 7, 1);	/* MTU */
-	assert_flip_breaks(&b, b.len - 1, 1);		/* quoted data */
+	assert_flip_breaks(&b, lo.l4_off + 7, 1); /* MTU */
+	assert_flip_breaks(&b, b.len - 1, 1); /* quoted data */
 	assert_flip_breaks(&b, lo.l3_off + 1, 0);
 
 	/* Time exceeded, with VLAN and TTL; no MTU field. */
@@ -459,10 +503,12 @@ Test(pktbuild, icmp_frag_needed_quotes_udp)
 
 Test(pktbuild, icmp_quote_capped_v4)
 {
-	struct pkt_spec s = { .src = V4_DST, .dst = "192.0.2.99", .proto = IPPROTO_UDP,
-			      .payload_len = 1000 };
-	struct pkt_icmp_err e = { .reporter = "192.0.2.1", .to = V4_DST, .type = 3, .code = 4,
-				  .mtu = 576 };
+	struct pkt_spec s = {
+		.src = V4_DST, .dst = "192.0.2.99", .proto = IPPROTO_UDP, .payload_len = 1000
+	};
+	struct pkt_icmp_err e = {
+		.reporter = "192.0.2.1", .to = V4_DST, .type = 3, .code = 4, .mtu = 576
+	};
 	struct pkt_buf inner, b;
 	struct pkt_layout lo;
 
@@ -477,10 +523,14 @@ Test(pktbuild, icmp_quote_capped_v4)
 
 Test(pktbuild, icmpv6_packet_too_big_quotes_tcp)
 {
-	struct pkt_spec s = { .src = V6_DST, .dst = "2001:db8:ffff::1", .proto = IPPROTO_TCP,
-			      .sport = 443, .dport = 50000 };
-	struct pkt_icmp_err e = { .reporter = "2001:db8:aaaa::1", .to = V6_DST, .type = 2,
-				  .code = 0, .mtu = 1280 };
+	struct pkt_spec s = { .src = V6_DST,
+			      .dst = "2001:db8:ffff::1",
+			      .proto = IPPROTO_TCP,
+			      .sport = 443,
+			      .dport = 50000 };
+	struct pkt_icmp_err e = {
+		.reporter = "2001:db8:aaaa::1", .to = V6_DST, .type = 2, .code = 0, .mtu = 1280
+	};
 	struct pkt_layout lo, ilo;
 	struct pkt_buf inner, b;
 	const __u8 *ic;
@@ -505,7 +555,7 @@ Test(pktbuild, icmpv6_packet_too_big_quotes_tcp)
 	cr_assert_arr_eq(ic + 8, inner.data + ilo.l3_off, inner_ip_len);
 	assert_csums_ok(&b);
 	assert_flip_breaks(&b, lo.l4_off + 5, 1);
-	assert_flip_breaks(&b, lo.l3_off + 30, 1);	/* daddr: pseudo-header */
+	assert_flip_breaks(&b, lo.l3_off + 30, 1); /* daddr: pseudo-header */
 	assert_flip_breaks(&b, b.len - 2, 1);
 
 	/* Large inner packet: quote capped at 1232 bytes. */
@@ -593,7 +643,7 @@ Test(pktbuild, parse_rejects_garbage)
 	cr_assert_not(pkt_ipv4_csum_ok(b.data, 20));
 	cr_assert_not(pkt_l4_csum_ok(b.data, b.len - 1), "IP length beyond the frame");
 	b.data[12] = 0x08;
-	b.data[13] = 0x06;	/* ARP */
+	b.data[13] = 0x06; /* ARP */
 	cr_assert_eq(pkt_parse_layout(b.data, b.len, &lo), -EINVAL);
 	cr_assert_not(pkt_ipv4_csum_ok(b.data, b.len));
 	cr_assert_not(pkt_l4_csum_ok(b.data, b.len));

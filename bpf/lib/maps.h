@@ -86,10 +86,11 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } backends SEC(".maps");
 
-/* Egress interfaces, keyed by ifindex, value the ifindex. */
+/* Egress interfaces: ifindex -> ifindex. An array (512 KB of pointers)
+ * rather than DEVMAP_HASH: the redirect's lookup is an index, not a walk. */
 struct {
-	__uint(type, BPF_MAP_TYPE_DEVMAP_HASH);
-	__uint(max_entries, XDPCAST_MAX_EGRESS);
+	__uint(type, BPF_MAP_TYPE_DEVMAP);
+	__uint(max_entries, XDPCAST_EGRESS_IFINDEX_MAX + 1);
 	__type(key, __u32);
 	__type(value, __u32);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);

@@ -100,15 +100,29 @@ static __always_inline int parse_quoted_ports(struct cursor *c, struct pkt *p)
 	return XDPCAST_CONTINUE;
 }
 
+/*
+ * Check an IPv4 header's version and length and move past its options: 0,
+ * or -1 when it is invalid or truncated. The first byte (version and IHL)
+ * is read once, and a header without options, the usual one, skips nothing.
+ */
+static __always_inline int skip_ipv4_options(struct cursor *c, const struct iphdr *iph)
+{
+	__u8 version_ihl = *(const __u8 *)iph;
+	__u32 opt_len;
+
+	if ((version_ihl & 0xf0) != 0x40 || (version_ihl & 0x0f) < 5)
+		return -1;
+	opt_len = ((version_ihl & 0x0f) - 5) * 4;
+	if (opt_len && cursor_skip(c, opt_len, IPV4_OPT_MAX))
+		return -1;
+	return bpf_ntohs(iph->tot_len) < sizeof(*iph) + opt_len ? -1 : 0;
+}
+
 static __always_inline int parse_icmp4_error(struct cursor *c, struct pkt *p)
 {
 	struct iphdr *in = cursor_pull(c, sizeof(*in));
-	__u32 opt_len;
 
-	if (!in || in->version != 4 || in->ihl < 5)
-		return XDPCAST_PASS_MALFORMED;
-	opt_len = (in->ihl - 5) * 4;
-	if (cursor_skip(c, opt_len, IPV4_OPT_MAX))
+	if (!in || skip_ipv4_options(c, in))
 		return XDPCAST_PASS_MALFORMED;
 	p->src[3] = in->daddr;
 	p->proto = in->protocol;
@@ -121,13 +135,8 @@ static __always_inline int parse_ipv4(struct cursor *c, struct pkt *p, void *vip
 {
 	struct iphdr *iph = cursor_pull(c, sizeof(*iph));
 	struct icmphdr *icmp;
-	__u32 opt_len;
 
-	if (!iph || iph->version != 4 || iph->ihl < 5)
-		return XDPCAST_PASS_MALFORMED;
-	opt_len = (iph->ihl - 5) * 4;
-	if (cursor_skip(c, opt_len, IPV4_OPT_MAX) ||
-	    bpf_ntohs(iph->tot_len) < sizeof(*iph) + opt_len)
+	if (!iph || skip_ipv4_options(c, iph))
 		return XDPCAST_PASS_MALFORMED;
 
 	p->vip_slot = vip_slot(vip_index, 0, 0, bpf_htonl(0xffff), iph->daddr);
@@ -136,9 +145,6 @@ static __always_inline int parse_ipv4(struct cursor *c, struct pkt *p, void *vip
 
 	p->family = 4;
 	p->ttl = iph->ttl;
-	p->src[0] = p->dst[0] = 0;
-	p->src[1] = p->dst[1] = 0;
-	p->src[2] = p->dst[2] = bpf_htonl(0xffff);
 	p->src[3] = iph->saddr;
 	p->dst[3] = iph->daddr;
 	p->proto = iph->protocol;

@@ -14,7 +14,7 @@ struct pkt {
 	 * the quoted packet with addresses and ports swapped. src, dst and
 	 * the ports are contiguous: IPv6 hashes them as nine words.
 	 */
-	__be32 src[4]; /* IPv4-mapped for IPv4 */
+	__be32 src[4]; /* IPv4: only [3], the address; see addr_word() */
 	__be32 dst[4];
 	__be16 sport; /* 0 when unknown (fragments) or not TCP/UDP */
 	__be16 dport;
@@ -26,5 +26,17 @@ struct pkt {
 	__u32 stats_row; /* VIP id, or XDPCAST_STATS_NO_VIP */
 	__u8 ttl; /* outer TTL / hop limit */
 };
+
+/*
+ * Word @i of an address of @p as IPv6 (IPv4-mapped for IPv4). For IPv4 the
+ * parser stores only word 3: the other three are constants, and writing
+ * them for every packet costs more than knowing them.
+ */
+static __always_inline __be32 addr_word(const struct pkt *p, const __be32 *addr, int i)
+{
+	if (p->family == 6 || i == 3)
+		return addr[i];
+	return i == 2 ? bpf_htonl(0xffff) : 0;
+}
 
 #endif /* XDPCAST_PKT_H */

@@ -23,15 +23,19 @@ static __always_inline int lookup_vip(const struct pkt *p)
 	struct xdpcast_vip *vip;
 
 	if (slot->direct_id != XDPCAST_VIP_DIRECT_NONE) {
-		if (slot->addr[3] != p->dst[3] || slot->addr[2] != p->dst[2] ||
-		    slot->addr[1] != p->dst[1] || slot->addr[0] != p->dst[0])
+		if (slot->addr[3] != p->dst[3] || slot->addr[2] != addr_word(p, p->dst, 2) ||
+		    slot->addr[1] != addr_word(p, p->dst, 1) ||
+		    slot->addr[0] != addr_word(p, p->dst, 0))
 			return -1;
 		if (slot->proto && slot->proto != p->proto)
 			return -1;
 		return slot->direct_id;
 	}
 
-	__builtin_memcpy(key.addr, p->dst, sizeof(key.addr));
+	key.addr[0] = addr_word(p, p->dst, 0);
+	key.addr[1] = addr_word(p, p->dst, 1);
+	key.addr[2] = addr_word(p, p->dst, 2);
+	key.addr[3] = p->dst[3];
 	key.pad = 0;
 	key.proto = p->proto;
 	if ((slot->shapes & XDPCAST_SHAPE_PORT) && p->dport) {
@@ -118,8 +122,9 @@ static __always_inline __u64 *flow_word(struct xdpcast_flow_entry *e)
 
 static __always_inline int flow_matches(const struct xdpcast_flow_entry *e, const struct pkt *p)
 {
-	return e->state != XDPCAST_FLOW_EMPTY && e->src[3] == p->src[3] && e->src[2] == p->src[2] &&
-	       e->src[1] == p->src[1] && e->src[0] == p->src[0] && e->sport == p->sport &&
+	return e->state != XDPCAST_FLOW_EMPTY && e->src[3] == p->src[3] &&
+	       e->src[2] == addr_word(p, p->src, 2) && e->src[1] == addr_word(p, p->src, 1) &&
+	       e->src[0] == addr_word(p, p->src, 0) && e->sport == p->sport &&
 	       e->dport == p->dport && e->proto == p->proto;
 }
 
@@ -170,7 +175,10 @@ static __always_inline void flow_insert(struct xdpcast_flow_set *set, const stru
 		/* bits the set index (the hash's top bits) did not use */
 		e = &set->way[hash & (XDPCAST_FLOW_WAYS - 1)];
 	}
-	__builtin_memcpy(e->src, p->src, sizeof(e->src));
+	e->src[0] = addr_word(p, p->src, 0);
+	e->src[1] = addr_word(p, p->src, 1);
+	e->src[2] = addr_word(p, p->src, 2);
+	e->src[3] = p->src[3];
 	e->sport = p->sport;
 	e->dport = p->dport;
 	e->proto = p->proto;

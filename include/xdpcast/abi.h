@@ -14,7 +14,7 @@
 
 #define XDPCAST_MAX_VIPS 1024
 #define XDPCAST_MAX_BACKENDS 4096
-#define XDPCAST_MAX_EGRESS 64
+#define XDPCAST_EGRESS_IFINDEX_MAX 65535 /* `egress` is an array indexed by ifindex */
 #define XDPCAST_TABLE_SIZE_DEFAULT 65537
 #define XDPCAST_TABLE_SIZE_MAX 1048573 /* largest prime below 2^20 */
 #define XDPCAST_VIP_INDEX_SLOTS 65536 /* power of two */

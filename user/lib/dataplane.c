@@ -186,6 +186,11 @@ static int update(int fd, const void *key, const void *value, __u64 flags, const
 
 int xdpcast_dp_set_egress(struct xdpcast_dp *dp, __u32 ifindex)
 {
+	if (ifindex > XDPCAST_EGRESS_IFINDEX_MAX) {
+		pr_warn("egress interface %u: ifindex above %u, the devmap's size\n", ifindex,
+			XDPCAST_EGRESS_IFINDEX_MAX);
+		return -ERANGE;
+	}
 	return update(dp->egress, &ifindex, &ifindex, BPF_ANY, "add egress interface");
 }
 

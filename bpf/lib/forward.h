@@ -13,6 +13,14 @@
 
 #define VLAN_VID_MASK 0x0fff
 
+/*
+ * The interface this copy of the program is attached to, set by the loader
+ * before load; 0 = not known, read it from the packet's context. A constant
+ * the verifier folds: the context's ifindex costs three dependent loads a
+ * packet (xdp->rxq->dev->ifindex).
+ */
+const volatile __u32 attached_ifindex = 0;
+
 /* Decrement TTL / hop limit of the L3 header at @l3_off; 0, or -1 if truncated. */
 static __always_inline int decrement_ttl(void *data, void *data_end, __u32 l3_off, __u8 family)
 {
@@ -57,6 +65,7 @@ static __always_inline int fit_vlan(struct xdp_md *ctx, const struct pkt *p, int
 static __always_inline int forward(struct xdp_md *ctx, struct pkt *p,
 				   const struct xdpcast_backend *b)
 {
+	__u32 ingress = attached_ifindex ? attached_ifindex : ctx->ingress_ifindex;
 	int tagged = b->vlan != 0, verdict = XDPCAST_TX;
 	struct vlan_hdr *vlan;
 	struct ethhdr *eth;
@@ -64,7 +73,7 @@ static __always_inline int forward(struct xdp_md *ctx, struct pkt *p,
 
 	if (!(b->flags & XDPCAST_BACKEND_F_MAC_KNOWN))
 		return XDPCAST_PASS_NO_NEIGH;
-	if (b->ifindex != ctx->ingress_ifindex) {
+	if (b->ifindex != ingress) {
 		/* only records where the frame goes; it leaves after we return,
 		 * so the rewrite below still applies */
 		if (bpf_redirect_map(&egress, b->ifindex, XDP_PASS) != XDP_REDIRECT)

@@ -871,6 +871,9 @@ int main(void)
 		err = -ENOENT;
 		goto out;
 	}
+	/* as the loader does for the interface it attaches to */
+	bp->rodata->attached_ifindex = ifindex_in;
+	product->rodata->attached_ifindex = ifindex_in;
 	err = clear_pins(fl->obj) ?: clear_pins(bp->obj) ?: clear_pins(product->obj);
 	err = err ?: floor__load(fl) ?: bench_paths__load(bp) ?: xdpcast__load(product);
 	if (err) {

@@ -119,6 +119,36 @@ Test(packets, forward, .init = setup, .fini = fixture_teardown)
 	fx_check_cases(&fx, cases, FX_ARRAY_SIZE(cases));
 }
 
+/*
+ * Loaded for xout, as the loader does for the interface it attaches to: the
+ * program takes its ingress from that constant, not from the context, so a
+ * backend behind xout is reached with XDP_TX whatever the context says.
+ */
+static void setup_attached_to_egress(void)
+{
+	static const __u32 b4[] = { BACKEND4 };
+	struct fx_vip v;
+
+	fixture_netns();
+	fx_load_attached(&fx, FX_SEED, fx_out);
+	fx_setup_vip(&fx, &v, FX_VIP4, 0, 0, VIP4_ID, b4, 1, 0);
+}
+
+static const struct fx_case attached_cases[] = {
+	{ "udp4, program attached to the backend's interface: tx",
+	  { UDP4(53) },
+	  .expect = FX_TX(VIP4_ID, BACKEND4) },
+	{ "udp4 from the backend's interface: tx",
+	  { UDP4(53) },
+	  .from_egress = true,
+	  .expect = FX_TX(VIP4_ID, BACKEND4) },
+};
+
+Test(packets, forward_attached_ifindex, .init = setup_attached_to_egress, .fini = fixture_teardown)
+{
+	fx_check_cases(&fx, attached_cases, FX_ARRAY_SIZE(attached_cases));
+}
+
 Test(packets, forward_ipv6_ext_headers, .init = setup, .fini = fixture_teardown)
 {
 	fx_check_cases(&fx, ext_cases, FX_ARRAY_SIZE(ext_cases));

@@ -73,11 +73,17 @@ void fixture_netns(void)
 
 void fx_load(struct fx *f, __u32 seed)
 {
+	fx_load_attached(f, seed, 0);
+}
+
+void fx_load_attached(struct fx *f, __u32 seed, __u32 attached_ifindex)
+{
 	struct bpf_map *m;
 	int err;
 
 	f->skel = xdpcast__open();
 	cr_assert_not_null(f->skel, "xdpcast__open: %s", strerror(errno));
+	f->skel->rodata->attached_ifindex = attached_ifindex;
 	/*
 	 * Never pin: the maps must die with the test, and the host's pins stay
 	 * untouched. (bpf_object__for_each_map() spelled out: cppcheck does not

@@ -45,6 +45,8 @@ extern __u32 fx_lo, fx_in, fx_out; /* ifindexes: lo, ingress (xin), egress (xout
 void fixture_netns(void);
 /* Load the program with no map pinned, seed @seed, egress devmap = { xout }. */
 void fx_load(struct fx *f, __u32 seed);
+/* The same, loaded as the agent does for one interface: its ifindex a constant. */
+void fx_load_attached(struct fx *f, __u32 seed, __u32 attached_ifindex);
 void fx_unload(struct fx *f);
 /* Criterion .init / .fini: fixture_netns() and fx_load(&fx, FX_SEED). */
 void fixture_setup(void);

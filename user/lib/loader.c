@@ -69,6 +69,7 @@ int xdpcast_attach(struct xdpcast_attachment *a, const char *pin_dir, const char
 	a->skel = xdpcast__open_opts(&open_opts);
 	if (!a->skel)
 		return log_err(-errno, "open BPF object");
+	a->skel->rodata->attached_ifindex = a->ifindex;
 	DECLARE_LIBXDP_OPTS(xdp_program_opts, prog_opts, .obj = a->skel->obj,
 			    .prog_name = XDPCAST_PROG_NAME);
 	a->prog = xdp_program__create(&prog_opts);

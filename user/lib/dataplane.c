@@ -454,30 +454,31 @@ static long inner_map_entries(int outer_fd, __u32 idx)
 	return err ? err : (long)info.max_entries;
 }
 
-long xdpcast_dp_table_size(struct xdpcast_dp *dp, const struct xdpcast_vip_key *key)
+/* Entries of the VIP's inner map in the array of maps @outer_fd (0: none). */
+static long vip_inner_entries(struct xdpcast_dp *dp, const struct xdpcast_vip_key *key,
+			      int outer_fd)
 {
 	struct xdpcast_vip vip;
-	long size;
+	long entries;
 	int err;
 
 	err = xdpcast_dp_get_vip(dp, key, &vip);
 	if (err)
 		return err;
-	size = inner_map_entries(dp->vip_tables, vip.id);
-	return size == -ENOENT ? 0 : size;
+	entries = inner_map_entries(outer_fd, vip.id);
+	return entries == -ENOENT ? 0 : entries;
+}
+
+long xdpcast_dp_table_size(struct xdpcast_dp *dp, const struct xdpcast_vip_key *key)
+{
+	return vip_inner_entries(dp, key, dp->vip_tables);
 }
 
 long xdpcast_dp_flow_table_size(struct xdpcast_dp *dp, const struct xdpcast_vip_key *key)
 {
-	struct xdpcast_vip vip;
-	long sets;
-	int err;
+	long sets = vip_inner_entries(dp, key, dp->flow_tables);
 
-	err = xdpcast_dp_get_vip(dp, key, &vip);
-	if (err)
-		return err;
-	sets = inner_map_entries(dp->flow_tables, vip.id);
-	return sets == -ENOENT ? 0 : sets < 0 ? sets : sets * XDPCAST_FLOW_WAYS;
+	return sets < 0 ? sets : sets * XDPCAST_FLOW_WAYS;
 }
 
 int xdpcast_dp_stage_table(struct xdpcast_dp *dp, const struct xdpcast_vip_key *key,

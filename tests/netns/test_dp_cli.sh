@@ -56,6 +56,7 @@ fi
 expect 1 "is xdpcast attached with --pin $PIN" -- --pin "$PIN" stats
 expect 2 "bad --mode 'fast'" -- --pin "$PIN" attach v0 --mode fast
 expect 0 "" -- --pin "$PIN" attach v0
+expect 1 "v0: xdpcast is already attached" -- --pin "$PIN" attach v0
 expect 2 "expected ID (0-4095)" -- --pin "$PIN" backend 5000 v1 02:00:00:00:00:01
 expect 2 "bad MAC 'zz:zz'" -- --pin "$PIN" backend 1 v1 zz:zz
 expect 1 "interface nosuch" -- --pin "$PIN" backend 1 nosuch 02:00:00:00:00:01

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /*
- * Writers of the dataplane's maps: VIPs and their VIP filter, Maglev tables
+ * Writers of the dataplane's maps: VIPs and the VIP index, Maglev tables
  * (written whole into the inactive buffer, then flipped), flow tables,
  * backends, egress devmap, hash seed; and readers of the counters. No policy:
  * ids, weights and states come from the caller. One writer at a time.

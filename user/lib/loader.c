@@ -44,6 +44,31 @@ static const char *mode_name(enum xdp_attach_mode mode)
 	return mode == XDP_MODE_SKB ? "generic" : mode == XDP_MODE_NATIVE ? "native" : "auto";
 }
 
+static bool is_ours(struct xdp_program *prog)
+{
+	return prog && !strcmp(xdp_program__name(prog), XDPCAST_PROG_NAME);
+}
+
+/* Whether an xdpcast program is attached to @ifindex, in either of libxdp's modes. */
+static bool already_attached(int ifindex)
+{
+	struct xdp_program *prog = NULL;
+	struct xdp_multiprog *mp;
+	bool found = false;
+
+	mp = xdp_multiprog__get_from_ifindex(ifindex);
+	if (libxdp_get_error(mp))
+		return false;
+	if (xdp_multiprog__is_legacy(mp)) {
+		found = is_ours(xdp_multiprog__main_prog(mp));
+	} else {
+		while (!found && (prog = xdp_multiprog__next_prog(prog, mp)))
+			found = is_ours(prog);
+	}
+	xdp_multiprog__close(mp);
+	return found;
+}
+
 int xdpcast_attach(struct xdpcast_attachment *a, const char *pin_dir, const char *ifname,
 		   enum xdp_attach_mode mode)
 {
@@ -57,6 +82,10 @@ int xdpcast_attach(struct xdpcast_attachment *a, const char *pin_dir, const char
 	if (!a->ifindex) {
 		pr_warn("interface %s: %s\n", ifname, strerror(errno));
 		return -ENODEV;
+	}
+	if (already_attached(a->ifindex)) {
+		pr_warn("%s: xdpcast is already attached (detach it first)\n", ifname);
+		return -EEXIST;
 	}
 	err = check_pin_dir(pin_dir);
 	if (err)
@@ -107,11 +136,6 @@ void xdpcast_attachment_release(struct xdpcast_attachment *a)
 	xdpcast__destroy(a->skel);
 	a->prog = NULL;
 	a->skel = NULL;
-}
-
-static bool is_ours(struct xdp_program *prog)
-{
-	return prog && !strcmp(xdp_program__name(prog), XDPCAST_PROG_NAME);
 }
 
 int xdpcast_detach(const char *ifname)

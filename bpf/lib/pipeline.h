@@ -16,17 +16,17 @@
 static __always_inline int steer(struct xdp_md *ctx, struct pkt *p)
 {
 	struct xdpcast_backend *b;
+	__u32 id, vip_flags = 0;
 	int vip_id, reason;
-	__u32 id;
 
-	vip_id = lookup_vip(p);
+	vip_id = lookup_vip(p, &vip_flags);
 	if (vip_id < 0)
 		return XDPCAST_PASS_NOT_VIP;
 	p->stats_row = vip_id;
 	if (p->ttl <= 1)
 		return XDPCAST_PASS_TTL;
 
-	b = choose_backend(vip_id, p, flow_hash(p, p->vip_slot->hash_seed), &id);
+	b = choose_backend(vip_id, vip_flags, p, flow_hash(p, p->vip_slot->hash_seed), &id);
 	if (!b)
 		return XDPCAST_PASS_NO_BACKEND;
 	reason = forward(ctx, p, b);

@@ -12,11 +12,11 @@
 #include "pkt.h"
 
 /*
- * The id of the packet's VIP, or -1. A slot with a direct VIP costs two
- * compares; otherwise the most specific key present in `vips`, trying only
- * the shapes the slot says exist.
+ * The id of the packet's VIP (its flags in @flags), or -1. A slot with a
+ * direct VIP costs two compares; otherwise the most specific key present in
+ * `vips`, trying only the shapes the slot says exist.
  */
-static __always_inline int lookup_vip(const struct pkt *p)
+static __always_inline int lookup_vip(const struct pkt *p, __u32 *flags)
 {
 	const struct xdpcast_vip_slot *slot = p->vip_slot;
 	struct xdpcast_vip_key key;
@@ -29,6 +29,7 @@ static __always_inline int lookup_vip(const struct pkt *p)
 			return -1;
 		if (slot->proto && slot->proto != p->proto)
 			return -1;
+		*flags = slot->direct_flags;
 		return slot->direct_id;
 	}
 
@@ -41,20 +42,26 @@ static __always_inline int lookup_vip(const struct pkt *p)
 	if ((slot->shapes & XDPCAST_SHAPE_PORT) && p->dport) {
 		key.port = p->dport;
 		vip = bpf_map_lookup_elem(&vips, &key);
-		if (vip)
+		if (vip) {
+			*flags = vip->flags;
 			return vip->id;
+		}
 	}
 	key.port = 0;
 	if (slot->shapes & XDPCAST_SHAPE_PROTO) {
 		vip = bpf_map_lookup_elem(&vips, &key);
-		if (vip)
+		if (vip) {
+			*flags = vip->flags;
 			return vip->id;
+		}
 	}
 	if (slot->shapes & XDPCAST_SHAPE_ADDR) {
 		key.proto = 0;
 		vip = bpf_map_lookup_elem(&vips, &key);
-		if (vip)
+		if (vip) {
+			*flags = vip->flags;
 			return vip->id;
+		}
 	}
 	return -1;
 }
@@ -191,16 +198,17 @@ static __always_inline void flow_insert(struct xdpcast_flow_set *set, const stru
  * it is up or draining; a miss or an unusable backend takes the table's
  * choice and records it.
  */
-static __always_inline struct xdpcast_backend *choose_backend(__u32 vip_id, const struct pkt *p,
-							      __u32 hash, __u32 *id)
+static __always_inline struct xdpcast_backend *
+choose_backend(__u32 vip_id, __u32 vip_flags, const struct pkt *p, __u32 hash, __u32 *id)
 {
 	struct xdpcast_flow_set *set = NULL;
 	struct xdpcast_flow_entry *e;
 	struct xdpcast_backend *b;
-	void *flows;
+	void *flows = NULL;
 	__u32 si;
 
-	flows = bpf_map_lookup_elem(&flow_tables, &vip_id);
+	if (vip_flags & XDPCAST_VIP_F_FLOW_TABLE)
+		flows = bpf_map_lookup_elem(&flow_tables, &vip_id);
 	if (flows) {
 		si = hash_range(hash, map_entries(flows));
 		set = bpf_map_lookup_elem(flows, &si);

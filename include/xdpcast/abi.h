@@ -30,11 +30,16 @@ struct xdpcast_vip_key {
 };
 _Static_assert(sizeof(struct xdpcast_vip_key) == 20, "vip key ABI");
 
+enum xdpcast_vip_flags {
+	XDPCAST_VIP_F_FLOW_TABLE = 1 << 0, /* flow_tables[id] keeps flows on their backend */
+};
+
 /* Value of `vips`: every VIP key is there, whatever `vip_index` holds. */
 struct xdpcast_vip {
 	__u32 id; /* index into vip_tables, flow_tables, stats_vips */
+	__u32 flags; /* enum xdpcast_vip_flags */
 };
-_Static_assert(sizeof(struct xdpcast_vip) == 4, "vip ABI");
+_Static_assert(sizeof(struct xdpcast_vip) == 8, "vip ABI");
 
 /*
  * Which key shapes exist for the VIP addresses of one `vip_index` slot. A
@@ -63,8 +68,10 @@ struct xdpcast_vip_slot {
 	__u16 direct_id; /* its VIP id, or XDPCAST_VIP_DIRECT_NONE */
 	__u8 proto; /* the direct VIP's protocol, 0 = any */
 	__u8 shapes; /* enum xdpcast_vip_shape */
+	__u8 direct_flags; /* the direct VIP's enum xdpcast_vip_flags */
+	__u8 pad[7]; /* must be zero; 32 bytes: a slot never straddles cache lines */
 };
-_Static_assert(sizeof(struct xdpcast_vip_slot) == 24, "vip slot ABI");
+_Static_assert(sizeof(struct xdpcast_vip_slot) == 32, "vip slot ABI");
 
 /*
  * Slot of an address in the VIP index, from the address as it sits in

@@ -15,17 +15,24 @@
 #define FLOWS 2000
 #define STICKY_ID 1
 #define PLAIN_ID 2
+#define PORT_ID 3
 #define ADDR_PLAIN "203.0.113.54"
+#define ADDR_PORT "203.0.113.56"
 #define NEW_BACKEND 4
 
 static const __u32 ids[] = { 1, 2, 3, NEW_BACKEND };
-static struct fx_vip sticky, plain;
+static struct fx_vip sticky, plain, port;
 
+/*
+ * The sticky VIP is named directly by its index slot; the port VIP (UDP 53)
+ * is found in `vips`: the flow-table flag comes from each.
+ */
 static void setup(void)
 {
 	fixture_setup();
 	fx_setup_vip(&fx, &sticky, FX_VIP4, 0, 0, STICKY_ID, ids, 3, 65536);
 	fx_setup_vip(&fx, &plain, ADDR_PLAIN, 0, 0, PLAIN_ID, ids, 3, 0);
+	fx_setup_vip(&fx, &port, ADDR_PORT, IPPROTO_UDP, 53, PORT_ID, ids, 3, 65536);
 }
 
 /* The backends of flows 0..FLOWS-1 to @addr. */
@@ -45,22 +52,29 @@ static void backends_of(const char *addr, int *out)
 Test(packets, flow_table_keeps_flows_when_backend_added, .init = setup, .fini = fixture_teardown)
 {
 	static int sticky_before[FLOWS], sticky_after[FLOWS], plain_before[FLOWS],
-		plain_after[FLOWS];
+		plain_after[FLOWS], port_before[FLOWS], port_after[FLOWS];
 	__u32 n, moved = 0, to_new = 0;
 
 	backends_of(FX_VIP4, sticky_before);
 	backends_of(ADDR_PLAIN, plain_before);
+	backends_of(ADDR_PORT, port_before);
 
 	fx_add_backends(&fx, &ids[3], 1);
 	fx_put_table(&fx, &sticky, ids, NULL, 4, XDPCAST_TABLE_SIZE_DEFAULT, true);
 	fx_put_table(&fx, &plain, ids, NULL, 4, XDPCAST_TABLE_SIZE_DEFAULT, true);
+	fx_put_table(&fx, &port, ids, NULL, 4, XDPCAST_TABLE_SIZE_DEFAULT, true);
 
 	backends_of(FX_VIP4, sticky_after);
 	backends_of(ADDR_PLAIN, plain_after);
+	backends_of(ADDR_PORT, port_after);
 	for (n = 0; n < FLOWS; n++) {
 		cr_assert_eq(sticky_after[n], sticky_before[n],
 			     "flow %u left backend %d for %d despite the flow table", n,
 			     sticky_before[n], sticky_after[n]);
+		cr_assert_eq(
+			port_after[n], port_before[n],
+			"flow %u to the port VIP left backend %d for %d despite the flow table", n,
+			port_before[n], port_after[n]);
 		if (plain_after[n] == plain_before[n])
 			continue;
 		moved++;

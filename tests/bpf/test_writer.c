@@ -145,6 +145,8 @@ Test(writer, flow_table_on_off_and_inner_btf, .init = fixture_setup, .fini = fix
 	cr_assert_eq(xdpcast_vip_key_from_str(&key, "198.51.100.53", 0, 0), 0);
 	cr_assert_eq(xdpcast_dp_add_vip(&fx.dp, &key, id, 1000), 0);
 	cr_assert_eq(xdpcast_dp_flow_table_size(&fx.dp, &key), 1000);
+	cr_assert_eq(index_slot(&key).direct_flags, XDPCAST_VIP_F_FLOW_TABLE,
+		     "the index does not say the VIP keeps flows");
 	inner_info(fx.dp.flow_tables, id, &info);
 	cr_assert_eq(info.max_entries, 1000 / XDPCAST_FLOW_WAYS);
 	cr_assert_neq(info.btf_value_type_id, 0, "the flow table carries no BTF");
@@ -161,6 +163,7 @@ Test(writer, flow_table_on_off_and_inner_btf, .init = fixture_setup, .fini = fix
 
 	cr_assert_eq(xdpcast_dp_set_flow_table(&fx.dp, &key, 0), 0);
 	cr_assert_eq(xdpcast_dp_flow_table_size(&fx.dp, &key), 0);
+	cr_assert_eq(index_slot(&key).direct_flags, 0, "the index still says the VIP keeps flows");
 	cr_assert_eq(xdpcast_dp_table_size(&fx.dp, &key), 251,
 		     "switching the flow table off lost the table");
 }

@@ -303,8 +303,10 @@ static int build_vip_index(struct xdpcast_dp *dp, __u32 seed)
 			memcpy(s->addr, key.addr, sizeof(s->addr));
 			s->proto = key.proto;
 			s->direct_id = vip.id;
+			s->direct_flags = vip.flags;
 		} else {
 			s->direct_id = XDPCAST_VIP_DIRECT_NONE;
+			s->direct_flags = 0;
 		}
 	}
 	fd = create_filled_array(dp, "vip_index_slots", sizeof(*slots), dp->btf_vip_slot_id, 0,
@@ -384,9 +386,9 @@ int xdpcast_dp_add_vip(struct xdpcast_dp *dp, const struct xdpcast_vip_key *key,
 	close_fd(&dp->staged[id]);
 	if (bpf_map_update_elem(dp->vips, key, &vip, BPF_NOEXIST))
 		return errno == EEXIST ? -EEXIST : log_err(-errno, "add VIP");
-	err = flow_table_size ? xdpcast_dp_set_flow_table(dp, key, flow_table_size) : 0;
-	if (!err)
-		err = rebuild_vip_index(dp);
+	/* either way the VIP index is rebuilt once, with the VIP in it */
+	err = flow_table_size ? xdpcast_dp_set_flow_table(dp, key, flow_table_size)
+			      : rebuild_vip_index(dp);
 	if (err)
 		xdpcast_dp_del_vip(dp, key);
 	return err;
@@ -409,6 +411,19 @@ int xdpcast_dp_del_vip(struct xdpcast_dp *dp, const struct xdpcast_vip_key *key)
 	return err;
 }
 
+/* Set or clear the VIP's flow-table flag, in `vips` and in its index slot. */
+static int set_vip_flags(struct xdpcast_dp *dp, const struct xdpcast_vip_key *key,
+			 struct xdpcast_vip *vip, __u32 flags)
+{
+	int err;
+
+	if (vip->flags == flags)
+		return 0;
+	vip->flags = flags;
+	err = update(dp->vips, key, vip, BPF_EXIST, "write VIP flags");
+	return err ? err : rebuild_vip_index(dp);
+}
+
 int xdpcast_dp_set_flow_table(struct xdpcast_dp *dp, const struct xdpcast_vip_key *key, __u32 size)
 {
 	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = BPF_F_INNER_MAP);
@@ -420,8 +435,10 @@ int xdpcast_dp_set_flow_table(struct xdpcast_dp *dp, const struct xdpcast_vip_ke
 	if (err)
 		return err;
 	if (!size) {
+		/* the flag goes first: no packet looks for the table once it is gone */
+		err = set_vip_flags(dp, key, &vip, vip.flags & ~XDPCAST_VIP_F_FLOW_TABLE);
 		clear_slot(dp->flow_tables, vip.id);
-		return 0;
+		return err;
 	}
 	if (dp->btf_fd >= 0 && dp->btf_u32_id && dp->btf_flow_set_id) {
 		opts.btf_fd = dp->btf_fd;
@@ -434,7 +451,7 @@ int xdpcast_dp_set_flow_table(struct xdpcast_dp *dp, const struct xdpcast_vip_ke
 		return log_err(-errno, "create flow table");
 	err = update(dp->flow_tables, &vip.id, &fd, BPF_ANY, "install flow table");
 	close(fd);
-	return err;
+	return err ? err : set_vip_flags(dp, key, &vip, vip.flags | XDPCAST_VIP_F_FLOW_TABLE);
 }
 
 /* Size of the inner map at @idx of the array of maps @outer_fd, or a negative errno. */

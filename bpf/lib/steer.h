@@ -83,13 +83,13 @@ static __always_inline __u32 hash_range(__u32 hash, __u32 size)
 	return ((__u64)hash * size) >> 32;
 }
 
-/* An inner map's size: the table's slots, the flow table's sets. */
+/* An inner map's size, read through CO-RE: a table's slots, a flow table's sets. */
 static __always_inline __u32 map_entries(void *map)
 {
 	return ((struct bpf_map *)map)->max_entries;
 }
 
-/* The backend @id if it may take packets in @state or better, else NULL. */
+/* Backend @id if it is up (or draining, when @allow_draining: known flows), else NULL. */
 static __always_inline struct xdpcast_backend *usable_backend(__u32 id, int allow_draining)
 {
 	struct xdpcast_backend *b = bpf_map_lookup_elem(&backends, &id);

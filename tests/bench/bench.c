@@ -583,7 +583,7 @@ static int build_table(void)
 	int i;
 
 	for (i = 0; i < NBACKENDS; i++) {
-		snprintf(names[i], sizeof(names[i]), "10.0.0.%d", i + 1);
+		snprintf(names[i], sizeof(names[i]), "198.18.0.%d", i + 1);
 		mb[i] = (struct maglev_backend){
 			.id = i, .weight = 1, .key = names[i], .key_len = strlen(names[i])
 		};
@@ -805,7 +805,7 @@ static void define_paths(struct path *paths, struct floor *fl, struct bench_path
 	paths[P_NOT_VIP].verdict = XDP_PASS;
 	paths[P_NOT_VIP].reason = XDPCAST_PASS_NOT_VIP;
 	paths[P_NOT_VIP].out = OUT_SAME;
-	frame_udp4(&paths[P_NOT_VIP].in, "198.51.100.1", "192.0.2.1", 40000, 53);
+	frame_udp4(&paths[P_NOT_VIP].in, "198.51.100.1", "203.0.113.99", 40000, 53);
 
 	paths[P_PASS].name = "pass";
 	paths[P_PASS].prog_fd = bpf_program__fd(bp->progs.bench_pass);

@@ -22,7 +22,7 @@
 
 static __u32 table_a[TABLE_SIZE], table_b[TABLE_SIZE];
 
-/* Backend i: id ID_BASE + i, key the IPv4 address 10.0.0.(i + 1). */
+/* Backend i: id ID_BASE + i, key the IPv4 address 198.18.0.(i + 1). */
 static __u8 keys[MAX_N][4];
 static struct maglev_backend backends[MAX_N];
 
@@ -32,8 +32,8 @@ static void init_backends(size_t n, __u32 weight)
 
 	cr_assert_leq(n, MAX_N);
 	for (i = 0; i < n; i++) {
-		keys[i][0] = 10;
-		keys[i][1] = 0;
+		keys[i][0] = 198;
+		keys[i][1] = 18;
 		keys[i][2] = 0;
 		keys[i][3] = (__u8)(i + 1);
 		backends[i] = (struct maglev_backend){

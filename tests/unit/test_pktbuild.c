@@ -446,13 +446,13 @@ Test(pktbuild, icmp_echo)
 Test(pktbuild, icmp_frag_needed_quotes_udp)
 {
 	struct pkt_spec s = { .src = V4_DST,
-			      .dst = "192.0.2.99",
+			      .dst = "203.0.113.99",
 			      .proto = IPPROTO_UDP,
 			      .sport = 53,
 			      .dport = 33000,
 			      .vlan = 12 };
 	struct pkt_icmp_err e = {
-		.reporter = "192.0.2.1", .to = V4_DST, .type = 3, .code = 4, .mtu = 1400
+		.reporter = "198.51.100.254", .to = V4_DST, .type = 3, .code = 4, .mtu = 1400
 	};
 	struct pkt_layout lo, ilo;
 	struct pkt_buf inner, b;
@@ -471,7 +471,7 @@ Test(pktbuild, icmp_frag_needed_quotes_udp)
 	cr_assert_eq(lo.family, 4);
 	cr_assert_eq(lo.proto, IPPROTO_ICMP);
 	cr_assert_eq(b.data[lo.l3_off + 8], 64);
-	inet_pton(AF_INET, "192.0.2.1", a);
+	inet_pton(AF_INET, "198.51.100.254", a);
 	cr_assert_arr_eq(b.data + lo.l3_off + 12, a, 4);
 	inet_pton(AF_INET, V4_DST, a);
 	cr_assert_arr_eq(b.data + lo.l3_off + 16, a, 4);
@@ -504,10 +504,10 @@ Test(pktbuild, icmp_frag_needed_quotes_udp)
 Test(pktbuild, icmp_quote_capped_v4)
 {
 	struct pkt_spec s = {
-		.src = V4_DST, .dst = "192.0.2.99", .proto = IPPROTO_UDP, .payload_len = 1000
+		.src = V4_DST, .dst = "203.0.113.99", .proto = IPPROTO_UDP, .payload_len = 1000
 	};
 	struct pkt_icmp_err e = {
-		.reporter = "192.0.2.1", .to = V4_DST, .type = 3, .code = 4, .mtu = 576
+		.reporter = "198.51.100.254", .to = V4_DST, .type = 3, .code = 4, .mtu = 576
 	};
 	struct pkt_buf inner, b;
 	struct pkt_layout lo;

@@ -12,19 +12,22 @@ ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 	-Ivmlinux -Iinclude
 CFLAGS ?= -O2 -g
-CFLAGS += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Iinclude -Iuser/lib -I$(BUILD)
+CFLAGS += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Iinclude -Iuser/lib -Iuser/agent -I$(BUILD)
 LDLIBS := -lxdp -lbpf -lelf -lz -lxxhash
+AGENT_LDLIBS := -lyaml -lev -lmnl -lldns -lcurl
 
 BPF_HDRS := $(wildcard bpf/lib/*.h include/xdpcast/*.h)
 LIB_SRCS := $(wildcard user/lib/*.c)
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
+AGENT_SRCS := $(wildcard user/agent/*.c)
+AGENT_OBJS := $(AGENT_SRCS:%.c=$(BUILD)/%.o)
 TEST_LIB_SRCS := $(wildcard tests/lib/*.c)
-TEST_SRCS := $(wildcard tests/unit/*.c tests/bpf/*.c) $(TEST_LIB_SRCS)
+TEST_SRCS := $(wildcard tests/unit/*.c tests/bpf/*.c tests/agent/*.c) $(TEST_LIB_SRCS)
 BENCH_BPF := floor bench_paths
 
 .PHONY: all deps test check format bench demo clean update-vmlinux help
 
-all: $(BUILD)/xdpcast.skel.h $(BUILD)/xdpcast.bpf.o $(BUILD)/xdpcast-dp
+all: $(BUILD)/xdpcast.skel.h $(BUILD)/xdpcast.bpf.o $(BUILD)/xdpcast-dp $(BUILD)/xdpcastd
 
 help:
 	@echo "make            build the XDP program, its skeleton, library and tools"
@@ -50,22 +53,28 @@ $(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
 $(BUILD)/bench/%.skel.h: $(BUILD)/bench/%.bpf.o
 	$(BPFTOOL) gen skeleton $< name $(notdir $*) > $@
 
-$(BUILD)/user/%.o: user/%.c $(BUILD)/xdpcast.skel.h $(wildcard user/lib/*.h include/xdpcast/*.h)
+$(BUILD)/user/%.o: user/%.c $(BUILD)/xdpcast.skel.h $(wildcard user/lib/*.h user/agent/*.h include/xdpcast/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c $< -o $@
 
 $(BUILD)/libxdpcast.a: $(LIB_OBJS)
 	$(AR) rcs $@ $^
 
+$(BUILD)/libxdpcast-agent.a: $(AGENT_OBJS)
+	$(AR) rcs $@ $^
+
 $(BUILD)/xdpcast-dp: $(BUILD)/user/xdpcast_dp.o $(BUILD)/libxdpcast.a
 	$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
 
-$(BUILD)/tests/%.o: tests/%.c $(BUILD)/xdpcast.skel.h $(wildcard tests/lib/*.h user/lib/*.h include/xdpcast/*.h)
+$(BUILD)/xdpcastd: $(BUILD)/user/xdpcastd.o $(BUILD)/libxdpcast-agent.a $(BUILD)/libxdpcast.a
+	$(CC) $(CFLAGS) $^ $(AGENT_LDLIBS) $(LDLIBS) -lm -o $@
+
+$(BUILD)/tests/%.o: tests/%.c $(BUILD)/xdpcast.skel.h $(wildcard tests/lib/*.h user/lib/*.h user/agent/*.h include/xdpcast/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -Itests/lib -c $< -o $@
 
-$(BUILD)/xdpcast-tests: $(TEST_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/libxdpcast.a
-	$(CC) $(CFLAGS) $^ -lcriterion $(LDLIBS) -lpthread -o $@
+$(BUILD)/xdpcast-tests: $(TEST_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/libxdpcast-agent.a $(BUILD)/libxdpcast.a
+	$(CC) $(CFLAGS) $^ -lcriterion $(AGENT_LDLIBS) $(LDLIBS) -lpthread -lm -o $@
 
 $(BUILD)/xdpcast-bench: $(BUILD)/tests/bench/bench.o $(BUILD)/libxdpcast.a
 	$(CC) $(CFLAGS) $^ $(LDLIBS) -lm -o $@

@@ -86,6 +86,15 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } backends SEC(".maps");
 
+/* The agent's record of who holds each backend id; see abi.h. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, XDPCAST_MAX_BACKENDS);
+	__type(key, __u32);
+	__type(value, struct xdpcast_backend_owner);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} backend_owners SEC(".maps");
+
 /* Egress interfaces: ifindex -> ifindex. An array (512 KB of pointers)
  * rather than DEVMAP_HASH: the redirect's lookup is an index, not a walk. */
 struct {

@@ -107,6 +107,21 @@ struct xdpcast_backend {
 _Static_assert(sizeof(struct xdpcast_backend) == 20, "backend ABI");
 
 /*
+ * Who holds a backend id, kept by the agent for the agent (the program never
+ * reads it): a restarted agent matches its configuration to the pinned ids
+ * and last health verdicts with it, rebuilds the same tables, and so moves
+ * no flow. Each id belongs to one backend of one VIP.
+ */
+struct xdpcast_backend_owner {
+	__be32 addr[4]; /* the backend's address, IPv4-mapped for IPv4 */
+	__u32 vip_id; /* the VIP it serves */
+	__u8 in_use; /* 1: the id is assigned; 0: free */
+	__u8 healthy; /* last verdict of its health check: 1 up, 0 down */
+	__u16 weight; /* configured weight when last written */
+};
+_Static_assert(sizeof(struct xdpcast_backend_owner) == 24, "backend owner ABI");
+
+/*
  * A VIP's flow table is a set-associative cache: flows hash to a set of
  * XDPCAST_FLOW_WAYS entries, and a new flow replaces an empty entry, else
  * one not used since the set was last full, else one the hash picks.

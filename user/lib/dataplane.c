@@ -33,8 +33,9 @@ static const struct {
 	const char *name;
 	size_t fd_offset;
 } dp_maps[] = {
-	DP_MAP(vips),	  DP_MAP(vip_index), DP_MAP(vip_tables), DP_MAP(flow_tables),
-	DP_MAP(backends), DP_MAP(egress),    DP_MAP(stats_vips), DP_MAP(stats_backends),
+	DP_MAP(vips),		DP_MAP(vip_index),  DP_MAP(vip_tables),
+	DP_MAP(flow_tables),	DP_MAP(backends),   DP_MAP(backend_owners),
+	DP_MAP(egress),		DP_MAP(stats_vips), DP_MAP(stats_backends),
 };
 
 #define DP_NMAPS (sizeof(dp_maps) / sizeof(dp_maps[0]))
@@ -199,6 +200,42 @@ int xdpcast_dp_del_egress(struct xdpcast_dp *dp, __u32 ifindex)
 	if (bpf_map_delete_elem(dp->egress, &ifindex) && errno != ENOENT)
 		return log_err(-errno, "remove egress interface");
 	return 0;
+}
+
+int xdpcast_dp_set_owner(struct xdpcast_dp *dp, __u32 id, const struct xdpcast_backend_owner *o)
+{
+	if (id >= XDPCAST_MAX_BACKENDS)
+		return -EINVAL;
+	return update(dp->backend_owners, &id, o, BPF_ANY, "write backend owner");
+}
+
+int xdpcast_dp_get_owner(struct xdpcast_dp *dp, __u32 id, struct xdpcast_backend_owner *o)
+{
+	if (id >= XDPCAST_MAX_BACKENDS)
+		return -EINVAL;
+	return bpf_map_lookup_elem(dp->backend_owners, &id, o) ? -errno : 0;
+}
+
+int xdpcast_dp_for_each_vip(struct xdpcast_dp *dp,
+			    int (*fn)(void *arg, const struct xdpcast_vip_key *key,
+				      const struct xdpcast_vip *vip),
+			    void *arg)
+{
+	struct xdpcast_vip_key key, next;
+	struct xdpcast_vip vip;
+	const void *prev = NULL;
+	int err;
+
+	while (!bpf_map_get_next_key(dp->vips, prev, &next)) {
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(dp->vips, &key, &vip))
+			continue; /* deleted meanwhile */
+		err = fn(arg, &key, &vip);
+		if (err)
+			return err;
+	}
+	return errno == ENOENT ? 0 : -errno;
 }
 
 int xdpcast_dp_set_backend(struct xdpcast_dp *dp, __u32 id, const struct xdpcast_backend *b)
@@ -489,6 +526,40 @@ static long vip_inner_entries(struct xdpcast_dp *dp, const struct xdpcast_vip_ke
 long xdpcast_dp_table_size(struct xdpcast_dp *dp, const struct xdpcast_vip_key *key)
 {
 	return vip_inner_entries(dp, key, dp->vip_tables);
+}
+
+long xdpcast_dp_read_table(struct xdpcast_dp *dp, const struct xdpcast_vip_key *key, __u32 *slots,
+			   __u32 max)
+{
+	size_t page = getpagesize(), stride = array_stride(sizeof(__u32)), len;
+	struct xdpcast_vip vip;
+	__u32 map_id, i;
+	long size;
+	__u8 *mem;
+	int fd, err;
+
+	err = xdpcast_dp_get_vip(dp, key, &vip);
+	if (err)
+		return err;
+	if (bpf_map_lookup_elem(dp->vip_tables, &vip.id, &map_id))
+		return errno == ENOENT ? 0 : -errno;
+	fd = bpf_map_get_fd_by_id(map_id);
+	if (fd < 0)
+		return -errno;
+	size = inner_map_entries(dp->vip_tables, vip.id);
+	if (size < 0 || size > (long)max) {
+		close(fd);
+		return size < 0 ? size : -ENOSPC;
+	}
+	len = ((size_t)size * stride + page - 1) & ~(page - 1);
+	mem = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0);
+	close(fd);
+	if (mem == MAP_FAILED)
+		return -errno;
+	for (i = 0; i < (__u32)size; i++)
+		memcpy(&slots[i], mem + (size_t)i * stride, sizeof(__u32));
+	munmap(mem, len);
+	return size;
 }
 
 long xdpcast_dp_flow_table_size(struct xdpcast_dp *dp, const struct xdpcast_vip_key *key)

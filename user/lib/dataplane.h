@@ -19,6 +19,7 @@ struct xdpcast_dp {
 	int vip_tables;
 	int flow_tables;
 	int backends;
+	int backend_owners;
 	int egress;
 	int stats_vips;
 	int stats_backends;
@@ -45,6 +46,18 @@ int xdpcast_dp_set_seed(struct xdpcast_dp *dp, __u32 seed);
 int xdpcast_dp_get_seed(struct xdpcast_dp *dp, __u32 *seed);
 int xdpcast_dp_set_egress(struct xdpcast_dp *dp, __u32 ifindex);
 int xdpcast_dp_del_egress(struct xdpcast_dp *dp, __u32 ifindex);
+/* The agent's record of backend id @id (see struct xdpcast_backend_owner). */
+int xdpcast_dp_set_owner(struct xdpcast_dp *dp, __u32 id, const struct xdpcast_backend_owner *o);
+int xdpcast_dp_get_owner(struct xdpcast_dp *dp, __u32 id, struct xdpcast_backend_owner *o);
+/* Every VIP: @fn(@arg, key, vip) for each; stops at and returns fn's nonzero. */
+int xdpcast_dp_for_each_vip(struct xdpcast_dp *dp,
+			    int (*fn)(void *arg, const struct xdpcast_vip_key *key,
+				      const struct xdpcast_vip *vip),
+			    void *arg);
+/* Copy the VIP's active table into @slots (room for @max); returns its size,
+ * 0 when it has none, or a negative errno (-ENOSPC: @max too small). */
+long xdpcast_dp_read_table(struct xdpcast_dp *dp, const struct xdpcast_vip_key *key, __u32 *slots,
+			   __u32 max);
 int xdpcast_dp_set_backend(struct xdpcast_dp *dp, __u32 id, const struct xdpcast_backend *b);
 int xdpcast_dp_get_backend(struct xdpcast_dp *dp, __u32 id, struct xdpcast_backend *b);
 

@@ -49,8 +49,7 @@ static bool is_ours(struct xdp_program *prog)
 	return prog && !strcmp(xdp_program__name(prog), XDPCAST_PROG_NAME);
 }
 
-/* Whether an xdpcast program is attached to @ifindex, in either of libxdp's modes. */
-static bool already_attached(int ifindex)
+bool xdpcast_is_attached(int ifindex)
 {
 	struct xdp_program *prog = NULL;
 	struct xdp_multiprog *mp;
@@ -83,7 +82,7 @@ int xdpcast_attach(struct xdpcast_attachment *a, const char *pin_dir, const char
 		pr_warn("interface %s: %s\n", ifname, strerror(errno));
 		return -ENODEV;
 	}
-	if (already_attached(a->ifindex)) {
+	if (xdpcast_is_attached(a->ifindex)) {
 		pr_warn("%s: xdpcast is already attached (detach it first)\n", ifname);
 		return -EEXIST;
 	}

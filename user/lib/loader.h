@@ -7,6 +7,7 @@
 #ifndef XDPCAST_LOADER_H
 #define XDPCAST_LOADER_H
 
+#include <stdbool.h>
 #include <xdp/libxdp.h>
 
 #define XDPCAST_PIN_DIR_DEFAULT "/sys/fs/bpf/xdpcast"
@@ -28,6 +29,8 @@ struct xdpcast_attachment {
  */
 int xdpcast_attach(struct xdpcast_attachment *a, const char *pin_dir, const char *ifname,
 		   enum xdp_attach_mode mode);
+/* Whether an xdpcast program is attached to @ifindex, in either of libxdp's modes. */
+bool xdpcast_is_attached(int ifindex);
 /* Release what xdpcast_attach() holds; the program stays attached. */
 void xdpcast_attachment_release(struct xdpcast_attachment *a);
 /* Detach every xdpcast program from @ifname; -ENOENT when there is none. */

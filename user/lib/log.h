@@ -10,9 +10,13 @@ enum log_level { LOG_LEVEL_WARN, LOG_LEVEL_INFO, LOG_LEVEL_DEBUG };
 
 void log_set_level(enum log_level level);
 void log_set_prefix(const char *prog_name);
+/* Send messages to syslog (daemon facility) instead of stderr. */
+void log_use_syslog(void);
 void log_msg(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Routes libbpf's and libxdp's messages into log_msg(). */
 void log_install_lib_hooks(void);
+/* Library warnings at debug level too (a daemon logging at info). */
+void log_quiet_libs(void);
 /* Logs "@what: <libbpf's description of err> (err)" and returns err. */
 int log_err(int err, const char *what);
 

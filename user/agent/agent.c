@@ -1,0 +1,403 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * xdpcastd's lifecycle: attach or adopt the dataplane, turn the configuration
+ * into VIPs and backends with ids, keep each backend's entry and each VIP's
+ * table equal to health, weight and next hop, and undo it all on exit.
+ */
+#include "agent.h"
+
+#include <errno.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "loader.h"
+#include "log.h"
+#include "maglev.h"
+
+static void on_neigh_changed(void *arg, const struct addr_config *addr);
+static void on_stats_timer(struct ev_loop *loop, ev_timer *w, int revents);
+
+int agent_alloc_vip_id(struct agent *a, uint32_t *id)
+{
+	for (uint32_t i = 0; i < XDPCAST_MAX_VIPS; i++) {
+		if (!a->vip_id_used[i]) {
+			a->vip_id_used[i] = true;
+			*id = i;
+			return 0;
+		}
+	}
+	return -ENOSPC;
+}
+
+int agent_alloc_backend_id(struct agent *a, uint32_t *id)
+{
+	for (uint32_t i = 0; i < XDPCAST_MAX_BACKENDS; i++) {
+		if (!a->backend_id_used[i]) {
+			a->backend_id_used[i] = true;
+			*id = i;
+			return 0;
+		}
+	}
+	return -ENOSPC;
+}
+
+/* Interfaces must all exist before anything is attached. */
+static int check_interfaces(const struct config *cfg)
+{
+	for (size_t i = 0; i < cfg->n_ifaces; i++) {
+		if (!if_nametoindex(cfg->ifaces[i].name)) {
+			pr_warn("%s: interface %s: %s\n", cfg->path, cfg->ifaces[i].name,
+				strerror(errno));
+			return -ENODEV;
+		}
+	}
+	return 0;
+}
+
+static bool pins_exist(const char *pin_dir)
+{
+	char path[512];
+
+	snprintf(path, sizeof(path), "%s/%s", pin_dir, xdpcast_map_name(0));
+	return !access(path, F_OK);
+}
+
+/* Detach what this run attached and remove pins this run created. */
+static void dataplane_undo(struct agent *a)
+{
+	for (size_t i = 0; i < a->cfg.n_ifaces; i++) {
+		if (a->attached_here[i])
+			xdpcast_detach(a->cfg.ifaces[i].name);
+		a->attached_here[i] = false;
+	}
+	if (a->pins_created)
+		xdpcast_unpin(a->cfg.pin_dir);
+}
+
+static int attach_interfaces(struct agent *a)
+{
+	struct xdpcast_attachment att;
+	int err;
+
+	for (size_t i = 0; i < a->cfg.n_ifaces; i++) {
+		const struct iface_config *ifc = &a->cfg.ifaces[i];
+
+		if (xdpcast_is_attached(if_nametoindex(ifc->name))) {
+			pr_info("%s: xdpcast already attached: adopting it\n", ifc->name);
+			continue;
+		}
+		err = xdpcast_attach(&att, a->cfg.pin_dir, ifc->name, ifc->mode);
+		if (err) {
+			pr_warn("%s: cannot attach the XDP program to %s\n", a->cfg.path, ifc->name);
+			return err;
+		}
+		xdpcast_attachment_release(&att);
+		a->attached_here[i] = true;
+	}
+	return 0;
+}
+
+static int dataplane_up(struct agent *a, bool *adopting)
+{
+	__u32 seed;
+	int err;
+
+	err = check_interfaces(&a->cfg);
+	if (err)
+		return err;
+	*adopting = pins_exist(a->cfg.pin_dir);
+	a->pins_created = !*adopting;
+	err = attach_interfaces(a);
+	if (!err && a->cfg.n_ifaces == 0 && !*adopting)
+		pr_warn("no interface configured: nothing will be forwarded\n");
+	if (!err) {
+		err = xdpcast_dp_open_pinned(&a->dp, a->cfg.pin_dir);
+		if (err)
+			pr_warn("%s: pinned maps missing or from another version (remove them with "
+				"`xdpcast-dp unpin %s`)\n",
+				a->cfg.pin_dir, a->cfg.pin_dir);
+	}
+	if (err) {
+		dataplane_undo(a);
+		return err;
+	}
+	a->dp_open = true;
+	if (*adopting && !xdpcast_dp_get_seed(&a->dp, &seed) && seed != a->cfg.seed)
+		pr_warn("hash seed changes from %#x to %#x: flows move\n", seed, a->cfg.seed);
+	return xdpcast_dp_set_seed(&a->dp, a->cfg.seed);
+}
+
+struct backend *backend_new(struct vip *v, const struct backend_config *cfg)
+{
+	struct backend *b = calloc(1, sizeof(*b));
+
+	if (!b)
+		return NULL;
+	b->cfg = *cfg;
+	b->vip = v;
+	b->id = XDPCAST_BACKEND_NONE;
+	health_init(&b->health, cfg->check.rise, cfg->check.fall, cfg->check.initial_up);
+	return b;
+}
+
+struct vip *vip_new(struct agent *a, const struct vip_config *cfg)
+{
+	struct vip *v = calloc(1, sizeof(*v));
+
+	if (!v)
+		return NULL;
+	v->cfg = *cfg;
+	v->cfg.backends = NULL;
+	v->cfg.n_backends = 0;
+	v->agent = a;
+	v->id = XDPCAST_MAX_VIPS;
+	memcpy(v->key.addr, &cfg->addr.addr, sizeof(v->key.addr));
+	v->key.port = htons(cfg->port);
+	v->key.proto = cfg->proto;
+	v->backends = calloc(cfg->n_backends ? cfg->n_backends : 1, sizeof(*v->backends));
+	if (!v->backends) {
+		free(v);
+		return NULL;
+	}
+	for (size_t i = 0; i < cfg->n_backends; i++) {
+		v->backends[i] = backend_new(v, &cfg->backends[i]);
+		if (!v->backends[i]) {
+			vip_free(a, v);
+			return NULL;
+		}
+		v->n_backends++;
+	}
+	return v;
+}
+
+void agent_free_backend(struct agent *a, struct backend *b)
+{
+	struct xdpcast_backend_owner none = {};
+	struct xdpcast_backend down = {};
+
+	checks_stop(b);
+	probe_free(b->probe);
+	if (a->neigh)
+		neigh_untrack(a->neigh, &b->cfg.addr);
+	if (b->id < XDPCAST_MAX_BACKENDS) {
+		if (a->dp_open) {
+			xdpcast_dp_set_backend(&a->dp, b->id, &down);
+			xdpcast_dp_set_owner(&a->dp, b->id, &none);
+		}
+		a->backend_id_used[b->id] = false;
+	}
+	free(b);
+}
+
+void vip_free(struct agent *a, struct vip *v)
+{
+	for (size_t i = 0; i < v->n_backends; i++)
+		agent_free_backend(a, v->backends[i]);
+	if (v->id < XDPCAST_MAX_VIPS)
+		a->vip_id_used[v->id] = false;
+	free(v->backends);
+	free(v->table);
+	free(v);
+}
+
+/* Give the VIP an id and a dataplane entry, or check the adopted one. */
+int vip_install(struct agent *a, struct vip *v)
+{
+	__u32 flows = v->cfg.flow_table ? v->cfg.flow_table_size : 0;
+	long have;
+	int err;
+
+	if (v->id < XDPCAST_MAX_VIPS) {
+		/* adopted: keep its flow table (and so its flows) if the size is right */
+		have = xdpcast_dp_flow_table_size(&a->dp, &v->key);
+		if (have >= 0 && (__u32)have == vip_flow_table_entries(flows))
+			return 0;
+		pr_info("vip %s: flow table resized from %ld to %u flows\n", v->cfg.name, have,
+			flows);
+		return xdpcast_dp_set_flow_table(&a->dp, &v->key, flows);
+	}
+	err = agent_alloc_vip_id(a, &v->id);
+	if (err) {
+		pr_warn("vip %s: no free VIP id\n", v->cfg.name);
+		return err;
+	}
+	err = xdpcast_dp_add_vip(&a->dp, &v->key, v->id, flows);
+	if (err)
+		pr_warn("vip %s: cannot add it to the dataplane (%s)\n", v->cfg.name,
+			strerror(-err));
+	return err;
+}
+
+/* Give the backend an id, track its next hop and write its entry. */
+int backend_install(struct agent *a, struct backend *b)
+{
+	int err;
+
+	if (b->id == XDPCAST_BACKEND_NONE) {
+		err = agent_alloc_backend_id(a, &b->id);
+		if (err) {
+			pr_warn("backend %s: no free backend id\n", b->cfg.name);
+			return err;
+		}
+	}
+	b->probe = probe_new(a->probes, &b->cfg.check, &b->cfg.addr, checks_probe_done, b);
+	if (!b->probe)
+		return -ENOMEM;
+	err = neigh_track(a->neigh, &b->cfg.addr);
+	if (err)
+		pr_warn("backend %s %s: cannot look up its next hop (%s)\n", b->cfg.name,
+			b->cfg.addr.text, strerror(-err));
+	backend_refresh_nexthop(a, b);
+	return backend_write(a, b);
+}
+
+static int build_state(struct agent *a, bool adopting)
+{
+	int err;
+
+	a->vips = calloc(a->cfg.n_vips ? a->cfg.n_vips : 1, sizeof(*a->vips));
+	if (!a->vips)
+		return -ENOMEM;
+	for (size_t i = 0; i < a->cfg.n_vips; i++) {
+		a->vips[i] = vip_new(a, &a->cfg.vips[i]);
+		if (!a->vips[i])
+			return -ENOMEM;
+		a->n_vips++;
+	}
+	if (adopting) {
+		err = adopt_pinned(a);
+		if (err)
+			return err;
+	}
+	for (size_t i = 0; i < a->n_vips; i++) {
+		struct vip *v = a->vips[i];
+
+		err = vip_install(a, v);
+		for (size_t j = 0; !err && j < v->n_backends; j++)
+			err = backend_install(a, v->backends[j]);
+		if (err)
+			return err;
+		vip_apply(a, v, adopting ? "adopted" : "started");
+	}
+	adopt_cleanup(a);
+	return 0;
+}
+
+int agent_start(struct agent *a, struct ev_loop *loop, struct config *cfg, bool keep_dataplane)
+{
+	bool adopting = false;
+	int err;
+
+	memset(a, 0, sizeof(*a));
+	a->loop = loop;
+	a->cfg = *cfg;
+	memset(cfg, 0, sizeof(*cfg));
+	a->keep_dataplane_flag = keep_dataplane;
+	ev_init(&a->stats_timer, on_stats_timer);
+	a->stats_timer.data = a;
+
+	a->probes = probe_env_new(loop);
+	a->neigh = neigh_watch_new(loop, on_neigh_changed, a);
+	if (!a->probes || !a->neigh) {
+		pr_warn("cannot open the sockets for checks and netlink (are you root?)\n");
+		err = -EPERM;
+		goto fail;
+	}
+	err = dataplane_up(a, &adopting);
+	if (err)
+		goto fail;
+	err = build_state(a, adopting);
+	if (err) {
+		pr_warn("cannot program the dataplane: %s\n", strerror(-err));
+		goto fail_dp;
+	}
+	for (size_t i = 0; i < a->n_vips; i++)
+		for (size_t j = 0; j < a->vips[i]->n_backends; j++)
+			checks_start(a, a->vips[i]->backends[j]);
+	if (a->cfg.stats_file[0]) {
+		a->stats_timer.repeat = a->cfg.stats_period_ms / 1000.0;
+		ev_timer_again(loop, &a->stats_timer);
+	}
+	pr_info("running: %zu VIPs, %zu interfaces, pins in %s%s\n", a->n_vips, a->cfg.n_ifaces,
+		a->cfg.pin_dir, adopting ? " (adopted)" : "");
+	return 0;
+
+fail_dp:
+	/* a fresh dataplane is removed whole; an adopted one keeps forwarding */
+	dataplane_undo(a);
+fail:
+	agent_stop_state(a);
+	return err;
+}
+
+/* Free the state without touching what is attached or pinned. */
+void agent_stop_state(struct agent *a)
+{
+	if (ev_is_active(&a->stats_timer))
+		ev_timer_stop(a->loop, &a->stats_timer);
+	for (size_t i = 0; i < a->n_vips; i++)
+		for (size_t j = 0; j < a->vips[i]->n_backends; j++)
+			checks_stop(a->vips[i]->backends[j]);
+	/* the maps stay as they are: close before freeing, so nothing is cleared */
+	if (a->dp_open)
+		xdpcast_dp_close(&a->dp);
+	a->dp_open = false;
+	for (size_t i = 0; i < a->n_vips; i++)
+		vip_free(a, a->vips[i]);
+	free(a->vips);
+	a->vips = NULL;
+	a->n_vips = 0;
+	neigh_watch_free(a->neigh);
+	probe_env_free(a->probes);
+	a->neigh = NULL;
+	a->probes = NULL;
+	config_free(&a->cfg);
+}
+
+void agent_stop(struct agent *a)
+{
+	bool keep = a->keep_dataplane_flag || a->cfg.keep_dataplane;
+
+	if (a->cfg.stats_file[0] && a->dp_open)
+		stats_file_write(a);
+	if (keep) {
+		pr_info("leaving the dataplane attached and pinned in %s\n", a->cfg.pin_dir);
+	} else {
+		for (size_t i = 0; i < a->cfg.n_ifaces; i++)
+			xdpcast_detach(a->cfg.ifaces[i].name);
+	}
+	if (a->dp_open && !keep) {
+		xdpcast_dp_close(&a->dp);
+		a->dp_open = false;
+		xdpcast_unpin(a->cfg.pin_dir);
+		pr_info("detached and unpinned\n");
+	}
+	agent_stop_state(a);
+}
+
+/* Every backend at @addr (several VIPs may share a server) sees its next hop again. */
+static void on_neigh_changed(void *arg, const struct addr_config *addr)
+{
+	struct agent *a = arg;
+
+	for (size_t i = 0; i < a->n_vips; i++) {
+		struct vip *v = a->vips[i];
+
+		for (size_t j = 0; j < v->n_backends; j++) {
+			struct backend *b = v->backends[j];
+
+			if (!memcmp(&b->cfg.addr.addr, &addr->addr, sizeof(addr->addr)))
+				backend_nexthop_changed(a, b);
+		}
+	}
+}
+
+static void on_stats_timer(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	(void)loop;
+	(void)revents;
+	stats_file_write(w->data);
+}

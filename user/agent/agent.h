@@ -1,0 +1,123 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * xdpcastd's running state: the VIPs and backends of the configuration with
+ * their health, next hops, dataplane ids and the table last written, and the
+ * operations that keep the pinned maps equal to them.
+ */
+#ifndef XDPCAST_AGENT_H
+#define XDPCAST_AGENT_H
+
+#include <ev.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "dataplane.h"
+#include "health.h"
+#include "neigh.h"
+#include "probe.h"
+
+struct agent;
+struct vip;
+
+struct backend {
+	struct backend_config cfg;
+	struct vip *vip;
+	uint32_t id; /* dataplane backend id, owned by this backend only */
+	struct health health;
+	struct nexthop nh;
+	struct probe *probe;
+	ev_timer timer;
+	ev_tstamp next_base; /* the interval grid's next point; jitter is added to it */
+	bool probing;
+	struct probe_result last; /* the last probe's verdict */
+	uint64_t probes, probe_failures;
+};
+
+struct vip {
+	struct vip_config cfg; /* cfg.backends is not used: see backends */
+	struct agent *agent;
+	struct xdpcast_vip_key key;
+	uint32_t id;
+	struct backend **backends;
+	size_t n_backends;
+	uint32_t *table; /* the table last written (NULL: none, packets pass) */
+	uint32_t table_size;
+	bool usable; /* at least min_healthy backends up and one takes new flows */
+};
+
+struct agent {
+	struct ev_loop *loop;
+	struct config cfg; /* the configuration running now */
+	struct xdpcast_dp dp;
+	bool dp_open;
+	struct probe_env *probes;
+	struct neigh_watch *neigh;
+	struct vip **vips;
+	size_t n_vips;
+	bool vip_id_used[XDPCAST_MAX_VIPS];
+	bool backend_id_used[XDPCAST_MAX_BACKENDS];
+	bool stale_backend[XDPCAST_MAX_BACKENDS]; /* pinned ids nothing adopted */
+	bool attached_here[CONFIG_MAX_IFACES]; /* this run attached cfg.ifaces[i] */
+	bool pins_created; /* this run created the pinned maps */
+	bool keep_dataplane_flag; /* --keep-dataplane; the config key can also say so */
+	ev_timer stats_timer;
+};
+
+/* Attach (or adopt) the dataplane, build the state, start the checks. On
+ * failure the router is left as it was found and a message says why. */
+int agent_start(struct agent *a, struct ev_loop *loop, struct config *cfg, bool keep_dataplane);
+/* Stop the checks; detach and unpin unless the dataplane is kept. */
+void agent_stop(struct agent *a);
+/* Apply a new configuration (SIGHUP): only the difference. @cfg is taken
+ * over on success; on failure the running state is unchanged. */
+int agent_reload(struct agent *a, struct config *cfg);
+
+/* --- used between the agent's files --- */
+
+/* agent.c: objects, ids, installing them in the dataplane */
+struct vip *vip_new(struct agent *a, const struct vip_config *cfg);
+void vip_free(struct agent *a, struct vip *v);
+struct backend *backend_new(struct vip *v, const struct backend_config *cfg);
+void agent_free_backend(struct agent *a, struct backend *b);
+int vip_install(struct agent *a, struct vip *v);
+int backend_install(struct agent *a, struct backend *b);
+void agent_stop_state(struct agent *a);
+
+/* vip_state.c: dataplane entries and tables from health, weight, next hop */
+bool backend_in_table(const struct backend *b);
+uint8_t backend_dp_state(const struct backend *b);
+const char *backend_state_name(const struct backend *b);
+int backend_write(struct agent *a, struct backend *b);
+/* Rebuild the VIP's table; written only if it differs. Returns the number
+ * of slots that changed backend (all when the size changed) or -errno. */
+long vip_rebuild(struct agent *a, struct vip *v);
+/* Rebuild and log the outcome, saying @why. */
+void vip_apply(struct agent *a, struct vip *v, const char *why);
+/* A backend changed state: apply it and log one line with @reason, the
+ * check's latency (< 0: none) and the slots moved. */
+void agent_backend_changed(struct agent *a, struct backend *b, const char *old_state,
+			   const char *reason, double latency_ms);
+void backend_refresh_nexthop(struct agent *a, struct backend *b);
+void backend_nexthop_changed(struct agent *a, struct backend *b);
+/* Flow table entries the dataplane makes for @flows (whole sets). */
+uint32_t vip_flow_table_entries(uint32_t flows);
+
+/* checks.c: scheduling and verdicts */
+void checks_start(struct agent *a, struct backend *b);
+void checks_stop(struct backend *b);
+void checks_probe_done(void *arg, const struct probe_result *r);
+
+/* adopt.c: pinned ids and health matched to the configuration */
+int adopt_pinned(struct agent *a);
+/* Free the pinned backend ids nothing adopted (after the tables are rebuilt). */
+void adopt_cleanup(struct agent *a);
+
+/* stats_file.c */
+int stats_file_write(struct agent *a);
+
+/* ids */
+int agent_alloc_vip_id(struct agent *a, uint32_t *id);
+int agent_alloc_backend_id(struct agent *a, uint32_t *id);
+
+#endif /* XDPCAST_AGENT_H */

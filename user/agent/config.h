@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * xdpcastd's configuration: the YAML file (see docs/configuration.md) parsed
+ * with libyaml into plain structs, checked whole before anything uses it.
+ * Every error names the file, line, column and key path, and what was
+ * expected; unknown keys are errors.
+ */
+#ifndef XDPCAST_CONFIG_H
+#define XDPCAST_CONFIG_H
+
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <xdp/libxdp.h>
+
+#define CONFIG_PATH_DEFAULT "/etc/xdpcast/xdpcast.yaml"
+#define CONFIG_NAME_MAX 64
+#define CONFIG_TEXT_MAX 256
+#define CONFIG_MAX_IFACES 64
+#define CONFIG_MAX_STATUSES 16
+#define CONFIG_ERROR_MAX 512
+
+enum check_type { CHECK_ICMP, CHECK_TCP, CHECK_DNS, CHECK_HTTP, CHECK_HTTPS };
+
+/* A health check: how to probe one backend and how to judge the results. */
+struct check_config {
+	enum check_type type;
+	uint32_t interval_ms; /* time between probe starts (default 1000) */
+	uint32_t timeout_ms; /* a probe that takes longer fails (default 500; <= interval) */
+	uint32_t jitter_ms; /* each start is shifted by a random 0..jitter_ms (default interval/10) */
+	uint32_t rise; /* consecutive passes to become up (default 2) */
+	uint32_t fall; /* consecutive failures to become down (default 3) */
+	bool initial_up; /* state before the first verdict (`initial: up|down`, default down) */
+	uint16_t port; /* tcp, dns, http(s); 0 = the type's default (53, 80, 443) */
+
+	/* dns */
+	bool dns_tcp; /* `transport: tcp` (default udp) */
+	char dns_name[CONFIG_TEXT_MAX]; /* query name (required for dns) */
+	uint16_t dns_type; /* RR type number (`qtype: A`, default SOA) */
+	uint32_t dns_rcodes; /* bit per accepted rcode (default NOERROR only) */
+	char dns_expect[CONFIG_TEXT_MAX]; /* "": any; else one answer's rdata must equal this text */
+
+	/* http, https */
+	char http_path[CONFIG_TEXT_MAX]; /* default "/" */
+	char http_host[CONFIG_TEXT_MAX]; /* Host header and TLS name; "" = the backend's address */
+	uint16_t http_statuses[CONFIG_MAX_STATUSES]; /* accepted statuses (default 200) */
+	size_t n_http_statuses;
+	char http_body[CONFIG_TEXT_MAX]; /* "": any body; else it must contain this */
+	bool tls_verify; /* https: verify the certificate (default true) */
+};
+
+struct addr_config {
+	int family; /* AF_INET or AF_INET6 */
+	struct in6_addr addr; /* IPv4 stored IPv4-mapped (::ffff:a.b.c.d) */
+	char text[INET6_ADDRSTRLEN]; /* as written, normalised */
+};
+
+struct backend_config {
+	char name[CONFIG_NAME_MAX];
+	struct addr_config addr;
+	uint32_t weight; /* 0 = drained: no new flows (default 1, max 65535) */
+	struct check_config check; /* the VIP's check with this backend's overrides applied */
+	unsigned int line; /* where it was defined, for messages */
+};
+
+struct vip_config {
+	char name[CONFIG_NAME_MAX]; /* default: the address text */
+	struct addr_config addr;
+	uint8_t proto; /* 0 = any, IPPROTO_TCP, IPPROTO_UDP (`protocol: any|tcp|udp`) */
+	uint16_t port; /* 0 = any port; needs a protocol */
+	uint32_t table_size; /* Maglev slots, a prime (default XDPCAST_TABLE_SIZE_DEFAULT) */
+	bool flow_table; /* default false */
+	uint32_t flow_table_size; /* flows (default 65536) */
+	uint32_t min_healthy; /* backends up for the VIP to be announced (default 1) */
+	struct check_config check;
+	struct backend_config *backends;
+	size_t n_backends;
+	unsigned int line;
+};
+
+struct iface_config {
+	char name[CONFIG_NAME_MAX];
+	enum xdp_attach_mode mode; /* XDP_MODE_NATIVE (default) or XDP_MODE_SKB (`generic`) */
+};
+
+struct config {
+	char path[CONFIG_TEXT_MAX];
+	struct iface_config ifaces[CONFIG_MAX_IFACES];
+	size_t n_ifaces;
+	char pin_dir[CONFIG_TEXT_MAX]; /* default /sys/fs/bpf/xdpcast */
+	uint32_t seed; /* flow hash seed (default 0x78647063): equal on routers that share ECMP */
+	uint8_t route_protocol; /* rtnetlink protocol number of xdpcast's routes (default 252) */
+	uint32_t route_metric; /* default 20 */
+	uint32_t route_table; /* default 254 (main) */
+	char stats_file[CONFIG_TEXT_MAX]; /* "" = no stats file */
+	uint32_t stats_period_ms; /* default 10000 */
+	char control_socket[CONFIG_TEXT_MAX]; /* default /run/xdpcast/xdpcastd.sock */
+	bool keep_dataplane; /* leave program and maps in place on exit (default false) */
+	struct vip_config *vips;
+	size_t n_vips;
+};
+
+/*
+ * Parse and check @path into @cfg. On failure returns a negative errno and
+ * writes "FILE:LINE:COL: key.path: what was expected" into @err.
+ */
+int config_load(const char *path, struct config *cfg, char err[CONFIG_ERROR_MAX]);
+/* The same from a string, named @name in messages (tests). */
+int config_load_string(const char *name, const char *yaml, struct config *cfg,
+		       char err[CONFIG_ERROR_MAX]);
+void config_free(struct config *cfg);
+
+/* "icmp", "tcp", ... */
+const char *check_type_name(enum check_type type);
+/* The port a check probes: its own, or its type's default. */
+uint16_t check_port(const struct check_config *check);
+
+#endif /* XDPCAST_CONFIG_H */

@@ -1,0 +1,307 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * SIGHUP: apply only what differs between the running configuration and the
+ * new one. VIPs are matched by key (address, protocol, port) and backends by
+ * address; what matches keeps its id, health and flows. Settings that cannot
+ * change while running (the pin directory) refuse the whole reload.
+ */
+#include <errno.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "agent.h"
+#include "loader.h"
+#include "log.h"
+
+static const struct vip_config *find_vip_config(const struct config *cfg, const struct vip *v)
+{
+	for (size_t i = 0; i < cfg->n_vips; i++) {
+		const struct vip_config *c = &cfg->vips[i];
+
+		if (!memcmp(&c->addr.addr, &v->cfg.addr.addr, sizeof(c->addr.addr)) &&
+		    c->proto == v->cfg.proto && c->port == v->cfg.port)
+			return c;
+	}
+	return NULL;
+}
+
+static struct vip *find_vip(struct agent *a, const struct vip_config *c)
+{
+	for (size_t i = 0; i < a->n_vips; i++) {
+		const struct vip_config *r = &a->vips[i]->cfg;
+
+		if (!memcmp(&c->addr.addr, &r->addr.addr, sizeof(c->addr.addr)) &&
+		    c->proto == r->proto && c->port == r->port)
+			return a->vips[i];
+	}
+	return NULL;
+}
+
+static const struct backend_config *find_backend_config(const struct vip_config *c,
+							 const struct backend *b)
+{
+	for (size_t i = 0; i < c->n_backends; i++)
+		if (!memcmp(&c->backends[i].addr.addr, &b->cfg.addr.addr, sizeof(b->cfg.addr.addr)))
+			return &c->backends[i];
+	return NULL;
+}
+
+static struct backend *find_backend(struct vip *v, const struct backend_config *c)
+{
+	for (size_t i = 0; i < v->n_backends; i++)
+		if (!memcmp(&c->addr.addr, &v->backends[i]->cfg.addr.addr, sizeof(c->addr.addr)))
+			return v->backends[i];
+	return NULL;
+}
+
+static bool iface_in(const struct config *cfg, const char *name)
+{
+	for (size_t i = 0; i < cfg->n_ifaces; i++)
+		if (!strcmp(cfg->ifaces[i].name, name))
+			return true;
+	return false;
+}
+
+/* Attach to the new interfaces; on failure detach those again. */
+static int reload_interfaces(struct agent *a, const struct config *next)
+{
+	struct xdpcast_attachment att;
+	bool attached[CONFIG_MAX_IFACES] = {};
+	int err = 0;
+
+	for (size_t i = 0; !err && i < next->n_ifaces; i++) {
+		const struct iface_config *ifc = &next->ifaces[i];
+
+		if (iface_in(&a->cfg, ifc->name) || xdpcast_is_attached(if_nametoindex(ifc->name)))
+			continue;
+		err = xdpcast_attach(&att, a->cfg.pin_dir, ifc->name, ifc->mode);
+		if (!err) {
+			xdpcast_attachment_release(&att);
+			attached[i] = true;
+			pr_info("reload: attached to %s\n", ifc->name);
+		}
+	}
+	for (size_t i = 0; err && i < next->n_ifaces; i++)
+		if (attached[i])
+			xdpcast_detach(next->ifaces[i].name);
+	if (err)
+		return err;
+	for (size_t i = 0; i < a->cfg.n_ifaces; i++) {
+		if (iface_in(next, a->cfg.ifaces[i].name))
+			continue;
+		xdpcast_detach(a->cfg.ifaces[i].name);
+		pr_info("reload: detached from %s\n", a->cfg.ifaces[i].name);
+	}
+	return 0;
+}
+
+static void remove_vip(struct agent *a, size_t idx)
+{
+	struct vip *v = a->vips[idx];
+
+	pr_info("vip %s %s: removed by reload\n", v->cfg.name, v->cfg.addr.text);
+	xdpcast_dp_del_vip(&a->dp, &v->key);
+	vip_free(a, v);
+	a->vips[idx] = a->vips[--a->n_vips];
+}
+
+static int add_vip(struct agent *a, const struct vip_config *c)
+{
+	struct vip *v = vip_new(a, c);
+	int err;
+
+	if (!v)
+		return -ENOMEM;
+	err = vip_install(a, v);
+	for (size_t j = 0; !err && j < v->n_backends; j++)
+		err = backend_install(a, v->backends[j]);
+	if (err) {
+		xdpcast_dp_del_vip(&a->dp, &v->key);
+		vip_free(a, v);
+		return err;
+	}
+	a->vips[a->n_vips++] = v;
+	vip_apply(a, v, "added by reload");
+	for (size_t j = 0; j < v->n_backends; j++)
+		checks_start(a, v->backends[j]);
+	return 0;
+}
+
+static void remove_backend(struct agent *a, struct vip *v, size_t idx)
+{
+	struct backend *b = v->backends[idx];
+	const char *old_state = backend_state_name(b);
+	long moved;
+
+	v->backends[idx] = v->backends[--v->n_backends];
+	moved = vip_rebuild(a, v);
+	pr_info("vip %s %s: backend %s %s: %s -> removed (reload), %ld of %u slots moved\n",
+		v->cfg.name, v->cfg.addr.text, b->cfg.name, b->cfg.addr.text, old_state,
+		moved < 0 ? 0 : moved, v->cfg.table_size);
+	agent_free_backend(a, b);
+}
+
+static int add_backend(struct agent *a, struct vip *v, const struct backend_config *c)
+{
+	struct backend *b = backend_new(v, c);
+	struct backend **grown;
+	int err;
+
+	grown = b ? realloc(v->backends, (v->n_backends + 1) * sizeof(*grown)) : NULL;
+	if (!grown) {
+		free(b);
+		return -ENOMEM;
+	}
+	v->backends = grown;
+	err = backend_install(a, b);
+	if (err) {
+		agent_free_backend(a, b);
+		return err;
+	}
+	v->backends[v->n_backends++] = b;
+	agent_backend_changed(a, b, "absent", "added by reload", -1);
+	checks_start(a, b);
+	return 0;
+}
+
+/* An existing backend takes its new settings; health is kept. */
+static void update_backend(struct agent *a, struct backend *b, const struct backend_config *c)
+{
+	char old_state[16], reason[64];
+	uint32_t old_weight = b->cfg.weight;
+	bool check_changed = memcmp(&b->cfg.check, &c->check, sizeof(c->check));
+
+	snprintf(old_state, sizeof(old_state), "%s", backend_state_name(b));
+	b->cfg = *c;
+	if (check_changed) {
+		checks_stop(b);
+		probe_free(b->probe);
+		b->probe = probe_new(a->probes, &b->cfg.check, &b->cfg.addr, checks_probe_done, b);
+		health_set_thresholds(&b->health, c->check.rise, c->check.fall);
+		pr_info("vip %s: backend %s %s: check changed (reload)\n", b->vip->cfg.name,
+			b->cfg.name, b->cfg.addr.text);
+		if (b->probe)
+			checks_start(a, b);
+	}
+	if (old_weight != c->weight) {
+		snprintf(reason, sizeof(reason), "weight %u -> %u by reload", old_weight,
+			 c->weight);
+		agent_backend_changed(a, b, old_state, reason, -1);
+	}
+}
+
+static int reload_backends(struct agent *a, struct vip *v, const struct vip_config *c)
+{
+	const struct backend_config *bc;
+	int err;
+
+	for (size_t i = v->n_backends; i-- > 0;)
+		if (!find_backend_config(c, v->backends[i]))
+			remove_backend(a, v, i);
+	for (size_t i = 0; i < c->n_backends; i++) {
+		struct backend *b = find_backend(v, &c->backends[i]);
+
+		bc = &c->backends[i];
+		if (b) {
+			update_backend(a, b, bc);
+			continue;
+		}
+		err = add_backend(a, v, bc);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static int update_vip(struct agent *a, struct vip *v, const struct vip_config *c)
+{
+	bool flows_changed = v->cfg.flow_table != c->flow_table ||
+			     (c->flow_table && v->cfg.flow_table_size != c->flow_table_size);
+	bool table_changed = v->cfg.table_size != c->table_size ||
+			     v->cfg.min_healthy != c->min_healthy;
+	int err;
+
+	snprintf(v->cfg.name, sizeof(v->cfg.name), "%s", c->name);
+	v->cfg.table_size = c->table_size;
+	v->cfg.min_healthy = c->min_healthy;
+	v->cfg.check = c->check;
+	if (flows_changed) {
+		v->cfg.flow_table = c->flow_table;
+		v->cfg.flow_table_size = c->flow_table_size;
+		err = xdpcast_dp_set_flow_table(&a->dp, &v->key,
+						c->flow_table ? c->flow_table_size : 0);
+		if (err)
+			return err;
+		pr_info("vip %s %s: flow table %s (reload)\n", v->cfg.name, v->cfg.addr.text,
+			c->flow_table ? "replaced" : "removed");
+	}
+	err = reload_backends(a, v, c);
+	if (!err && table_changed)
+		vip_apply(a, v, "table settings changed by reload");
+	return err;
+}
+
+static int reload_vips(struct agent *a, const struct config *next)
+{
+	struct vip **grown;
+	int err = 0;
+
+	for (size_t i = a->n_vips; i-- > 0;)
+		if (!find_vip_config(next, a->vips[i]))
+			remove_vip(a, i);
+	grown = realloc(a->vips, (a->n_vips + next->n_vips + 1) * sizeof(*grown));
+	if (!grown)
+		return -ENOMEM;
+	a->vips = grown;
+	for (size_t i = 0; !err && i < next->n_vips; i++) {
+		struct vip *v = find_vip(a, &next->vips[i]);
+
+		err = v ? update_vip(a, v, &next->vips[i]) : add_vip(a, &next->vips[i]);
+	}
+	return err;
+}
+
+int agent_reload(struct agent *a, struct config *next)
+{
+	bool seed_changed = next->seed != a->cfg.seed;
+	int err;
+
+	if (strcmp(next->pin_dir, a->cfg.pin_dir)) {
+		pr_warn("%s: pin_dir cannot change while running (restart xdpcastd); "
+			"configuration not reloaded\n",
+			next->path);
+		return -EINVAL;
+	}
+	err = reload_interfaces(a, next);
+	if (err) {
+		pr_warn("%s: configuration not reloaded\n", next->path);
+		return err;
+	}
+	if (seed_changed) {
+		pr_warn("reload: hash seed changes from %#x to %#x: flows move\n", a->cfg.seed,
+			next->seed);
+		a->cfg.seed = next->seed;
+		err = xdpcast_dp_set_seed(&a->dp, next->seed);
+		for (size_t i = 0; !err && i < a->n_vips; i++)
+			vip_apply(a, a->vips[i], "hash seed changed by reload");
+	}
+	if (!err)
+		err = reload_vips(a, next);
+	/* from here the new file is the running one, even after a failed step */
+	config_free(&a->cfg);
+	a->cfg = *next;
+	memset(next, 0, sizeof(*next));
+	if (ev_is_active(&a->stats_timer))
+		ev_timer_stop(a->loop, &a->stats_timer);
+	if (a->cfg.stats_file[0]) {
+		a->stats_timer.repeat = a->cfg.stats_period_ms / 1000.0;
+		ev_timer_again(a->loop, &a->stats_timer);
+	}
+	if (err)
+		pr_warn("reload: applied in part: %s\n", strerror(-err));
+	else
+		pr_info("reloaded %s\n", a->cfg.path);
+	return err;
+}

@@ -1,0 +1,148 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * The Prometheus text file (exposition format 0.0.4) for node_exporter's
+ * textfile collector: dataplane counters by VIP and reason and by backend,
+ * and the agent's view of each backend. Written to a temporary file in the
+ * same directory and renamed, so a reader never sees half of it.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "agent.h"
+#include "log.h"
+
+static void help(FILE *f, const char *name, const char *type, const char *text)
+{
+	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, text, name, type);
+}
+
+static void vip_labels(char *buf, size_t len, const struct vip *v)
+{
+	snprintf(buf, len, "vip=\"%s\",address=\"%s\"", v->cfg.name, v->cfg.addr.text);
+}
+
+static void backend_labels(char *buf, size_t len, const struct backend *b)
+{
+	snprintf(buf, len, "vip=\"%s\",backend=\"%s\",address=\"%s\"", b->vip->cfg.name,
+		 b->cfg.name, b->cfg.addr.text);
+}
+
+static void write_reason_rows(FILE *f, const char *metric, const char *labels,
+			      const struct xdpcast_vip_counters *row, bool bytes)
+{
+	for (int r = 0; r < XDPCAST_REASON_MAX; r++) {
+		const struct xdpcast_counter *c = &row->reason[r];
+
+		fprintf(f, "%s{%s%sreason=\"%s\"} %llu\n", metric, labels, labels[0] ? "," : "",
+			xdpcast_reason_name(r),
+			(unsigned long long)(bytes ? c->bytes : c->packets));
+	}
+}
+
+static void write_vip_counters(FILE *f, struct agent *a, const struct xdpcast_vip_counters *rows)
+{
+	char labels[256];
+
+	for (int bytes = 0; bytes <= 1; bytes++) {
+		const char *metric = bytes ? "xdpcast_vip_bytes_total" : "xdpcast_vip_packets_total";
+
+		help(f, metric, "counter",
+		     bytes ? "Bytes for each VIP by verdict reason."
+			   : "Packets for each VIP by verdict reason.");
+		for (size_t i = 0; i < a->n_vips; i++) {
+			vip_labels(labels, sizeof(labels), a->vips[i]);
+			write_reason_rows(f, metric, labels, &rows[a->vips[i]->id], bytes);
+		}
+	}
+	help(f, "xdpcast_other_packets_total", "counter",
+	     "Packets not for any VIP, by verdict reason.");
+	write_reason_rows(f, "xdpcast_other_packets_total", "", &rows[XDPCAST_STATS_NO_VIP],
+			  false);
+}
+
+static void write_vip_gauges(FILE *f, struct agent *a)
+{
+	char labels[256];
+
+	help(f, "xdpcast_vip_in_service", "gauge",
+	     "1 while the VIP has at least min_healthy backends up and a table.");
+	for (size_t i = 0; i < a->n_vips; i++) {
+		vip_labels(labels, sizeof(labels), a->vips[i]);
+		fprintf(f, "xdpcast_vip_in_service{%s} %d\n", labels, a->vips[i]->usable);
+	}
+}
+
+static void write_backends(FILE *f, struct agent *a)
+{
+	static const struct {
+		const char *name, *type, *help;
+	} metrics[] = {
+		{ "xdpcast_backend_packets_total", "counter", "Packets forwarded to the backend." },
+		{ "xdpcast_backend_bytes_total", "counter", "Bytes forwarded to the backend." },
+		{ "xdpcast_backend_up", "gauge", "1 if the backend's health check says up." },
+		{ "xdpcast_backend_in_table", "gauge", "1 if the backend takes new flows." },
+		{ "xdpcast_backend_weight", "gauge", "Configured weight (0: drained)." },
+		{ "xdpcast_backend_checks_total", "counter", "Health probes completed." },
+		{ "xdpcast_backend_check_failures_total", "counter", "Health probes failed." },
+		{ "xdpcast_backend_check_latency_seconds", "gauge", "Duration of the last probe." },
+	};
+	char labels[320];
+
+	for (size_t m = 0; m < sizeof(metrics) / sizeof(metrics[0]); m++) {
+		help(f, metrics[m].name, metrics[m].type, metrics[m].help);
+		for (size_t i = 0; i < a->n_vips; i++) {
+			for (size_t j = 0; j < a->vips[i]->n_backends; j++) {
+				const struct backend *b = a->vips[i]->backends[j];
+				struct xdpcast_counter c = {};
+				double value;
+
+				if (m < 2)
+					xdpcast_dp_read_backend_stats(&a->dp, b->id, &c);
+				value = m == 0	 ? (double)c.packets
+					: m == 1 ? (double)c.bytes
+					: m == 2 ? b->health.up
+					: m == 3 ? backend_in_table(b)
+					: m == 4 ? b->cfg.weight
+					: m == 5 ? (double)b->probes
+					: m == 6 ? (double)b->probe_failures
+						 : b->last.latency_ms / 1000.0;
+				backend_labels(labels, sizeof(labels), b);
+				fprintf(f, "%s{%s} %.17g\n", metrics[m].name, labels, value);
+			}
+		}
+	}
+}
+
+int stats_file_write(struct agent *a)
+{
+	struct xdpcast_vip_counters *rows = calloc(XDPCAST_STATS_ROWS, sizeof(*rows));
+	char tmp[sizeof(a->cfg.stats_file) + 16];
+	FILE *f;
+	int err;
+
+	if (!rows)
+		return -ENOMEM;
+	err = xdpcast_dp_read_stats(&a->dp, rows);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", a->cfg.stats_file);
+	f = err ? NULL : fopen(tmp, "w");
+	if (!f) {
+		err = err ? err : -errno;
+		pr_warn("stats file %s: %s\n", tmp, strerror(-err));
+		free(rows);
+		return err;
+	}
+	write_vip_counters(f, a, rows);
+	write_vip_gauges(f, a);
+	write_backends(f, a);
+	free(rows);
+	if (fclose(f) || rename(tmp, a->cfg.stats_file)) {
+		err = -errno;
+		pr_warn("stats file %s: %s\n", a->cfg.stats_file, strerror(errno));
+		unlink(tmp);
+		return err;
+	}
+	return 0;
+}

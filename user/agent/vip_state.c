@@ -1,0 +1,257 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * From a backend's health, weight and next hop to its dataplane entry, and
+ * from a VIP's backends to its Maglev table: rebuilt only for the VIP that
+ * changed, written only when it differs, with one log line per change.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "agent.h"
+#include "log.h"
+#include "maglev.h"
+
+uint32_t vip_flow_table_entries(uint32_t flows)
+{
+	return (flows + XDPCAST_FLOW_WAYS - 1) / XDPCAST_FLOW_WAYS * XDPCAST_FLOW_WAYS;
+}
+
+static bool nexthop_resolved(const struct backend *b)
+{
+	return b->nh.state == NEXTHOP_REACHABLE && b->nh.ifindex > 0;
+}
+
+bool backend_in_table(const struct backend *b)
+{
+	return b->health.up && b->cfg.weight > 0 && nexthop_resolved(b);
+}
+
+uint8_t backend_dp_state(const struct backend *b)
+{
+	if (!b->health.up)
+		return XDPCAST_BACKEND_DOWN;
+	return b->cfg.weight ? XDPCAST_BACKEND_UP : XDPCAST_BACKEND_DRAINING;
+}
+
+const char *backend_state_name(const struct backend *b)
+{
+	if (!b->health.up)
+		return "down";
+	if (!b->cfg.weight)
+		return "draining";
+	return nexthop_resolved(b) ? "up" : "up-unresolved";
+}
+
+int backend_write(struct agent *a, struct backend *b)
+{
+	struct xdpcast_backend_owner owner = {
+		.vip_id = b->vip->id,
+		.in_use = 1,
+		.healthy = b->health.up,
+		.weight = b->cfg.weight > 0xffff ? 0xffff : b->cfg.weight,
+	};
+	struct xdpcast_backend entry = {
+		.ifindex = b->nh.ifindex,
+		.vlan = b->nh.vlan,
+		.state = backend_dp_state(b),
+	};
+	int err;
+
+	memcpy(owner.addr, &b->cfg.addr.addr, sizeof(owner.addr));
+	if (nexthop_resolved(b)) {
+		memcpy(entry.dst_mac, b->nh.dst_mac, sizeof(entry.dst_mac));
+		memcpy(entry.src_mac, b->nh.src_mac, sizeof(entry.src_mac));
+		entry.flags = XDPCAST_BACKEND_F_MAC_KNOWN;
+	}
+	err = xdpcast_dp_set_owner(&a->dp, b->id, &owner);
+	if (!err)
+		err = xdpcast_dp_set_backend(&a->dp, b->id, &entry);
+	if (err)
+		pr_warn("backend %s: cannot write its dataplane entry (%s)\n", b->cfg.name,
+			strerror(-err));
+	return err;
+}
+
+static uint32_t count_up(const struct vip *v)
+{
+	uint32_t n = 0;
+
+	for (size_t i = 0; i < v->n_backends; i++)
+		n += v->backends[i]->health.up;
+	return n;
+}
+
+/* The table for the VIP's current backends; NULL when none takes new flows. */
+static uint32_t *build_table(struct agent *a, struct vip *v, int *err)
+{
+	struct maglev_backend *mb = calloc(v->n_backends ? v->n_backends : 1, sizeof(*mb));
+	uint32_t *table = NULL;
+	size_t n = 0;
+
+	*err = -ENOMEM;
+	if (!mb)
+		return NULL;
+	for (size_t i = 0; i < v->n_backends; i++) {
+		const struct backend *b = v->backends[i];
+
+		if (!backend_in_table(b))
+			continue;
+		/* the address, not the id or name, decides the slots: stable across restarts */
+		mb[n++] = (struct maglev_backend){ .id = b->id,
+						   .weight = b->cfg.weight,
+						   .key = &b->cfg.addr.addr,
+						   .key_len = sizeof(b->cfg.addr.addr) };
+	}
+	*err = 0;
+	if (n)
+		table = malloc(sizeof(*table) * v->cfg.table_size);
+	if (n && !table)
+		*err = -ENOMEM;
+	if (table) {
+		*err = maglev_build(mb, n, a->cfg.seed, table, v->cfg.table_size);
+		if (*err) {
+			free(table);
+			table = NULL;
+		}
+	}
+	free(mb);
+	return table;
+}
+
+static long slots_moved(const uint32_t *old, uint32_t old_size, const uint32_t *new,
+			uint32_t new_size)
+{
+	long moved = 0;
+
+	if (old_size != new_size)
+		return old_size > new_size ? old_size : new_size;
+	for (uint32_t i = 0; i < new_size; i++)
+		moved += old[i] != new[i];
+	return moved;
+}
+
+long vip_rebuild(struct agent *a, struct vip *v)
+{
+	bool usable = count_up(v) >= v->cfg.min_healthy;
+	uint32_t *table = NULL, size = 0;
+	long moved;
+	int err = 0;
+
+	if (usable) {
+		table = build_table(a, v, &err);
+		if (err) {
+			pr_warn("vip %s: cannot build its table (%s)\n", v->cfg.name, strerror(-err));
+			return err;
+		}
+		size = table ? v->cfg.table_size : 0;
+	}
+	moved = slots_moved(v->table, v->table_size, table, size);
+	if (!moved) {
+		free(table);
+		v->usable = size > 0;
+		return 0;
+	}
+	err = xdpcast_dp_write_table(&a->dp, &v->key, table, size);
+	if (err) {
+		pr_warn("vip %s: cannot write its table (%s)\n", v->cfg.name, strerror(-err));
+		free(table);
+		return err;
+	}
+	free(v->table);
+	v->table = table;
+	v->table_size = size;
+	v->usable = size > 0;
+	return moved;
+}
+
+static void log_vip_usability(const struct vip *v, bool was_usable)
+{
+	if (v->usable == was_usable)
+		return;
+	if (v->usable)
+		pr_info("vip %s %s: in service, %u of %zu backends up\n", v->cfg.name,
+			v->cfg.addr.text, count_up(v), v->n_backends);
+	else
+		pr_warn("vip %s %s: out of service (%u of %zu backends up, min_healthy %u): "
+			"its packets go to the kernel\n",
+			v->cfg.name, v->cfg.addr.text, count_up(v), v->n_backends,
+			v->cfg.min_healthy);
+}
+
+void vip_apply(struct agent *a, struct vip *v, const char *why)
+{
+	bool was_usable = v->usable;
+	long moved = vip_rebuild(a, v);
+
+	if (moved > 0)
+		pr_info("vip %s %s: %s, table rewritten, %ld of %u slots moved\n", v->cfg.name,
+			v->cfg.addr.text, why, moved, v->cfg.table_size);
+	else if (moved == 0)
+		pr_info("vip %s %s: %s, table unchanged\n", v->cfg.name, v->cfg.addr.text, why);
+	log_vip_usability(v, was_usable);
+}
+
+void agent_backend_changed(struct agent *a, struct backend *b, const char *old_state,
+			   const char *reason, double latency_ms)
+{
+	struct vip *v = b->vip;
+	bool was_usable = v->usable;
+	char latency[32] = "";
+	long moved;
+
+	/* a backend that joins gets its entry before the table names it; one
+	 * that leaves stays forwardable until the table no longer does */
+	if (backend_in_table(b))
+		backend_write(a, b);
+	moved = vip_rebuild(a, v);
+	if (!backend_in_table(b))
+		backend_write(a, b);
+	if (latency_ms >= 0)
+		snprintf(latency, sizeof(latency), ", check %.1f ms", latency_ms);
+	/* losing a backend is a warning; everything else is news */
+	log_msg(b->health.up ? LOG_LEVEL_INFO : LOG_LEVEL_WARN,
+		"vip %s %s: backend %s %s: %s -> %s (%s)%s, %ld of %u slots moved\n", v->cfg.name,
+		v->cfg.addr.text, b->cfg.name, b->cfg.addr.text, old_state, backend_state_name(b),
+		reason, latency, moved < 0 ? 0 : moved, v->cfg.table_size);
+	log_vip_usability(v, was_usable);
+}
+
+void backend_refresh_nexthop(struct agent *a, struct backend *b)
+{
+	struct nexthop nh;
+
+	if (neigh_get(a->neigh, &b->cfg.addr, &nh))
+		memset(&nh, 0, sizeof(nh));
+	if (nh.ifindex > 0 && nh.ifindex != b->nh.ifindex) {
+		if (nh.ifindex > XDPCAST_EGRESS_IFINDEX_MAX)
+			pr_warn("backend %s: egress ifindex %d is above %d: cannot forward\n",
+				b->cfg.name, nh.ifindex, XDPCAST_EGRESS_IFINDEX_MAX);
+		else
+			xdpcast_dp_set_egress(&a->dp, nh.ifindex);
+	}
+	b->nh = nh;
+}
+
+void backend_nexthop_changed(struct agent *a, struct backend *b)
+{
+	const char *old_state = backend_state_name(b);
+	bool was_in_table = backend_in_table(b);
+	char old_name[16];
+
+	snprintf(old_name, sizeof(old_name), "%s", old_state);
+	backend_refresh_nexthop(a, b);
+	if (b->nh.state == NEXTHOP_FAILED && health_force_down(&b->health)) {
+		agent_backend_changed(a, b, old_name, "neighbour FAILED", -1);
+		return;
+	}
+	if (was_in_table != backend_in_table(b)) {
+		agent_backend_changed(a, b, old_name,
+				      backend_in_table(b) ? "next hop resolved" : "next hop lost", -1);
+		return;
+	}
+	backend_write(a, b);
+	pr_debug("backend %s %s: next hop updated (ifindex %d)\n", b->cfg.name, b->cfg.addr.text,
+		 b->nh.ifindex);
+}

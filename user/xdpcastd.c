@@ -1,0 +1,153 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * xdpcastd: the agent on the router. Reads the configuration, attaches (or
+ * adopts) the XDP dataplane, checks every backend and keeps the maps equal
+ * to what the checks and the operator say. Runs in the foreground; SIGHUP
+ * reloads, SIGTERM/SIGINT stop. docs/xdpcastd.md is its manual.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "agent.h"
+#include "log.h"
+
+#define EXIT_USAGE 2
+
+struct daemon {
+	struct agent agent;
+	const char *config_path;
+	ev_signal sighup, sigterm, sigint;
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: xdpcastd [-c FILE] [--check-config] [--keep-dataplane] [--syslog] [-v]\n"
+		"  -c, --config FILE    configuration (default %s)\n"
+		"  --check-config       validate the configuration, print errors, exit\n"
+		"  --keep-dataplane     on exit leave the program attached and the maps pinned\n"
+		"                       (for an upgrade: the next xdpcastd adopts them)\n"
+		"  --syslog             log to syslog instead of stderr\n"
+		"  -v, --verbose        debug messages, libbpf's and libxdp's included\n"
+		"  -h, --help\n",
+		CONFIG_PATH_DEFAULT);
+}
+
+static void on_sighup(struct ev_loop *loop, ev_signal *w, int revents)
+{
+	struct daemon *d = w->data;
+	char err[CONFIG_ERROR_MAX];
+	struct config cfg;
+
+	(void)loop;
+	(void)revents;
+	pr_info("SIGHUP: reloading %s\n", d->config_path);
+	if (config_load(d->config_path, &cfg, err)) {
+		pr_warn("%s\n", err);
+		pr_warn("reload refused: the running configuration stays in force\n");
+		config_free(&cfg);
+		return;
+	}
+	if (agent_reload(&d->agent, &cfg))
+		config_free(&cfg);
+}
+
+static void on_stop(struct ev_loop *loop, ev_signal *w, int revents)
+{
+	(void)revents;
+	pr_info("signal %d: stopping\n", w->signum);
+	ev_break(loop, EVBREAK_ALL);
+}
+
+static void watch_signal(struct daemon *d, struct ev_loop *loop, ev_signal *w,
+			 void (*cb)(struct ev_loop *, ev_signal *, int), int signum)
+{
+	ev_signal_init(w, cb, signum);
+	w->data = d;
+	ev_signal_start(loop, w);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option options[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "check-config", no_argument, NULL, 'C' },
+		{ "keep-dataplane", no_argument, NULL, 'k' },
+		{ "syslog", no_argument, NULL, 's' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+	bool check_only = false, keep = false, use_syslog = false;
+	struct daemon d = { .config_path = CONFIG_PATH_DEFAULT };
+	char err[CONFIG_ERROR_MAX];
+	struct ev_loop *loop;
+	struct config cfg;
+	int opt, verbose = 0;
+
+	while ((opt = getopt_long(argc, argv, "c:vh", options, NULL)) != -1) {
+		switch (opt) {
+		case 'c':
+			d.config_path = optarg;
+			break;
+		case 'C':
+			check_only = true;
+			break;
+		case 'k':
+			keep = true;
+			break;
+		case 's':
+			use_syslog = true;
+			break;
+		case 'v':
+			verbose++;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "xdpcastd: unexpected argument '%s'\n", argv[optind]);
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	log_set_prefix("xdpcastd");
+	log_set_level(verbose ? LOG_LEVEL_DEBUG : LOG_LEVEL_INFO);
+	/* libbpf's and libxdp's warnings are often expected probes: shown with -v */
+	log_install_lib_hooks();
+	log_quiet_libs();
+	if (config_load(d.config_path, &cfg, err)) {
+		fprintf(stderr, "%s\n", err);
+		config_free(&cfg);
+		return 1;
+	}
+	if (check_only) {
+		printf("%s: OK, %zu VIPs, %zu interfaces\n", d.config_path, cfg.n_vips,
+		       cfg.n_ifaces);
+		config_free(&cfg);
+		return 0;
+	}
+	if (use_syslog)
+		log_use_syslog();
+	signal(SIGPIPE, SIG_IGN);
+
+	loop = ev_default_loop(EVFLAG_AUTO);
+	if (agent_start(&d.agent, loop, &cfg, keep)) {
+		config_free(&cfg);
+		return 1;
+	}
+	watch_signal(&d, loop, &d.sighup, on_sighup, SIGHUP);
+	watch_signal(&d, loop, &d.sigterm, on_stop, SIGTERM);
+	watch_signal(&d, loop, &d.sigint, on_stop, SIGINT);
+	ev_run(loop, 0);
+	agent_stop(&d.agent);
+	return 0;
+}

@@ -81,6 +81,12 @@ $(BUILD)/xdpcast-bench: $(BUILD)/tests/bench/bench.o $(BUILD)/libxdpcast.a
 
 $(BUILD)/tests/bench/bench.o: $(BENCH_BPF:%=$(BUILD)/bench/%.skel.h)
 
+$(BUILD)/xdpcast-bench-rebuild: $(BUILD)/tests/bench/bench_rebuild.o $(BUILD)/libxdpcast.a
+	$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+
+$(BUILD)/tcp-sink: $(BUILD)/tests/bench/tcp_sink.o
+	$(CC) $(CFLAGS) $^ -lev -o $@
+
 $(BUILD):
 	@mkdir -p $@
 
@@ -89,8 +95,11 @@ test: deps
 	@scripts/run-tests.sh $(BUILD)
 
 bench: deps
-	@$(MAKE) --no-print-directory all $(BUILD)/xdpcast-bench
+	@$(MAKE) --no-print-directory all $(BUILD)/xdpcast-bench $(BUILD)/xdpcast-bench-rebuild \
+		$(BUILD)/tcp-sink
 	@$(BUILD)/xdpcast-bench
+	@$(BUILD)/xdpcast-bench-rebuild
+	@scripts/bench-checks.sh $(BUILD)
 
 demo: deps
 	@$(MAKE) --no-print-directory all

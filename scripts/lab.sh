@@ -11,7 +11,7 @@
 
 LAB_VIP=203.0.113.53
 LAB_CLIENT=198.51.100.10
-LAB_BACKENDS=3
+LAB_BACKENDS=${LAB_BACKENDS:-3}
 LAB_PREFIX=${LAB_PREFIX:-xc$$}
 LAB_DIR=""
 LAB_PIN=""
@@ -89,9 +89,19 @@ lab_backend_mac() { in_ns "b$1" cat /sys/class/net/eth0/address; }
 lab_start_nsd() {
 	local i=$1 dir="$LAB_DIR/nsd-b$1"
 	mkdir -p "$dir"
+	# the zone a DNS health check asks for (id.server is class CH: not checkable)
+	cat >"$dir/anycast.test.zone" <<ZONE
+\$ORIGIN anycast.test.
+\$TTL 60
+@ IN SOA ns.anycast.test. hostmaster.anycast.test. 1 60 60 60 60
+@ IN NS ns
+ns IN A $LAB_VIP
+www IN A $LAB_VIP
+ZONE
 	cat >"$dir/nsd.conf" <<NSD
 server:
 	ip-address: $LAB_VIP
+	ip-address: 198.18.$i.2
 	port: 53
 	username: ""
 	chroot: ""
@@ -108,6 +118,9 @@ server:
 	verbosity: 0
 remote-control:
 	control-enable: no
+zone:
+	name: anycast.test
+	zonefile: anycast.test.zone
 NSD
 	# a simple command: $! is NSD itself (ip netns exec execs it)
 	ip netns exec "$(lab_ns "b$i")" nsd -d -c "$dir/nsd.conf" &
@@ -150,4 +163,16 @@ lab_query_from_port() {
 	answer=$(in_ns client dig @"$LAB_VIP" -b "$LAB_CLIENT#$1" +short +tries=1 +time=1 \
 		CH TXT id.server 2>/dev/null | tr -d '"')
 	echo "${answer:--}"
+}
+
+XDPCASTD=${XDPCASTD:-${BUILD:-build}/xdpcastd}
+LAB_XDPCASTD_PID=""
+# Starts xdpcastd in the router with config $1, appending its log to $2.
+lab_xdpcastd_start() {
+	local cfg=$1 log=$2
+	shift 2
+	LIBXDP_BPFFS="$LAB_DIR/bpffs" ip netns exec "$(lab_ns router)" \
+		"$XDPCASTD" -c "$cfg" "$@" >>"$log" 2>&1 &
+	LAB_XDPCASTD_PID=$!
+	LAB_PIDS+=($!)
 }

@@ -258,19 +258,39 @@ static size_t array_stride(size_t value_size)
 	return (value_size + 7) & ~(size_t)7;
 }
 
-/*
- * A new array of @n values of @value_size (with BTF when @btf_value_id is
- * known), filled with @values through mmap: one copy into the map's own
- * memory instead of a syscall per entry. Returns its fd.
- */
-static int create_filled_array(struct xdpcast_dp *dp, const char *name, __u32 value_size,
-			       __u32 btf_value_id, __u32 extra_flags, const void *values, __u32 n)
+/* Copy @n values of @value_size into the array @fd through mmap: one copy
+ * into the map's own memory instead of a syscall per entry. */
+static int fill_array(int fd, __u32 value_size, const void *values, __u32 n)
 {
-	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = BPF_F_MMAPABLE | extra_flags);
 	size_t page = getpagesize(), stride = array_stride(value_size);
 	size_t len = ((size_t)n * stride + page - 1) & ~(page - 1);
 	__u8 *mem;
 	__u32 i;
+
+	mem = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (mem == MAP_FAILED)
+		return -errno;
+	if (stride == value_size) {
+		memcpy(mem, values, (size_t)n * value_size);
+	} else if (value_size == sizeof(__u32)) {
+		/* table slots: a store each, not a memcpy() call each */
+		for (i = 0; i < n; i++)
+			*(__u32 *)(mem + (size_t)i * stride) = ((const __u32 *)values)[i];
+	} else {
+		for (i = 0; i < n; i++)
+			memcpy(mem + (size_t)i * stride,
+			       (const __u8 *)values + (size_t)i * value_size, value_size);
+	}
+	munmap(mem, len);
+	return 0;
+}
+
+/* A new array of @n values of @value_size (with BTF when @btf_value_id is
+ * known), filled with @values. Returns its fd. */
+static int create_filled_array(struct xdpcast_dp *dp, const char *name, __u32 value_size,
+			       __u32 btf_value_id, __u32 extra_flags, const void *values, __u32 n)
+{
+	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = BPF_F_MMAPABLE | extra_flags);
 	int fd, err;
 
 	if (dp->btf_fd >= 0 && dp->btf_u32_id && btf_value_id) {
@@ -281,16 +301,11 @@ static int create_filled_array(struct xdpcast_dp *dp, const char *name, __u32 va
 	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, name, sizeof(__u32), value_size, n, &opts);
 	if (fd < 0)
 		return -errno;
-	mem = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	if (mem == MAP_FAILED) {
-		err = -errno;
+	err = fill_array(fd, value_size, values, n);
+	if (err) {
 		close(fd);
 		return err;
 	}
-	for (i = 0; i < n; i++)
-		memcpy(mem + (size_t)i * stride, (const __u8 *)values + (size_t)i * value_size,
-		       value_size);
-	munmap(mem, len);
 	return fd;
 }
 
@@ -491,6 +506,15 @@ int xdpcast_dp_set_flow_table(struct xdpcast_dp *dp, const struct xdpcast_vip_ke
 	return err ? err : set_vip_flags(dp, key, &vip, vip.flags | XDPCAST_VIP_F_FLOW_TABLE);
 }
 
+/* max_entries of the map @fd, or a negative errno. */
+static long map_entries(int fd)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+
+	return bpf_obj_get_info_by_fd(fd, &info, &len) ? -errno : (long)info.max_entries;
+}
+
 /* Size of the inner map at @idx of the array of maps @outer_fd, or a negative errno. */
 static long inner_map_entries(int outer_fd, __u32 idx)
 {
@@ -584,6 +608,14 @@ int xdpcast_dp_stage_table(struct xdpcast_dp *dp, const struct xdpcast_vip_key *
 	err = xdpcast_dp_get_vip(dp, key, &vip);
 	if (err)
 		return err;
+	/*
+	 * The table flipped out last time is reused when its size fits. A packet
+	 * that still reads it (it looked it up just before the flip) may take a
+	 * slot of the new table: a current backend either way.
+	 */
+	if (dp->staged[vip.id] >= 0 && map_entries(dp->staged[vip.id]) == (long)size &&
+	    !fill_array(dp->staged[vip.id], sizeof(__u32), slots, size))
+		return 0;
 	fd = create_filled_array(dp, "vip_table", sizeof(__u32), dp->btf_u32_id, BPF_F_INNER_MAP,
 				 slots, size);
 	if (fd < 0)

@@ -1,0 +1,330 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * The HTTP and HTTPS probes: one libcurl transfer per attempt on the env's
+ * multi handle, driven by the libev loop (curl tells which sockets to watch
+ * and when to wake it; we tell it what happened with
+ * curl_multi_socket_action()). A fresh connection each time, no proxy, no
+ * redirect followed; the status must be an accepted one and the body, when
+ * asked, must contain the given text within its first PROBE_HTTP_BODY_MAX
+ * bytes.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "probe_impl.h"
+
+#define PROBE_HTTP_BODY_MAX (64 * 1024)
+#define HTTP_URL_MAX (CONFIG_TEXT_MAX * 2 + INET6_ADDRSTRLEN + 32)
+#define HTTP_ADDR_MAX (INET6_ADDRSTRLEN + 2) /* with brackets */
+
+/* A socket curl asked us to watch. */
+struct probe_curl_sock {
+	ev_io io;
+	struct probe_env *env;
+	struct probe_curl_sock *next, **pprev;
+};
+
+static void curl_sock_free(struct probe_curl_sock *cs)
+{
+	ev_io_stop(cs->env->loop, &cs->io);
+	*cs->pprev = cs->next;
+	if (cs->next)
+		cs->next->pprev = cs->pprev;
+	free(cs);
+}
+
+static void http_done(struct probe *p, CURLcode rc);
+
+/* Deliver the verdicts of the transfers curl has finished. */
+static void http_check_done(struct probe_env *env)
+{
+	CURLMsg *msg;
+	int left;
+
+	while ((msg = curl_multi_info_read(env->multi, &left))) {
+		CURLcode rc = msg->data.result;
+		char *priv = NULL;
+
+		if (msg->msg != CURLMSG_DONE)
+			continue;
+		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &priv);
+		if (priv)
+			http_done((struct probe *)priv, rc);
+	}
+}
+
+static void curl_io_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct probe_env *env = ((struct probe_curl_sock *)w->data)->env;
+	int action = (revents & EV_READ ? CURL_CSELECT_IN : 0) |
+		     (revents & EV_WRITE ? CURL_CSELECT_OUT : 0);
+	int running;
+
+	(void)loop;
+	/* @w may be freed inside (CURL_POLL_REMOVE): not used after */
+	curl_multi_socket_action(env->multi, w->fd, action, &running);
+	http_check_done(env);
+}
+
+static void curl_timeout_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct probe_env *env = w->data;
+	int running;
+
+	(void)loop;
+	(void)revents;
+	curl_multi_socket_action(env->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+	http_check_done(env);
+}
+
+/* CURLMOPT_SOCKETFUNCTION: watch @s for what curl waits for, or stop. */
+static int curl_sock_cb(CURL *easy, curl_socket_t s, int what, void *userp, void *sockp)
+{
+	struct probe_env *env = userp;
+	struct probe_curl_sock *cs = sockp;
+	int events = (what & CURL_POLL_IN ? EV_READ : 0) | (what & CURL_POLL_OUT ? EV_WRITE : 0);
+
+	(void)easy;
+	if (what == CURL_POLL_REMOVE) {
+		if (cs)
+			curl_sock_free(cs);
+		return 0;
+	}
+	if (!cs) {
+		cs = calloc(1, sizeof(*cs));
+		if (!cs)
+			return -1;
+		cs->env = env;
+		cs->next = env->curl_socks;
+		if (cs->next)
+			cs->next->pprev = &cs->next;
+		cs->pprev = &env->curl_socks;
+		env->curl_socks = cs;
+		ev_init(&cs->io, curl_io_cb);
+		cs->io.data = cs;
+		curl_multi_assign(env->multi, s, cs);
+	}
+	ev_io_stop(env->loop, &cs->io);
+	ev_io_set(&cs->io, s, events);
+	ev_io_start(env->loop, &cs->io);
+	return 0;
+}
+
+/* CURLMOPT_TIMERFUNCTION: wake curl in @ms (-1: never). Never act from in here. */
+static int curl_timer_cb(CURLM *multi, long ms, void *userp)
+{
+	struct probe_env *env = userp;
+
+	(void)multi;
+	ev_timer_stop(env->loop, &env->curl_timer);
+	if (ms >= 0) {
+		ev_timer_set(&env->curl_timer, ms / 1e3, 0.);
+		ev_timer_start(env->loop, &env->curl_timer);
+	}
+	return 0;
+}
+
+int probe_http_env_init(struct probe_env *env)
+{
+	/* counted by libcurl: one per env, undone by probe_http_env_free() */
+	if (curl_global_init(CURL_GLOBAL_DEFAULT))
+		return -ENOMEM;
+	env->multi = curl_multi_init();
+	if (!env->multi) {
+		curl_global_cleanup();
+		return -ENOMEM;
+	}
+	curl_multi_setopt(env->multi, CURLMOPT_SOCKETFUNCTION, curl_sock_cb);
+	curl_multi_setopt(env->multi, CURLMOPT_SOCKETDATA, env);
+	curl_multi_setopt(env->multi, CURLMOPT_TIMERFUNCTION, curl_timer_cb);
+	curl_multi_setopt(env->multi, CURLMOPT_TIMERDATA, env);
+	ev_init(&env->curl_timer, curl_timeout_cb);
+	env->curl_timer.data = env;
+	return 0;
+}
+
+void probe_http_env_free(struct probe_env *env)
+{
+	if (!env->multi)
+		return;
+	curl_multi_cleanup(env->multi);
+	env->multi = NULL;
+	ev_timer_stop(env->loop, &env->curl_timer);
+	while (env->curl_socks)
+		curl_sock_free(env->curl_socks);
+	curl_global_cleanup();
+}
+
+/* CURLOPT_WRITEFUNCTION: keep the body's first bytes if the check looks at them. */
+static size_t http_write_cb(char *data, size_t size, size_t nmemb, void *userp)
+{
+	struct probe *p = userp;
+	size_t n = size * nmemb, keep;
+
+	if (!p->check.http_body[0] || p->http.body_len == PROBE_HTTP_BODY_MAX)
+		return n; /* read and dropped: the connection must still be drained */
+	keep = PROBE_HTTP_BODY_MAX - p->http.body_len;
+	if (keep > n)
+		keep = n;
+	if (p->http.body_len + keep > p->http.body_cap) {
+		size_t cap = (p->http.body_len + keep) * 2;
+		char *body;
+
+		if (cap > PROBE_HTTP_BODY_MAX)
+			cap = PROBE_HTTP_BODY_MAX;
+		body = realloc(p->http.body, cap);
+		if (!body)
+			return 0; /* curl fails the transfer: CURLE_WRITE_ERROR */
+		p->http.body = body;
+		p->http.body_cap = cap;
+	}
+	memcpy(p->http.body + p->http.body_len, data, keep);
+	p->http.body_len += keep;
+	return n;
+}
+
+static bool http_status_ok(const struct check_config *check, long status)
+{
+	size_t i;
+
+	if (!check->n_http_statuses)
+		return status == 200; /* the default */
+	for (i = 0; i < check->n_http_statuses && i < CONFIG_MAX_STATUSES; i++)
+		if (check->http_statuses[i] == status)
+			return true;
+	return false;
+}
+
+static void http_done(struct probe *p, CURLcode rc)
+{
+	const char *want = p->check.http_body;
+	char error[CURL_ERROR_SIZE];
+	long status = 0;
+
+	if (rc == CURLE_OPERATION_TIMEDOUT) {
+		probe_fail_timeout(p);
+		return;
+	}
+	if (rc != CURLE_OK) {
+		/* copied: probe_fail() releases the transfer and its error buffer first */
+		snprintf(error, sizeof(error), "%s",
+			 p->http.error[0] ? p->http.error : curl_easy_strerror(rc));
+		probe_fail(p, "http: %s", error);
+		return;
+	}
+	curl_easy_getinfo(p->http.easy, CURLINFO_RESPONSE_CODE, &status);
+	if (!http_status_ok(&p->check, status)) {
+		probe_fail(p, "http: status %ld", status);
+		return;
+	}
+	if (want[0] && (!p->http.body || !memmem(p->http.body, p->http.body_len, want, strlen(want)))) {
+		probe_fail(p, "http: body lacks \"%s\"", want);
+		return;
+	}
+	probe_pass(p);
+}
+
+/* The target's address as a URL host: IPv6 in brackets. */
+static void http_addr(const struct probe *p, char buf[HTTP_ADDR_MAX])
+{
+	char text[INET6_ADDRSTRLEN] = "";
+
+	if (p->target.family == AF_INET) {
+		inet_ntop(AF_INET, &p->target.addr.s6_addr[12], buf, HTTP_ADDR_MAX);
+		return;
+	}
+	inet_ntop(AF_INET6, &p->target.addr, text, sizeof(text));
+	snprintf(buf, HTTP_ADDR_MAX, "[%s]", text);
+}
+
+/*
+ * The URL, and the transfer's name options. http: the backend's address in
+ * the URL, http_host (if any) as the Host header. https with http_host: the
+ * name in the URL, so that SNI and the certificate check use it, and
+ * CURLOPT_CONNECT_TO sends the connection to the backend's address.
+ */
+static int http_setup_target(struct probe *p, CURL *e)
+{
+	bool https = p->check.type == CHECK_HTTPS;
+	const char *path = p->check.http_path;
+	const char *host = p->check.http_host;
+	char addr[HTTP_ADDR_MAX], url[HTTP_URL_MAX], line[CONFIG_TEXT_MAX + 32];
+	struct curl_slist **list = NULL;
+
+	http_addr(p, addr);
+	if (https && host[0]) {
+		snprintf(line, sizeof(line), "::%s:%u", addr, p->port);
+		list = &p->http.connect_to;
+	} else {
+		if (host[0])
+			list = &p->http.headers;
+		snprintf(line, sizeof(line), "Host: %s", host);
+		host = addr;
+	}
+	snprintf(url, sizeof(url), "%s://%s:%u%s%s", https ? "https" : "http", host, p->port,
+		 path[0] == '/' ? "" : "/", path);
+	if (list) {
+		*list = curl_slist_append(NULL, line);
+		if (!*list)
+			return -ENOMEM;
+	}
+	curl_easy_setopt(e, CURLOPT_HTTPHEADER, p->http.headers);
+	curl_easy_setopt(e, CURLOPT_CONNECT_TO, p->http.connect_to);
+	return curl_easy_setopt(e, CURLOPT_URL, url) == CURLE_OK ? 0 : -ENOMEM;
+}
+
+static void http_setup(struct probe *p, CURL *e)
+{
+	long verify = p->check.tls_verify ? 1L : 0L;
+
+	curl_easy_setopt(e, CURLOPT_PRIVATE, p);
+	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, p->http.error);
+	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(e, CURLOPT_PROXY, "");
+	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)p->check.timeout_ms);
+	/* each probe tests a new connection, as a new client would make */
+	curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L);
+	curl_easy_setopt(e, CURLOPT_FORBID_REUSE, 1L);
+	curl_easy_setopt(e, CURLOPT_USERAGENT, "xdpcastd");
+	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, http_write_cb);
+	curl_easy_setopt(e, CURLOPT_WRITEDATA, p);
+	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, verify);
+	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, verify ? 2L : 0L);
+}
+
+static void http_start(struct probe *p)
+{
+	CURL *e = curl_easy_init();
+
+	if (!e) {
+		probe_fail_soon(p, "http: cannot create a transfer");
+		return;
+	}
+	p->http.easy = e;
+	http_setup(p, e);
+	if (http_setup_target(p, e)) {
+		probe_fail_soon(p, "http: cannot set the URL up");
+		return;
+	}
+	/* curl starts it from its timer, on the loop: nothing completes in here */
+	if (curl_multi_add_handle(p->env->multi, e) != CURLM_OK)
+		probe_fail_soon(p, "http: cannot start a transfer");
+}
+
+static void http_stop(struct probe *p)
+{
+	if (p->http.easy) {
+		/* harmless on a handle not (yet) added */
+		curl_multi_remove_handle(p->env->multi, p->http.easy);
+		curl_easy_cleanup(p->http.easy);
+	}
+	curl_slist_free_all(p->http.headers);
+	curl_slist_free_all(p->http.connect_to);
+	free(p->http.body);
+	memset(&p->http, 0, sizeof(p->http));
+}
+
+const struct probe_ops probe_http_ops = { .start = http_start, .stop = http_stop };

@@ -1,0 +1,354 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * The ICMP probe: an echo request over a raw socket, passing on the echo
+ * reply from the target. One raw socket per family serves every probe of
+ * the env (a thousand probes wake one socket, not a thousand): requests
+ * carry the env's identifier and a sequence number unique among the
+ * waiting probes, which is how a reply finds its probe. A kernel filter
+ * lets only echo replies and destination unreachables through; an
+ * unreachable quoting one of our requests fails that probe at once rather
+ * than at its timeout.
+ */
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+#include <linux/icmp.h>
+#include <netinet/icmp6.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include "probe_impl.h"
+
+#define ICMP_HDR_LEN 8
+#define ICMP_PAYLOAD "xdpcastd probe.." /* 16 bytes: some hosts drop empty echoes */
+#define ICMP_PKT_LEN (ICMP_HDR_LEN + sizeof(ICMP_PAYLOAD) - 1)
+#define IPV4_MIN_HLEN 20
+#define IPV6_HLEN 40
+#define IPV4_PROTO_OFF 9
+#define IPV4_DST_OFF 16
+#define IPV6_NEXT_OFF 6
+#define IPV6_DST_OFF 24
+#define ICMP_READ_BURST 64 /* datagrams per wake-up, so that a flood cannot starve the loop */
+
+static uint16_t get16(const uint8_t *b)
+{
+	return (uint16_t)(b[0] << 8 | b[1]);
+}
+
+static void put16(uint8_t *b, uint16_t v)
+{
+	b[0] = (uint8_t)(v >> 8);
+	b[1] = (uint8_t)v;
+}
+
+/* The Internet checksum (RFC 1071); 0 over a message that carries a valid one. */
+static uint16_t inet_csum(const uint8_t *b, size_t len)
+{
+	uint32_t sum = 0;
+	size_t i;
+
+	for (i = 0; i + 1 < len; i += 2)
+		sum += get16(b + i);
+	if (len & 1)
+		sum += (uint32_t)b[len - 1] << 8;
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+static int icmp_family_index(const struct probe *p)
+{
+	return p->target.family == AF_INET6;
+}
+
+static struct probe **icmp_bucket(struct probe_env *env, uint16_t seq)
+{
+	return &env->icmp_wait[seq % PROBE_ICMP_BUCKETS];
+}
+
+static struct probe *icmp_find(struct probe_env *env, uint16_t seq)
+{
+	struct probe *p;
+
+	for (p = *icmp_bucket(env, seq); p; p = p->icmp.next)
+		if (p->icmp.seq == seq)
+			return p;
+	return NULL;
+}
+
+/* The next sequence number that no waiting probe holds. */
+static uint16_t icmp_next_seq(struct probe_env *env)
+{
+	do
+		env->icmp_seq++;
+	while (icmp_find(env, env->icmp_seq));
+	return env->icmp_seq;
+}
+
+static void icmp_wait(struct probe *p)
+{
+	struct probe_env *env = p->env;
+	struct probe_icmp_sock *s = &env->icmp[icmp_family_index(p)];
+	struct probe **bucket = icmp_bucket(env, p->icmp.seq);
+
+	p->icmp.next = *bucket;
+	*bucket = p;
+	p->icmp.waiting = true;
+	if (s->waiting++ == 0)
+		ev_io_start(env->loop, &s->io);
+}
+
+static void icmp_stop(struct probe *p)
+{
+	struct probe_env *env = p->env;
+	struct probe_icmp_sock *s = &env->icmp[icmp_family_index(p)];
+	struct probe **pp;
+
+	if (!p->icmp.waiting)
+		return;
+	for (pp = icmp_bucket(env, p->icmp.seq); *pp; pp = &(*pp)->icmp.next) {
+		if (*pp == p) {
+			*pp = p->icmp.next;
+			break;
+		}
+	}
+	p->icmp.waiting = false;
+	p->icmp.next = NULL;
+	/* no reply awaited: the loop may end, late replies wait in the socket */
+	if (--s->waiting == 0)
+		ev_io_stop(env->loop, &s->io);
+}
+
+/* The waiting probe of an echo (reply or quoted request) with @ident and @seq to or from @addr. */
+static struct probe *icmp_match(struct probe_env *env, int family, const void *addr,
+				uint16_t ident, uint16_t seq)
+{
+	struct probe *p;
+	const uint8_t *want;
+
+	if (ident != env->icmp_ident)
+		return NULL;
+	p = icmp_find(env, seq);
+	if (!p || p->target.family != family)
+		return NULL;
+	want = family == AF_INET ? &p->target.addr.s6_addr[12] : p->target.addr.s6_addr;
+	return memcmp(want, addr, family == AF_INET ? 4 : 16) ? NULL : p;
+}
+
+static const char *icmp4_unreach_text(uint8_t code)
+{
+	switch (code) {
+	case ICMP_NET_UNREACH:
+		return "network unreachable";
+	case ICMP_HOST_UNREACH:
+		return "host unreachable";
+	case ICMP_NET_ANO:
+	case ICMP_HOST_ANO:
+	case ICMP_PKT_FILTERED:
+		return "administratively prohibited";
+	}
+	return NULL;
+}
+
+static const char *icmp6_unreach_text(uint8_t code)
+{
+	switch (code) {
+	case ICMP6_DST_UNREACH_NOROUTE:
+		return "no route to destination";
+	case ICMP6_DST_UNREACH_ADMIN:
+		return "administratively prohibited";
+	case ICMP6_DST_UNREACH_ADDR:
+		return "address unreachable";
+	}
+	return NULL;
+}
+
+static void icmp_fail_unreach(struct probe *p, const char *text, uint8_t code)
+{
+	if (text)
+		probe_fail(p, "icmp: %s", text);
+	else
+		probe_fail(p, "icmp: destination unreachable (code %u)", code);
+}
+
+/* An unreachable quoting an IPv4 echo request of ours: its IP header, then 8 bytes of ICMP. */
+static void icmp4_unreach(struct probe_env *env, uint8_t code, const uint8_t *in, size_t len)
+{
+	size_t ihl;
+	struct probe *p;
+
+	if (len < IPV4_MIN_HLEN)
+		return;
+	ihl = (size_t)(in[0] & 0x0f) * 4;
+	if (ihl < IPV4_MIN_HLEN || len < ihl + ICMP_HDR_LEN || in[IPV4_PROTO_OFF] != IPPROTO_ICMP ||
+	    in[ihl] != ICMP_ECHO)
+		return;
+	p = icmp_match(env, AF_INET, in + IPV4_DST_OFF, get16(in + ihl + 4), get16(in + ihl + 6));
+	if (p)
+		icmp_fail_unreach(p, icmp4_unreach_text(code), code);
+}
+
+/* An IPv4 datagram from the raw socket: its IP header first. */
+static void icmp4_input(struct probe_env *env, const uint8_t *b, size_t len,
+			const struct sockaddr_in *from)
+{
+	const uint8_t *icmp;
+	size_t ihl, icmp_len;
+	struct probe *p;
+
+	if (len < IPV4_MIN_HLEN)
+		return;
+	ihl = (size_t)(b[0] & 0x0f) * 4;
+	if (ihl < IPV4_MIN_HLEN || len < ihl + ICMP_HDR_LEN)
+		return;
+	icmp = b + ihl;
+	icmp_len = len - ihl;
+	/* the kernel leaves ICMP checksums of raw sockets to us */
+	if (inet_csum(icmp, icmp_len))
+		return;
+	if (icmp[0] == ICMP_DEST_UNREACH) {
+		icmp4_unreach(env, icmp[1], icmp + ICMP_HDR_LEN, icmp_len - ICMP_HDR_LEN);
+		return;
+	}
+	if (icmp[0] != ICMP_ECHOREPLY || icmp[1] != 0)
+		return;
+	p = icmp_match(env, AF_INET, &from->sin_addr, get16(icmp + 4), get16(icmp + 6));
+	if (p)
+		probe_pass(p);
+}
+
+/* An ICMPv6 message (no IPv6 header: raw ICMPv6 sockets strip it; the kernel checked the sum). */
+static void icmp6_input(struct probe_env *env, const uint8_t *b, size_t len,
+			const struct sockaddr_in6 *from)
+{
+	const uint8_t *in = b + ICMP_HDR_LEN;
+	struct probe *p;
+
+	if (len < ICMP_HDR_LEN)
+		return;
+	if (b[0] == ICMP6_ECHO_REPLY && b[1] == 0) {
+		p = icmp_match(env, AF_INET6, &from->sin6_addr, get16(b + 4), get16(b + 6));
+		if (p)
+			probe_pass(p);
+		return;
+	}
+	/* an unreachable quoting our request: IPv6 header (no extension headers), ICMPv6 echo */
+	if (b[0] != ICMP6_DST_UNREACH || len < ICMP_HDR_LEN + IPV6_HLEN + ICMP_HDR_LEN ||
+	    in[IPV6_NEXT_OFF] != IPPROTO_ICMPV6 || in[IPV6_HLEN] != ICMP6_ECHO_REQUEST)
+		return;
+	p = icmp_match(env, AF_INET6, in + IPV6_DST_OFF, get16(in + IPV6_HLEN + 4),
+		       get16(in + IPV6_HLEN + 6));
+	if (p)
+		icmp_fail_unreach(p, icmp6_unreach_text(b[1]), b[1]);
+}
+
+static void icmp_io_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct probe_env *env = w->data;
+	struct sockaddr_storage from;
+	socklen_t from_len;
+	ssize_t n;
+	int i;
+
+	(void)loop;
+	(void)revents;
+	for (i = 0; i < ICMP_READ_BURST; i++) {
+		from_len = sizeof(from);
+		n = recvfrom(w->fd, env->scratch, PROBE_SCRATCH_SIZE, 0, (struct sockaddr *)&from,
+			     &from_len);
+		if (n < 0)
+			return; /* EAGAIN: drained; anything else: nothing to learn from it */
+		if (from.ss_family == AF_INET)
+			icmp4_input(env, env->scratch, (size_t)n, (struct sockaddr_in *)&from);
+		else if (from.ss_family == AF_INET6)
+			icmp6_input(env, env->scratch, (size_t)n, (struct sockaddr_in6 *)&from);
+	}
+}
+
+/* Only echo replies and destination unreachables reach the socket. */
+static int icmp_set_filter(int fd, int family)
+{
+	if (family == AF_INET) {
+		struct icmp_filter f = {
+			.data = ~((1u << ICMP_ECHOREPLY) | (1u << ICMP_DEST_UNREACH)),
+		};
+
+		return setsockopt(fd, SOL_RAW, ICMP_FILTER, &f, sizeof(f));
+	}
+	struct icmp6_filter f6;
+
+	ICMP6_FILTER_SETBLOCKALL(&f6);
+	ICMP6_FILTER_SETPASS(ICMP6_ECHO_REPLY, &f6);
+	ICMP6_FILTER_SETPASS(ICMP6_DST_UNREACH, &f6);
+	return setsockopt(fd, IPPROTO_ICMPV6, ICMP6_FILTER, &f6, sizeof(f6));
+}
+
+/* The env's socket of @family, opened on first use: 0 or -errno. */
+static int icmp_sock_open(struct probe_env *env, int family)
+{
+	struct probe_icmp_sock *s = &env->icmp[family == AF_INET6];
+	int fd, err;
+
+	if (s->fd >= 0)
+		return 0;
+	fd = socket(family, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC,
+		    family == AF_INET ? IPPROTO_ICMP : IPPROTO_ICMPV6);
+	if (fd < 0)
+		return -errno;
+	if (icmp_set_filter(fd, family)) {
+		err = errno;
+		close(fd);
+		return -err;
+	}
+	s->fd = fd;
+	ev_io_init(&s->io, icmp_io_cb, fd, EV_READ);
+	s->io.data = env;
+	return 0;
+}
+
+static void icmp_start(struct probe *p)
+{
+	struct probe_env *env = p->env;
+	uint8_t pkt[ICMP_PKT_LEN] = { 0 };
+	struct sockaddr_storage ss;
+	socklen_t len;
+	int err;
+
+	err = icmp_sock_open(env, p->target.family);
+	if (err) {
+		probe_fail_errno_soon(p, "icmp: socket", -err);
+		return;
+	}
+	p->icmp.seq = icmp_next_seq(env);
+	pkt[0] = p->target.family == AF_INET ? ICMP_ECHO : ICMP6_ECHO_REQUEST;
+	put16(pkt + 4, env->icmp_ident);
+	put16(pkt + 6, p->icmp.seq);
+	memcpy(pkt + ICMP_HDR_LEN, ICMP_PAYLOAD, sizeof(pkt) - ICMP_HDR_LEN);
+	/* ICMPv6: the kernel fills the checksum, which covers a pseudo-header we do not know */
+	if (p->target.family == AF_INET)
+		put16(pkt + 2, inet_csum(pkt, sizeof(pkt)));
+	/* a raw IPv6 socket reads the port as a protocol number: it must be 0 */
+	p->port = 0;
+	len = probe_sockaddr(p, &ss);
+	if (sendto(env->icmp[icmp_family_index(p)].fd, pkt, sizeof(pkt), 0, (struct sockaddr *)&ss,
+		   len) < 0) {
+		probe_fail_errno_soon(p, "icmp", errno);
+		return;
+	}
+	icmp_wait(p);
+}
+
+void probe_icmp_env_free(struct probe_env *env)
+{
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		if (env->icmp[i].fd < 0)
+			continue;
+		ev_io_stop(env->loop, &env->icmp[i].io);
+		close(env->icmp[i].fd);
+		env->icmp[i].fd = -1;
+	}
+}
+
+const struct probe_ops probe_icmp_ops = { .start = icmp_start, .stop = icmp_stop };

@@ -47,7 +47,8 @@ r ip route add 198.18.0.0/20 via 198.18.255.2
 for v in $(seq 1 $VIPS); do
 	for b in $(seq 1 $PER_VIP); do echo "addr add 198.18.$v.$b/32 dev lo"; done
 done | s ip -batch -
-s "$build/tcp-sink" 8080 &
+# started by ip netns exec directly (it execs), so $! is the process to stop
+ip netns exec "$PREFIX-srv" "$build/tcp-sink" 8080 &
 pids+=($!)
 
 mkdir -p "$dir/bpffs"
@@ -69,7 +70,8 @@ cfg=$dir/xdpcast.yaml
 	done
 } >"$cfg"
 
-LIBXDP_BPFFS="$dir/bpffs" r "$build/xdpcastd" -c "$cfg" 2>"$dir/xdpcastd.log" &
+LIBXDP_BPFFS="$dir/bpffs" ip netns exec "$PREFIX-router" \
+	"$build/xdpcastd" -c "$cfg" >"$dir/xdpcastd.log" 2>&1 &
 agent=$!
 pids+=($agent)
 

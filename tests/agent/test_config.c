@@ -648,6 +648,34 @@ Test(config, example_file)
 	config_free(&cfg);
 }
 
+static char *read_file(const char *path)
+{
+	char *data = NULL;
+	size_t size = 0;
+	FILE *f = fopen(path, "r"), *m;
+	char buf[4096];
+	size_t n;
+
+	cr_assert_not_null(f, "%s", path);
+	m = open_memstream(&data, &size);
+	cr_assert_not_null(m);
+	while ((n = fread(buf, 1, sizeof(buf), f)))
+		fwrite(buf, 1, n, m);
+	fclose(f);
+	fclose(m);
+	return data;
+}
+
+/* docs/configuration.md shows the example file as it is. */
+Test(config, docs_show_the_example)
+{
+	char *doc = read_file("docs/configuration.md"), *example = read_file(EXAMPLE);
+
+	cr_assert_not_null(strstr(doc, example), "docs/configuration.md lacks " EXAMPLE);
+	free(doc);
+	free(example);
+}
+
 /* Bad files: each with its exact message. */
 
 struct bad_case {

@@ -40,8 +40,7 @@ Test(health, transitions_at_rise_and_fall)
 
 		health_init(&h, c->rise, c->fall, c->initial_up);
 		feed(&h, c->verdicts, got);
-		cr_expect_str_eq(got, c->changes, "%s: got %s, want %s", c->name, got,
-				 c->changes);
+		cr_expect_str_eq(got, c->changes, "%s: got %s, want %s", c->name, got, c->changes);
 	}
 }
 

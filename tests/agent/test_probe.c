@@ -40,18 +40,19 @@
 #define DNS_ADDR "198.18.1.2"
 #define SERVER_WAIT_MS 3000 /* a responder thread gives up after this */
 
+/* LOCAL4 on lo; DROP4 and DROP6 on xin's subnets, their MAC nobody's (xout drops the frames) */
+#define NETNS_ADDRS                                                                                \
+	"ip addr add " LOCAL4 "/32 dev lo && "                                                     \
+	"ip addr add 198.51.100.1/24 dev xin && "                                                  \
+	"ip neigh add " DROP4 " lladdr 02:00:00:00:00:99 dev xin nud permanent && "                \
+	"ip -6 addr add 2001:db8:1::1/64 dev xin nodad && "                                        \
+	"ip -6 neigh add " DROP6 " lladdr 02:00:00:00:00:99 dev xin nud permanent"
+
 static void netns_setup(void)
 {
 	fixture_netns();
-	cr_assert_eq(system("ip addr add " LOCAL4 "/32 dev lo && "
-			    "ip addr add 198.51.100.1/24 dev xin && "
-			    "ip neigh add " DROP4 " lladdr 02:00:00:00:00:99 dev xin nud permanent && "
-			    "ip -6 addr add 2001:db8:1::1/64 dev xin nodad && "
-			    "ip -6 neigh add " DROP6 " lladdr 02:00:00:00:00:99 dev xin nud permanent"),
-		     0, "cannot set the test addresses up");
+	cr_assert_eq(system(NETNS_ADDRS), 0, "cannot set the test addresses up");
 }
-
-TestSuite(probe, .init = netns_setup, .timeout = 30);
 
 /* ---- the loop and the callbacks ---- */
 
@@ -219,7 +220,7 @@ static void assert_timeout(const struct probe_result *r, const char *what)
 {
 	char want[PROBE_REASON_MAX];
 
-	snprintf(want, sizeof(want), "timeout after %u ms", TIMEOUT_MS);
+	snprintf(want, sizeof(want), "timeout after %d ms", TIMEOUT_MS);
 	assert_fail(r, want, what);
 	cr_assert(r->latency_ms >= TIMEOUT_MS - 5 && r->latency_ms < TIMEOUT_MS + 200,
 		  "%s: timeout after %.3f ms", what, r->latency_ms);
@@ -299,7 +300,7 @@ static bool read_full(int fd, uint8_t *buf, size_t len)
 
 /* ---- tcp ---- */
 
-Test(probe, tcp_pass)
+Test(probe, tcp_pass, .init = netns_setup, .timeout = 30)
 {
 	struct run run;
 	struct probe_result r;
@@ -318,7 +319,7 @@ Test(probe, tcp_pass)
 	close(fd6);
 }
 
-Test(probe, tcp_refused_fails_fast)
+Test(probe, tcp_refused_fails_fast, .init = netns_setup, .timeout = 30)
 {
 	struct check_config c = check(CHECK_TCP, CLOSED_PORT);
 	struct probe_result r;
@@ -336,7 +337,7 @@ Test(probe, tcp_refused_fails_fast)
 }
 
 /* No route at all: connect() fails at once, the callback still comes from the loop. */
-Test(probe, tcp_no_route_deferred)
+Test(probe, tcp_no_route_deferred, .init = netns_setup, .timeout = 30)
 {
 	struct check_config c = check(CHECK_TCP, 80);
 	struct probe_result r;
@@ -349,7 +350,7 @@ Test(probe, tcp_no_route_deferred)
 	run_fini(&run);
 }
 
-Test(probe, tcp_timeout)
+Test(probe, tcp_timeout, .init = netns_setup, .timeout = 30)
 {
 	struct check_config c = check(CHECK_TCP, 80);
 	struct probe_result r;
@@ -366,12 +367,13 @@ Test(probe, tcp_timeout)
 #define N_CONCURRENT 200
 
 /* 200 probes at once (listening, refused, dropped): each one called back exactly once. */
-Test(probe, tcp_200_concurrent)
+Test(probe, tcp_200_concurrent, .init = netns_setup, .timeout = 30)
 {
 	static struct outcome o[N_CONCURRENT];
 	uint16_t port;
 	int lfd = bound("127.0.0.1", SOCK_STREAM, &port);
-	struct check_config listening = check(CHECK_TCP, port), closed = check(CHECK_TCP, CLOSED_PORT);
+	struct check_config listening = check(CHECK_TCP, port);
+	struct check_config closed = check(CHECK_TCP, CLOSED_PORT);
 	struct run run;
 	int i, passed = 0, refused = 0, timedout = 0;
 
@@ -400,7 +402,7 @@ Test(probe, tcp_200_concurrent)
 
 /* ---- icmp ---- */
 
-Test(probe, icmp_pass)
+Test(probe, icmp_pass, .init = netns_setup, .timeout = 30)
 {
 	struct check_config c = check(CHECK_ICMP, 0);
 	struct probe_result r;
@@ -416,7 +418,7 @@ Test(probe, icmp_pass)
 	run_fini(&run);
 }
 
-Test(probe, icmp_timeout)
+Test(probe, icmp_timeout, .init = netns_setup, .timeout = 30)
 {
 	struct check_config c = check(CHECK_ICMP, 0);
 	struct probe_result r;
@@ -430,10 +432,43 @@ Test(probe, icmp_timeout)
 	run_fini(&run);
 }
 
+/*
+ * Neighbours that never answer, given up fast (one solicitation, 100 ms):
+ * the kernel then reports host / address unreachable to the sender, which
+ * fails the probes long before their timeout.
+ */
+#define NEIGH_FAST                                                                                 \
+	"sysctl -qw net.ipv4.neigh.xin.mcast_solicit=1 net.ipv4.neigh.xin.retrans_time_ms=100 "    \
+	"net.ipv6.neigh.xin.mcast_solicit=1 net.ipv6.neigh.xin.retrans_time_ms=100"
+#define UNRESOLVED4 "198.51.100.10"
+#define UNRESOLVED6 "2001:db8:1::10"
+
+Test(probe, unreachable_fails_fast, .init = netns_setup, .timeout = 30)
+{
+	struct check_config icmp = check(CHECK_ICMP, 0), tcp = check(CHECK_TCP, 80);
+	struct probe_result r;
+	struct run run;
+
+	cr_assert_eq(system(NEIGH_FAST), 0);
+	icmp.timeout_ms = TIMEOUT_LONG_MS;
+	tcp.timeout_ms = TIMEOUT_LONG_MS;
+	run_init(&run);
+	r = probe_once(&run, &icmp, UNRESOLVED4);
+	assert_fail(&r, "icmp: host unreachable", UNRESOLVED4);
+	cr_assert_lt(r.latency_ms, 1000, "after %.3f ms", r.latency_ms);
+	r = probe_once(&run, &icmp, UNRESOLVED6);
+	assert_fail(&r, "icmp: address unreachable", UNRESOLVED6);
+	cr_assert_lt(r.latency_ms, 1000, "after %.3f ms", r.latency_ms);
+	r = probe_once(&run, &tcp, "198.51.100.11");
+	assert_fail(&r, "tcp: no route to host", "tcp");
+	cr_assert_lt(r.latency_ms, 1000, "after %.3f ms", r.latency_ms);
+	run_fini(&run);
+}
+
 #define N_ICMP 60
 
 /* Many probes share the env's two sockets; each reply finds its own probe. */
-Test(probe, icmp_concurrent)
+Test(probe, icmp_concurrent, .init = netns_setup, .timeout = 30)
 {
 	static const char *const targets[] = { "127.0.0.1", "::1", LOCAL4, DROP4, DROP6 };
 	static struct outcome o[N_ICMP];
@@ -640,7 +675,7 @@ static struct check_config dns_check(uint16_t port, bool tcp)
 	return c;
 }
 
-Test(probe, dns_udp)
+Test(probe, dns_udp, .init = netns_setup, .timeout = 30)
 {
 	struct dns_server s = { .mode = DNS_ANSWER };
 	struct probe_result r;
@@ -669,7 +704,7 @@ Test(probe, dns_udp)
 	run_fini(&run);
 }
 
-Test(probe, dns_udp_ids_random)
+Test(probe, dns_udp_ids_random, .init = netns_setup, .timeout = 30)
 {
 	struct dns_server s = { .mode = DNS_ANSWER };
 	struct probe_result r;
@@ -694,7 +729,7 @@ Test(probe, dns_udp_ids_random)
 	run_fini(&run);
 }
 
-Test(probe, dns_udp_refused_fails_fast)
+Test(probe, dns_udp_refused_fails_fast, .init = netns_setup, .timeout = 30)
 {
 	struct check_config c = dns_check(CLOSED_PORT, false);
 	struct probe_result r;
@@ -708,11 +743,11 @@ Test(probe, dns_udp_refused_fails_fast)
 	run_fini(&run);
 }
 
-Test(probe, dns_tcp)
+Test(probe, dns_tcp, .init = netns_setup, .timeout = 30)
 {
 	static const enum dns_mode modes[] = { DNS_ANSWER, DNS_SERVFAIL, DNS_CLOSE };
 	static const char *const reasons[] = { "", "dns: rcode SERVFAIL",
-						"dns: connection closed" };
+					       "dns: connection closed" };
 	struct probe_result r;
 	struct check_config c;
 	struct run run;
@@ -737,7 +772,7 @@ Test(probe, dns_tcp)
 	run_fini(&run);
 }
 
-Test(probe, dns_timeout)
+Test(probe, dns_timeout, .init = netns_setup, .timeout = 30)
 {
 	struct check_config udp = dns_check(53, false), tcp = dns_check(53, true);
 	struct probe_result r;
@@ -821,8 +856,7 @@ static void http_server_stop(struct http_server *s)
 
 /* One probe against a fresh responder answering @response. */
 static struct probe_result http_probe(struct run *run, struct http_server *s,
-				      struct check_config *c, const char *ip,
-				      const char *response)
+				      struct check_config *c, const char *ip, const char *response)
 {
 	struct probe_result r;
 
@@ -833,7 +867,7 @@ static struct probe_result http_probe(struct run *run, struct http_server *s,
 	return r;
 }
 
-Test(probe, http_pass)
+Test(probe, http_pass, .init = netns_setup, .timeout = 30)
 {
 	struct check_config c = check(CHECK_HTTP, 0);
 	struct http_server s = { 0 };
@@ -852,7 +886,7 @@ Test(probe, http_pass)
 	run_fini(&run);
 }
 
-Test(probe, http_status)
+Test(probe, http_status, .init = netns_setup, .timeout = 30)
 {
 	struct check_config c = check(CHECK_HTTP, 0);
 	struct http_server s = { 0 };
@@ -870,7 +904,7 @@ Test(probe, http_status)
 	run_fini(&run);
 }
 
-Test(probe, http_body_mismatch)
+Test(probe, http_body_mismatch, .init = netns_setup, .timeout = 30)
 {
 	struct check_config c = check(CHECK_HTTP, 0);
 	struct http_server s = { 0 };
@@ -884,7 +918,7 @@ Test(probe, http_body_mismatch)
 	run_fini(&run);
 }
 
-Test(probe, http_host_header)
+Test(probe, http_host_header, .init = netns_setup, .timeout = 30)
 {
 	struct check_config c = check(CHECK_HTTP, 0);
 	struct http_server s = { 0 };
@@ -903,27 +937,32 @@ Test(probe, http_host_header)
 }
 
 /* https with http_host: connects to the backend's address and names the host in its SNI. */
-Test(probe, https_connects_to_backend_with_sni)
+Test(probe, https_connects_to_backend_with_sni, .init = netns_setup, .timeout = 30)
 {
+	static const char *const ips[] = { "127.0.0.1", "::1" };
 	struct check_config c = check(CHECK_HTTPS, 0);
-	struct http_server s = { .raw = true };
 	struct probe_result r;
 	struct run run;
+	int i;
 
 	snprintf(c.http_host, sizeof(c.http_host), "www.example.test");
 	c.tls_verify = false;
 	run_init(&run);
-	r = http_probe(&run, &s, &c, "127.0.0.1", "");
-	cr_assert_not(r.ok, "a plain TCP peer passed as TLS");
-	cr_assert(!strncmp(r.reason, "http: ", 6), "reason: %s", r.reason);
-	cr_assert_gt(s.request_len, 5, "no ClientHello");
-	cr_assert_eq(s.request[0], 0x16, "not a TLS handshake record");
-	cr_assert_not_null(memmem(s.request, s.request_len, "www.example.test", 16),
-			   "no SNI www.example.test in the ClientHello");
+	for (i = 0; i < 2; i++) {
+		struct http_server s = { .raw = true };
+
+		r = http_probe(&run, &s, &c, ips[i], "");
+		cr_assert_not(r.ok, "%s: a plain TCP peer passed as TLS", ips[i]);
+		cr_assert(!strncmp(r.reason, "http: ", 6), "reason: %s", r.reason);
+		cr_assert_gt(s.request_len, 5, "%s: no ClientHello", ips[i]);
+		cr_assert_eq(s.request[0], 0x16, "%s: not a TLS handshake record", ips[i]);
+		cr_assert_not_null(memmem(s.request, s.request_len, "www.example.test", 16),
+				   "%s: no SNI www.example.test in the ClientHello", ips[i]);
+	}
 	run_fini(&run);
 }
 
-Test(probe, http_refused_and_timeout)
+Test(probe, http_refused_and_timeout, .init = netns_setup, .timeout = 30)
 {
 	struct check_config c = check(CHECK_HTTP, CLOSED_PORT);
 	struct probe_result r;
@@ -945,7 +984,7 @@ Test(probe, http_refused_and_timeout)
 }
 
 /* A callback may start its probe again (from within curl's completion), or free it. */
-Test(probe, callback_restarts_or_frees)
+Test(probe, callback_restarts_or_frees, .init = netns_setup, .timeout = 30)
 {
 	struct check_config hc = check(CHECK_HTTP, 0), tc = check(CHECK_TCP, CLOSED_PORT);
 	struct outcome o = { .restarts = 2 }, f = { .free_in_callback = true };
@@ -974,10 +1013,10 @@ Test(probe, callback_restarts_or_frees)
 /* ---- cancel ---- */
 
 /* Cancelled attempts of every type never call back; the probe can start again. */
-Test(probe, cancel)
+Test(probe, cancel, .init = netns_setup, .timeout = 30)
 {
 	static const enum check_type types[] = { CHECK_ICMP, CHECK_TCP, CHECK_DNS, CHECK_DNS,
-						  CHECK_HTTP };
+						 CHECK_HTTP };
 	struct outcome o[5] = { 0 };
 	struct check_config c;
 	struct run run;
@@ -1008,7 +1047,7 @@ Test(probe, cancel)
 }
 
 /* A failure known at start (no route) is cancelled before the loop delivers it: no callback. */
-Test(probe, cancel_deferred_failure)
+Test(probe, cancel_deferred_failure, .init = netns_setup, .timeout = 30)
 {
 	struct check_config c = check(CHECK_TCP, 80);
 	struct outcome o = { 0 };

@@ -82,8 +82,7 @@ static void expect_bytes(const struct check_config *c, const uint8_t *wire, size
 	cr_expect_str_eq(got, reason);
 }
 
-static void expect(const struct check_config *c, const struct reply *r, bool ok,
-		   const char *reason)
+static void expect(const struct check_config *c, const struct reply *r, bool ok, const char *reason)
 {
 	size_t len;
 	uint8_t *wire = build(r, &len);
@@ -170,9 +169,9 @@ Test(probe_dns, truncated)
 
 Test(probe_dns, rcodes_not_accepted)
 {
-	static const char *const names[] = { "NOERROR",	 "FORMERR", "SERVFAIL", "NXDOMAIN",
-					     "NOTIMPL",	 "REFUSED", "YXDOMAIN", "YXRRSET",
-					     "NXRRSET",	 "NOTAUTH", "NOTZONE" };
+	static const char *const names[] = { "NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN",
+					     "NOTIMPL", "REFUSED", "YXDOMAIN", "YXRRSET",
+					     "NXRRSET", "NOTAUTH", "NOTZONE" };
 	struct check_config c = dns_check(LDNS_RR_TYPE_A, "");
 	char want[PROBE_REASON_MAX];
 	uint8_t rcode;
@@ -239,11 +238,10 @@ Test(probe_dns, right_answer)
 	expect(&c, &(struct reply){ .id = QID, .question = Q_A, .answers = { A_2 } }, true, "");
 	/* any answer of the type may match, after a CNAME too */
 	expect(&c,
-	       &(struct reply){
-		       .id = QID,
-		       .question = Q_A,
-		       .answers = { QNAME ". 60 IN CNAME web.example.test.", A_1,
-				    "web.example.test. 60 IN A 198.18.1.2" } },
+	       &(struct reply){ .id = QID,
+				.question = Q_A,
+				.answers = { QNAME ". 60 IN CNAME web.example.test.", A_1,
+					     "web.example.test. 60 IN A 198.18.1.2" } },
 	       true, "");
 }
 

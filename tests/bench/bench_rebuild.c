@@ -98,8 +98,9 @@ int main(void)
 		addrs[i][13] = 18;
 		addrs[i][14] = i / 250;
 		addrs[i][15] = i % 250 + 2;
-		backends[i] = (struct maglev_backend){ .id = i, .weight = 100, .key = addrs[i],
-						       .key_len = 16 };
+		backends[i] = (struct maglev_backend){
+			.id = i, .weight = 100, .key = addrs[i], .key_len = 16
+		};
 	}
 	for (i = -1; i < ROUNDS; i++) {
 		backends[(i + BACKENDS) % BACKENDS].weight = 100 + (i & 1); /* a new table */
@@ -123,7 +124,8 @@ int main(void)
 		err = -EIO;
 		goto out;
 	}
-	fprintf(stderr, "table rebuild, %d rounds: build %.0f us, write and flip %.0f us (medians)\n",
+	fprintf(stderr,
+		"table rebuild, %d rounds: build %.0f us, write and flip %.0f us (medians)\n",
 		ROUNDS, median(build, ROUNDS), median(write, ROUNDS));
 	printf("bench table_rebuild_65537x100 %.0f us\n", median(total, ROUNDS));
 out:

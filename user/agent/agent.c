@@ -91,7 +91,8 @@ static int attach_interfaces(struct agent *a)
 		}
 		err = xdpcast_attach(&att, a->cfg.pin_dir, ifc->name, ifc->mode);
 		if (err) {
-			pr_warn("%s: cannot attach the XDP program to %s\n", a->cfg.path, ifc->name);
+			pr_warn("%s: cannot attach the XDP program to %s\n", a->cfg.path,
+				ifc->name);
 			return err;
 		}
 		xdpcast_attachment_release(&att);

@@ -575,7 +575,7 @@ static int parse_table_size(struct ctx *c, yaml_node_t *node, const char *path, 
 		*(uint32_t *)field = (uint32_t)v;
 		return 0;
 	}
-	snprintf(what, sizeof(what), "a prime 2..%u", XDPCAST_TABLE_SIZE_MAX);
+	snprintf(what, sizeof(what), "a prime 2..%d", XDPCAST_TABLE_SIZE_MAX);
 	return expected(c, node, path, what);
 }
 
@@ -960,7 +960,7 @@ static int parse_backends(struct ctx *c, yaml_node_t *node, const char *path,
 		i = XDPCAST_MAX_BACKENDS - c->n_backends;
 		item_path(item, path, i);
 		return fail(c, seq_item(c, node, i), item,
-			    "too many backends: at most %u over all VIPs", XDPCAST_MAX_BACKENDS);
+			    "too many backends: at most %d over all VIPs", XDPCAST_MAX_BACKENDS);
 	}
 	c->n_backends += n;
 	vip->backends = calloc(n, sizeof(*vip->backends));
@@ -1088,7 +1088,7 @@ static int parse_vips(struct ctx *c, yaml_node_t *node, const char *path, void *
 	if (n > XDPCAST_MAX_VIPS) {
 		item_path(item, path, XDPCAST_MAX_VIPS);
 		return fail(c, seq_item(c, node, XDPCAST_MAX_VIPS), item,
-			    "too many VIPs: at most %u", XDPCAST_MAX_VIPS);
+			    "too many VIPs: at most %d", XDPCAST_MAX_VIPS);
 	}
 	if (!n)
 		return 0;
@@ -1317,8 +1317,8 @@ int config_load(const char *path, struct config *cfg, char err[CONFIG_ERROR_MAX]
 	while (len <= CONFIG_FILE_MAX && (got = fread(data + len, 1, CONFIG_FILE_MAX + 1 - len, f)))
 		len += got;
 	if (ferror(f)) {
-		ret = -EIO;
-		snprintf(err, CONFIG_ERROR_MAX, "%s: read error", path);
+		ret = errno ? -errno : -EIO;
+		snprintf(err, CONFIG_ERROR_MAX, "%s: %s", path, strerror(-ret));
 	} else {
 		ret = load_buffer(path, data, len, cfg, err);
 	}

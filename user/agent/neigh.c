@@ -601,7 +601,7 @@ static void on_link_event(struct neigh_watch *w, const struct nlmsghdr *nlh)
 	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*ifi))
 		return;
 	for (i = 0; i < w->n; i++) {
-		if (!w->v[i].hop.nh.ifindex || w->v[i].hop.nh.ifindex != ifi->ifi_index)
+		if (w->v[i].hop.nh.ifindex != ifi->ifi_index)
 			continue;
 		lookup(w, &p, &w->v[i].addr, &h);
 		commit(&w->v[i], &h);
@@ -740,8 +740,8 @@ static struct mnl_socket *open_events(void)
 	static const int groups[] = { RTNLGRP_NEIGH, RTNLGRP_LINK, RTNLGRP_IPV4_ROUTE,
 				      RTNLGRP_IPV6_ROUTE };
 	struct mnl_socket *nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_NONBLOCK | SOCK_CLOEXEC);
-	int grp = RTNLGRP_NEXTHOP;
 	size_t i;
+	int grp;
 
 	if (!nl)
 		return NULL;
@@ -772,8 +772,8 @@ struct neigh_watch *neigh_watch_new(struct ev_loop *loop, neigh_changed_fn chang
 	w->changed = changed;
 	w->arg = arg;
 	w->query = open_query(&w->portid);
-	w->events = open_events();
-	if (!w->query || !w->events) {
+	w->events = w->query ? open_events() : NULL;
+	if (!w->events) {
 		pr_warn("neigh: netlink sockets: %s\n", strerror(errno));
 		neigh_watch_free(w);
 		return NULL;

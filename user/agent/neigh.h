@@ -22,6 +22,12 @@ enum nexthop_state {
 	NEXTHOP_FAILED, /* neighbour entry FAILED: resolution failed, the backend is gone */
 };
 
+/*
+ * ifindex 0: no route we can forward on (none, unreachable, blackhole,
+ * prohibit, a local address, a route through the loopback). A next hop on a
+ * link that is down (admin or carrier) or not Ethernet keeps that ifindex
+ * and is UNRESOLVED.
+ */
 struct nexthop {
 	enum nexthop_state state;
 	int ifindex; /* egress interface of the route to the backend; 0 = no route */
@@ -37,7 +43,8 @@ struct neigh_watch;
  * hop changes (state, MAC, interface). */
 typedef void (*neigh_changed_fn)(void *arg, const struct addr_config *addr);
 
-/* Opens the netlink sockets (a query one and an event one on the loop). */
+/* Opens the netlink sockets (a query one and an event one on the loop).
+ * @changed may track, untrack, get and refresh, but not free the watch. */
 struct neigh_watch *neigh_watch_new(struct ev_loop *loop, neigh_changed_fn changed, void *arg);
 void neigh_watch_free(struct neigh_watch *w);
 

@@ -22,7 +22,8 @@
 struct probe_result {
 	bool ok;
 	double latency_ms; /* from start to verdict */
-	char reason[PROBE_REASON_MAX]; /* "dns: rcode SERVFAIL", "tcp: connection refused", "timeout" */
+	char reason
+		[PROBE_REASON_MAX]; /* "dns: rcode SERVFAIL", "tcp: connection refused", "timeout" */
 };
 
 typedef void (*probe_done_fn)(void *arg, const struct probe_result *result);

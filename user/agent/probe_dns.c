@@ -5,7 +5,9 @@
  * the verdict on its reply (probe_dns_judge()). Over UDP the socket is
  * connected, so the kernel drops datagrams from anyone else, and a
  * datagram with another id is ignored as a resolver would: the probe keeps
- * waiting until its timeout. Over TCP the messages carry their 2-byte
+ * waiting until its timeout (one with our id is judged, whatever it says).
+ * No retransmission: a lost datagram is a failed probe, which rise/fall
+ * absorbs. Over TCP the messages carry their 2-byte
  * length (RFC 1035 4.2.2) and partial reads and writes are resumed.
  */
 #include <errno.h>

@@ -220,7 +220,8 @@ static void http_done(struct probe *p, CURLcode rc)
 		probe_fail(p, "http: status %ld", status);
 		return;
 	}
-	if (want[0] && (!p->http.body || !memmem(p->http.body, p->http.body_len, want, strlen(want)))) {
+	if (want[0] &&
+	    !(p->http.body && memmem(p->http.body, p->http.body_len, want, strlen(want)))) {
 		probe_fail(p, "http: body lacks \"%s\"", want);
 		return;
 	}

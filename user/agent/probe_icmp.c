@@ -120,8 +120,8 @@ static void icmp_stop(struct probe *p)
 }
 
 /* The waiting probe of an echo (reply or quoted request) with @ident and @seq to or from @addr. */
-static struct probe *icmp_match(struct probe_env *env, int family, const void *addr,
-				uint16_t ident, uint16_t seq)
+static struct probe *icmp_match(struct probe_env *env, int family, const void *addr, uint16_t ident,
+				uint16_t seq)
 {
 	struct probe *p;
 	const uint8_t *want;

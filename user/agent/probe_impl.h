@@ -100,8 +100,12 @@ struct probe {
 	struct probe_http http;
 };
 
-/* Verdicts from an I/O callback: release the attempt, call the callback now.
- * The probe may be freed by the callback: touch nothing after these. */
+/*
+ * Verdicts from an I/O callback: release the attempt, call the callback now.
+ * The probe may be freed by the callback: touch nothing after these. The
+ * attempt is released before the reason is formatted: arguments must not
+ * point into what ops->stop() frees or clears (copy them first).
+ */
 void probe_pass(struct probe *p);
 void probe_fail(struct probe *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* "@what: <strerror(@err)>", lowercased as the other reasons */

@@ -40,7 +40,7 @@ static struct vip *find_vip(struct agent *a, const struct vip_config *c)
 }
 
 static const struct backend_config *find_backend_config(const struct vip_config *c,
-							 const struct backend *b)
+							const struct backend *b)
 {
 	for (size_t i = 0; i < c->n_backends; i++)
 		if (!memcmp(&c->backends[i].addr.addr, &b->cfg.addr.addr, sizeof(b->cfg.addr.addr)))
@@ -219,8 +219,8 @@ static int update_vip(struct agent *a, struct vip *v, const struct vip_config *c
 {
 	bool flows_changed = v->cfg.flow_table != c->flow_table ||
 			     (c->flow_table && v->cfg.flow_table_size != c->flow_table_size);
-	bool table_changed = v->cfg.table_size != c->table_size ||
-			     v->cfg.min_healthy != c->min_healthy;
+	bool table_changed =
+		v->cfg.table_size != c->table_size || v->cfg.min_healthy != c->min_healthy;
 	int err;
 
 	snprintf(v->cfg.name, sizeof(v->cfg.name), "%s", c->name);

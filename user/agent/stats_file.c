@@ -47,7 +47,8 @@ static void write_vip_counters(FILE *f, struct agent *a, const struct xdpcast_vi
 	char labels[256];
 
 	for (int bytes = 0; bytes <= 1; bytes++) {
-		const char *metric = bytes ? "xdpcast_vip_bytes_total" : "xdpcast_vip_packets_total";
+		const char *metric =
+			bytes ? "xdpcast_vip_bytes_total" : "xdpcast_vip_packets_total";
 
 		help(f, metric, "counter",
 		     bytes ? "Bytes for each VIP by verdict reason."
@@ -59,8 +60,7 @@ static void write_vip_counters(FILE *f, struct agent *a, const struct xdpcast_vi
 	}
 	help(f, "xdpcast_other_packets_total", "counter",
 	     "Packets not for any VIP, by verdict reason.");
-	write_reason_rows(f, "xdpcast_other_packets_total", "", &rows[XDPCAST_STATS_NO_VIP],
-			  false);
+	write_reason_rows(f, "xdpcast_other_packets_total", "", &rows[XDPCAST_STATS_NO_VIP], false);
 }
 
 static void write_vip_gauges(FILE *f, struct agent *a)

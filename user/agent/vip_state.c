@@ -142,7 +142,8 @@ long vip_rebuild(struct agent *a, struct vip *v)
 	if (usable) {
 		table = build_table(a, v, &err);
 		if (err) {
-			pr_warn("vip %s: cannot build its table (%s)\n", v->cfg.name, strerror(-err));
+			pr_warn("vip %s: cannot build its table (%s)\n", v->cfg.name,
+				strerror(-err));
 			return err;
 		}
 		size = table ? v->cfg.table_size : 0;
@@ -248,7 +249,8 @@ void backend_nexthop_changed(struct agent *a, struct backend *b)
 	}
 	if (was_in_table != backend_in_table(b)) {
 		agent_backend_changed(a, b, old_name,
-				      backend_in_table(b) ? "next hop resolved" : "next hop lost", -1);
+				      backend_in_table(b) ? "next hop resolved" : "next hop lost",
+				      -1);
 		return;
 	}
 	backend_write(a, b);

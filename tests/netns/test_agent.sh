@@ -177,9 +177,25 @@ rise_ms=$(($(now_ms) - t0))
 echo "# b2 back ${rise_ms} ms after its NSD answered again (rise ${RISE})"
 check "b2 back within interval x rise + margin (${rise_ms} ms)" \
 	[ "$rise_ms" -le $((INTERVAL_MS * RISE + TIMEOUT_MS + 1000)) ]
+
+# --- b3's neighbour entry FAILED: b3 is down at once, then resolves again ---
+before=$(log_count "backend b3 .*-> down (neighbour FAILED)")
+back=$(log_count "backend b3 .*down -> up")
+t0=$(now_ms)
+in_ns router ip neigh replace 198.18.3.2 dev r3 nud failed
+wait_log "backend b3 .*-> down (neighbour FAILED)" 3000 "$before"
+failed_ms=$(($(now_ms) - t0))
+echo "# b3 down ${failed_ms} ms after its neighbour entry FAILED"
+# its checks still pass (the kernel resolves again): only the neighbour can do it
+check "a FAILED neighbour takes b3 down at once (${failed_ms} ms)" \
+	[ "$failed_ms" -lt $((INTERVAL_MS * FALL)) ]
+wait_log "backend b3 .*down -> up" 5000 "$back"
+check "b3 back once its checks resolve the neighbour again" \
+	[ "$(log_count "backend b3 .*down -> up")" -gt "$back" ]
+
 map_flows
 snapshot >"$LAB_DIR/before"
-check "every flow answered with b2 back" [ "$(cat "$LAB_DIR/lost")" -eq 0 ]
+check "every flow answered with b2 and b3 back" [ "$(cat "$LAB_DIR/lost")" -eq 0 ]
 
 # --- kill -9: the dataplane keeps forwarding; a new agent adopts it ---
 rm -f "$LAB_DIR/stop"
@@ -190,7 +206,7 @@ kill -9 "$LAB_XDPCASTD_PID"
 wait "$LAB_XDPCASTD_PID" 2>/dev/null
 sleep 0.5
 before=$(log_count "adopted")
-lab_xdpcastd_start "$CFG" "$LOG"
+lab_xdpcastd_start "$CFG" "$LOG" --keep-dataplane
 wait_log "adopted" 5000 "$before" || true
 sleep 0.6
 touch "$LAB_DIR/stop"
@@ -202,6 +218,28 @@ check "the restarted agent adopted the table unchanged" grep -q "dns $LAB_VIP: a
 map_flows
 moved=$(join "$LAB_DIR/before" <(snapshot) | awk '$2 != $3' | wc -l)
 check "no flow moved across the restart ($moved moved)" [ "$moved" -eq 0 ]
+
+# --- SIGTERM with --keep-dataplane: forwarding goes on, the next agent adopts ---
+rm -f "$LAB_DIR/stop"
+query_loop "$PORTS" "$LAB_DIR/stop" "$LAB_DIR/upgrade" &
+loop_pid=$!
+kill -TERM "$LAB_XDPCASTD_PID"
+wait "$LAB_XDPCASTD_PID" 2>/dev/null
+check "--keep-dataplane: the program stays attached after SIGTERM" attached
+check "--keep-dataplane: the maps stay pinned" [ -e "$LAB_PIN/vips" ]
+before=$(log_count "adopted, table unchanged")
+lab_xdpcastd_start "$CFG" "$LOG"
+wait_log "adopted, table unchanged" 5000 "$before" || true
+check "the next agent adopts the kept dataplane unchanged" \
+	[ "$(log_count "adopted, table unchanged")" -gt "$before" ]
+sleep 0.3
+touch "$LAB_DIR/stop"
+wait "$loop_pid"
+read -r sent lost <"$LAB_DIR/upgrade"
+check "no query lost across the upgrade ($lost of $sent)" test "$sent" -gt 0 -a "$lost" -eq 0
+map_flows
+moved=$(join "$LAB_DIR/before" <(snapshot) | awk '$2 != $3' | wc -l)
+check "no flow moved across the upgrade ($moved moved)" [ "$moved" -eq 0 ]
 
 # --- SIGHUP with a broken file: nothing changes ---
 cp "$CFG" "$CFG.good"

@@ -33,9 +33,9 @@ static const struct {
 	const char *name;
 	size_t fd_offset;
 } dp_maps[] = {
-	DP_MAP(vips),		DP_MAP(vip_index),  DP_MAP(vip_tables),
-	DP_MAP(flow_tables),	DP_MAP(backends),   DP_MAP(backend_owners),
-	DP_MAP(egress),		DP_MAP(stats_vips), DP_MAP(stats_backends),
+	DP_MAP(vips),	     DP_MAP(vip_index),	 DP_MAP(vip_tables),
+	DP_MAP(flow_tables), DP_MAP(backends),	 DP_MAP(backend_owners),
+	DP_MAP(egress),	     DP_MAP(stats_vips), DP_MAP(stats_backends),
 };
 
 #define DP_NMAPS (sizeof(dp_maps) / sizeof(dp_maps[0]))

@@ -140,6 +140,7 @@ struct backend *backend_new(struct vip *v, const struct backend_config *cfg)
 	b->cfg = *cfg;
 	b->vip = v;
 	b->id = XDPCAST_BACKEND_NONE;
+	b->admin_weight = -1;
 	health_init(&b->health, cfg->check.rise, cfg->check.fall, cfg->check.initial_up);
 	return b;
 }

@@ -16,6 +16,7 @@
 #include "health.h"
 #include "neigh.h"
 #include "probe.h"
+#include "schedule.h"
 
 struct agent;
 struct vip;
@@ -28,10 +29,11 @@ struct backend {
 	struct nexthop nh;
 	struct probe *probe;
 	ev_timer timer;
-	ev_tstamp next_base; /* the interval grid's next point; jitter is added to it */
+	struct schedule schedule;
 	bool probing;
 	struct probe_result last; /* the last probe's verdict */
 	uint64_t probes, probe_failures;
+	int32_t admin_weight; /* the operator's weight (drain = 0), or -1: the configured one */
 };
 
 struct vip {
@@ -85,6 +87,11 @@ int backend_install(struct agent *a, struct backend *b);
 void agent_stop_state(struct agent *a);
 
 /* vip_state.c: dataplane entries and tables from health, weight, next hop */
+/* The weight in force: the operator's if set, else the configured one. */
+uint32_t backend_weight(const struct backend *b);
+/* The operator sets (0 = drain) or clears (-1) the backend's weight: applied
+ * and logged like any change. -ERANGE above 65535. */
+int backend_set_admin_weight(struct agent *a, struct backend *b, int32_t weight);
 bool backend_in_table(const struct backend *b);
 uint8_t backend_dp_state(const struct backend *b);
 const char *backend_state_name(const struct backend *b);

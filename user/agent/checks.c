@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
- * When each backend is probed: on a fixed grid of its check's interval
- * (so the interval does not drift however long a probe takes), each start
- * shifted by a random jitter, the first at a random phase so that a thousand
- * checks do not fire together. A verdict feeds the rise/fall state machine.
+ * Each backend's probes on the loop, at the times schedule.c gives (a
+ * drift-free grid with jitter, the first at a random phase so that a
+ * thousand checks do not fire together). A verdict feeds the rise/fall state
+ * machine; a transition is applied and logged by the agent.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,16 +23,7 @@ static double random_unit(void)
 
 static void arm(struct backend *b, struct ev_loop *loop)
 {
-	const struct check_config *c = &b->cfg.check;
-	double now = ev_now(loop), interval = c->interval_ms / 1000.0;
-	double at;
-
-	/* a grid point already past (the loop was busy) is skipped, not bunched */
-	while (b->next_base <= now - interval)
-		b->next_base += interval;
-	at = b->next_base + random_unit() * c->jitter_ms / 1000.0;
-	b->next_base += interval;
-	ev_timer_set(&b->timer, at > now ? at - now : 0, 0);
+	ev_timer_set(&b->timer, schedule_next(&b->schedule, ev_now(loop), random_unit()), 0);
 	ev_timer_start(loop, &b->timer);
 }
 
@@ -76,11 +67,12 @@ void checks_probe_done(void *arg, const struct probe_result *r)
 
 void checks_start(struct agent *a, struct backend *b)
 {
-	double interval = b->cfg.check.interval_ms / 1000.0;
+	const struct check_config *c = &b->cfg.check;
 
 	ev_init(&b->timer, on_timer);
 	b->timer.data = b;
-	b->next_base = ev_now(a->loop) + random_unit() * interval;
+	schedule_init(&b->schedule, ev_now(a->loop), c->interval_ms / 1000.0, c->jitter_ms / 1000.0,
+		      random_unit());
 	arm(b, a->loop);
 }
 

@@ -185,7 +185,8 @@ static void update_backend(struct agent *a, struct backend *b, const struct back
 		if (b->probe)
 			checks_start(a, b);
 	}
-	if (old_weight != c->weight) {
+	/* the operator's weight (xdpcastctl) stays in force over the file's */
+	if (old_weight != c->weight && b->admin_weight < 0) {
 		snprintf(reason, sizeof(reason), "weight %u -> %u by reload", old_weight,
 			 c->weight);
 		agent_backend_changed(a, b, old_state, reason, -1);

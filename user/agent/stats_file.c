@@ -84,7 +84,8 @@ static void write_backends(FILE *f, struct agent *a)
 		{ "xdpcast_backend_bytes_total", "counter", "Bytes forwarded to the backend." },
 		{ "xdpcast_backend_up", "gauge", "1 if the backend's health check says up." },
 		{ "xdpcast_backend_in_table", "gauge", "1 if the backend takes new flows." },
-		{ "xdpcast_backend_weight", "gauge", "Configured weight (0: drained)." },
+		{ "xdpcast_backend_weight", "gauge",
+		  "Weight in force (0: drained), the operator's if set." },
 		{ "xdpcast_backend_checks_total", "counter", "Health probes completed." },
 		{ "xdpcast_backend_check_failures_total", "counter", "Health probes failed." },
 		{ "xdpcast_backend_check_latency_seconds", "gauge", "Duration of the last probe." },
@@ -105,7 +106,7 @@ static void write_backends(FILE *f, struct agent *a)
 					: m == 1 ? (double)c.bytes
 					: m == 2 ? b->health.up
 					: m == 3 ? backend_in_table(b)
-					: m == 4 ? b->cfg.weight
+					: m == 4 ? backend_weight(b)
 					: m == 5 ? (double)b->probes
 					: m == 6 ? (double)b->probe_failures
 						 : b->last.latency_ms / 1000.0;

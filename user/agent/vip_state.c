@@ -23,23 +23,46 @@ static bool nexthop_resolved(const struct backend *b)
 	return b->nh.state == NEXTHOP_REACHABLE && b->nh.ifindex > 0;
 }
 
+uint32_t backend_weight(const struct backend *b)
+{
+	return b->admin_weight >= 0 ? (uint32_t)b->admin_weight : b->cfg.weight;
+}
+
+int backend_set_admin_weight(struct agent *a, struct backend *b, int32_t weight)
+{
+	char old_state[16], reason[80];
+	uint32_t old = backend_weight(b);
+
+	if (weight > 0xffff)
+		return -ERANGE;
+	snprintf(old_state, sizeof(old_state), "%s", backend_state_name(b));
+	b->admin_weight = weight;
+	if (weight < 0)
+		snprintf(reason, sizeof(reason), "operator: weight %u -> %u (configured)", old,
+			 backend_weight(b));
+	else
+		snprintf(reason, sizeof(reason), "operator: weight %u -> %u", old, weight);
+	agent_backend_changed(a, b, old_state, reason, -1);
+	return 0;
+}
+
 bool backend_in_table(const struct backend *b)
 {
-	return b->health.up && b->cfg.weight > 0 && nexthop_resolved(b);
+	return b->health.up && backend_weight(b) > 0 && nexthop_resolved(b);
 }
 
 uint8_t backend_dp_state(const struct backend *b)
 {
 	if (!b->health.up)
 		return XDPCAST_BACKEND_DOWN;
-	return b->cfg.weight ? XDPCAST_BACKEND_UP : XDPCAST_BACKEND_DRAINING;
+	return backend_weight(b) ? XDPCAST_BACKEND_UP : XDPCAST_BACKEND_DRAINING;
 }
 
 const char *backend_state_name(const struct backend *b)
 {
 	if (!b->health.up)
 		return "down";
-	if (!b->cfg.weight)
+	if (!backend_weight(b))
 		return "draining";
 	return nexthop_resolved(b) ? "up" : "up-unresolved";
 }
@@ -50,7 +73,7 @@ int backend_write(struct agent *a, struct backend *b)
 		.vip_id = b->vip->id,
 		.in_use = 1,
 		.healthy = b->health.up,
-		.weight = b->cfg.weight > 0xffff ? 0xffff : b->cfg.weight,
+		.weight = backend_weight(b) > 0xffff ? 0xffff : backend_weight(b),
 	};
 	struct xdpcast_backend entry = {
 		.ifindex = b->nh.ifindex,
@@ -100,7 +123,7 @@ static uint32_t *build_table(struct agent *a, struct vip *v, int *err)
 			continue;
 		/* the address, not the id or name, decides the slots: stable across restarts */
 		mb[n++] = (struct maglev_backend){ .id = b->id,
-						   .weight = b->cfg.weight,
+						   .weight = backend_weight(b),
 						   .key = &b->cfg.addr.addr,
 						   .key_len = sizeof(b->cfg.addr.addr) };
 	}

@@ -106,6 +106,12 @@ struct xdpcast_backend {
 };
 _Static_assert(sizeof(struct xdpcast_backend) == 20, "backend ABI");
 
+enum xdpcast_owner_use {
+	XDPCAST_OWNER_NEVER = 0, /* never assigned */
+	XDPCAST_OWNER_IN_USE = 1,
+	XDPCAST_OWNER_FREED = 2, /* free; vip_id says which VIP's flows may still name it */
+};
+
 /*
  * Who holds a backend id, kept by the agent for the agent (the program never
  * reads it): a restarted agent matches its configuration to the pinned ids
@@ -114,10 +120,12 @@ _Static_assert(sizeof(struct xdpcast_backend) == 20, "backend ABI");
  */
 struct xdpcast_backend_owner {
 	__be32 addr[4]; /* the backend's address, IPv4-mapped for IPv4 */
-	__u32 vip_id; /* the VIP it serves */
-	__u8 in_use; /* 1: the id is assigned; 0: free */
+	__u16 vip_id; /* the VIP it serves */
+	__u8 in_use; /* enum xdpcast_owner_use */
 	__u8 healthy; /* last verdict of its health check: 1 up, 0 down */
-	__u16 weight; /* configured weight when last written */
+	__u16 weight; /* the weight in force when last written */
+	__u8 operator_weight; /* 1: that weight is the operator's (xdpcastctl), not the file's */
+	__u8 pad; /* zero */
 };
 _Static_assert(sizeof(struct xdpcast_backend_owner) == 24, "backend owner ABI");
 

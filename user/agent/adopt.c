@@ -8,6 +8,7 @@
  * written, and no flow moves. What the configuration no longer has is
  * removed once the new tables are in place.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,7 +77,6 @@ static int adopt_vip(void *arg, const struct xdpcast_vip_key *key, const struct 
 	}
 	v->id = vip->id;
 	a->vip_id_used[v->id] = true;
-	adopt_table(a, v);
 	return 0;
 }
 
@@ -89,9 +89,13 @@ static void adopt_backends(struct agent *a)
 		struct backend *b = NULL;
 		struct vip *v;
 
-		if (xdpcast_dp_get_owner(&a->dp, id, &o) || !o.in_use)
+		if (xdpcast_dp_get_owner(&a->dp, id, &o) || o.in_use == XDPCAST_OWNER_NEVER)
 			continue;
 		v = vip_by_id(a, o.vip_id);
+		/* a freed id keeps its VIP, if that VIP (and so its flow table) lives on */
+		a->backend_id_vip[id] = v ? o.vip_id : BACKEND_ID_NEVER;
+		if (o.in_use == XDPCAST_OWNER_FREED)
+			continue;
 		if (v)
 			b = backend_by_addr(v, o.addr);
 		/* the id stays taken either way; a stale one is freed after the rebuild */
@@ -102,6 +106,9 @@ static void adopt_backends(struct agent *a)
 		}
 		b->id = id;
 		health_init(&b->health, b->cfg.check.rise, b->cfg.check.fall, o.healthy);
+		/* a drain (or weight) from xdpcastctl outlives the restart */
+		if (o.operator_weight)
+			b->admin_weight = o.weight;
 		adopted++;
 	}
 	pr_info("adopted %u backends from the pinned maps\n", adopted);
@@ -117,26 +124,39 @@ int adopt_pinned(struct agent *a)
 		return -ENOMEM;
 	err = xdpcast_dp_for_each_vip(&a->dp, adopt_vip, ctx);
 	for (size_t i = 0; !err && i < stale->n; i++) {
-		pr_info("removing a pinned VIP that the configuration no longer has\n");
+		char text[INET6_ADDRSTRLEN];
+
+		inet_ntop(AF_INET6, stale->keys[i].addr, text, sizeof(text));
+		pr_info("removing pinned VIP %s proto %u port %u: not in the configuration\n", text,
+			stale->keys[i].proto, ntohs(stale->keys[i].port));
 		err = xdpcast_dp_del_vip(&a->dp, &stale->keys[i]);
 	}
 	free(stale);
 	if (err)
 		return err;
+	/* the tables last: deleting a stale VIP with a clashing id clears that id's slot */
+	for (size_t i = 0; i < a->n_vips; i++)
+		if (a->vips[i]->id < XDPCAST_MAX_VIPS)
+			adopt_table(a, a->vips[i]);
 	adopt_backends(a);
 	return 0;
 }
 
 void adopt_cleanup(struct agent *a)
 {
-	struct xdpcast_backend_owner none = {};
 	struct xdpcast_backend down = {};
 
 	for (uint32_t id = 0; id < XDPCAST_MAX_BACKENDS; id++) {
+		struct xdpcast_backend_owner freed = { .in_use = XDPCAST_OWNER_FREED };
+
 		if (!a->stale_backend[id])
 			continue;
+		if (a->backend_id_vip[id] == BACKEND_ID_NEVER)
+			freed.in_use = XDPCAST_OWNER_NEVER;
+		else
+			freed.vip_id = a->backend_id_vip[id];
 		xdpcast_dp_set_backend(&a->dp, id, &down);
-		xdpcast_dp_set_owner(&a->dp, id, &none);
+		xdpcast_dp_set_owner(&a->dp, id, &freed);
 		a->stale_backend[id] = false;
 		a->backend_id_used[id] = false;
 	}

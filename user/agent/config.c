@@ -1005,7 +1005,20 @@ static const char *proto_name(uint8_t proto)
 	return proto == IPPROTO_TCP ? " tcp" : proto == IPPROTO_UDP ? " udp" : "";
 }
 
-/* No two VIPs with the same address, protocol and port. */
+/* The VIP's key as its name: "203.0.113.53", "203.0.113.53/udp", "203.0.113.53/udp/53". */
+static void default_vip_name(struct vip_config *vip)
+{
+	if (!vip->proto)
+		snprintf(vip->name, sizeof(vip->name), "%s", vip->addr.text);
+	else if (!vip->port)
+		snprintf(vip->name, sizeof(vip->name), "%s/%s", vip->addr.text,
+			 proto_name(vip->proto) + 1);
+	else
+		snprintf(vip->name, sizeof(vip->name), "%s/%s/%u", vip->addr.text,
+			 proto_name(vip->proto) + 1, vip->port);
+}
+
+/* No two VIPs with the same name, or the same address, protocol and port. */
 static int check_vip_unique(struct ctx *c, const struct config *cfg, size_t idx, yaml_node_t *node,
 			    const char *path)
 {
@@ -1014,6 +1027,10 @@ static int check_vip_unique(struct ctx *c, const struct config *cfg, size_t idx,
 	size_t i;
 
 	for (i = 0, o = cfg->vips; i < idx; i++, o++) {
+		/* names name VIPs in logs, metrics and xdpcastctl: one each */
+		if (!strcmp(o->name, v->name))
+			return fail(c, node, path, "duplicate VIP name \"%s\" (vips[%zu], line %u)",
+				    v->name, i, o->line);
 		if (memcmp(&o->addr.addr, &v->addr.addr, sizeof(v->addr.addr)) ||
 		    o->proto != v->proto || o->port != v->port)
 			continue;
@@ -1047,7 +1064,7 @@ static int parse_vip(struct ctx *c, yaml_node_t *node, const char *path, struct 
 		return fail(c, kv[VK_PORT].val, child, "a port needs a protocol (tcp or udp)");
 	}
 	if (!vip->name[0])
-		strcpy(vip->name, vip->addr.text);
+		default_vip_name(vip);
 	err = check_vip_unique(c, cfg, idx, node, path);
 	if (err)
 		return err;
@@ -1340,6 +1357,22 @@ void config_free(struct config *cfg)
 const char *check_type_name(enum check_type type)
 {
 	return (unsigned int)type < ARRAY_SIZE(check_types) - 1 ? check_types[type] : "?";
+}
+
+bool check_config_equal(const struct check_config *x, const struct check_config *y)
+{
+	/* field by field: padding and the bytes past each string's end do not count */
+	return x->type == y->type && x->interval_ms == y->interval_ms &&
+	       x->timeout_ms == y->timeout_ms && x->jitter_ms == y->jitter_ms &&
+	       x->rise == y->rise && x->fall == y->fall && x->initial_up == y->initial_up &&
+	       x->port == y->port && x->dns_tcp == y->dns_tcp &&
+	       !strcmp(x->dns_name, y->dns_name) && x->dns_type == y->dns_type &&
+	       x->dns_rcodes == y->dns_rcodes && !strcmp(x->dns_expect, y->dns_expect) &&
+	       !strcmp(x->http_path, y->http_path) && !strcmp(x->http_host, y->http_host) &&
+	       x->n_http_statuses == y->n_http_statuses &&
+	       !memcmp(x->http_statuses, y->http_statuses,
+		       x->n_http_statuses * sizeof(x->http_statuses[0])) &&
+	       !strcmp(x->http_body, y->http_body) && x->tls_verify == y->tls_verify;
 }
 
 uint16_t check_port(const struct check_config *check)

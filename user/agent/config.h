@@ -28,8 +28,8 @@ struct check_config {
 	enum check_type type;
 	uint32_t interval_ms; /* time between probe starts (default 1000) */
 	uint32_t timeout_ms; /* a probe that takes longer fails (default 500; <= interval) */
-	uint32_t
-		jitter_ms; /* each start is shifted by a random 0..jitter_ms (default interval/10) */
+	/* each start is shifted by a random 0..jitter_ms (default interval/10) */
+	uint32_t jitter_ms;
 	uint32_t rise; /* consecutive passes to become up (default 2) */
 	uint32_t fall; /* consecutive failures to become down (default 3) */
 	bool initial_up; /* state before the first verdict (`initial: up|down`, default down) */
@@ -40,8 +40,8 @@ struct check_config {
 	char dns_name[CONFIG_TEXT_MAX]; /* query name (required for dns) */
 	uint16_t dns_type; /* RR type number (`qtype: A`, default SOA) */
 	uint32_t dns_rcodes; /* bit per accepted rcode (default NOERROR only) */
-	char dns_expect
-		[CONFIG_TEXT_MAX]; /* "": any; else one answer's rdata must equal this text */
+	/* "": any answer; else one answer's rdata must equal this text */
+	char dns_expect[CONFIG_TEXT_MAX];
 
 	/* http, https */
 	char http_path[CONFIG_TEXT_MAX]; /* default "/" */
@@ -115,6 +115,8 @@ void config_free(struct config *cfg);
 
 /* "icmp", "tcp", ... */
 const char *check_type_name(enum check_type type);
+/* Whether two checks probe and judge the same way. */
+bool check_config_equal(const struct check_config *x, const struct check_config *y);
 /* The port a check probes: its own, or its type's default. */
 uint16_t check_port(const struct check_config *check);
 

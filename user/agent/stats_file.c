@@ -6,6 +6,7 @@
  * same directory and renamed, so a reader never sees half of it.
  */
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,20 +15,52 @@
 #include "agent.h"
 #include "log.h"
 
+#define LABELS_MAX 512
+
 static void help(FILE *f, const char *name, const char *type, const char *text)
 {
 	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, text, name, type);
 }
 
+/* A label value as the exposition format wants it: \\, \" and \n escaped. */
+static const char *escape(char *buf, size_t len, const char *value)
+{
+	size_t n = 0;
+
+	for (; *value && n + 3 < len; value++) {
+		if (*value == '\\' || *value == '"' || *value == '\n') {
+			buf[n++] = '\\';
+			buf[n++] = *value == '\n' ? 'n' : *value;
+		} else {
+			buf[n++] = *value;
+		}
+	}
+	buf[n] = '\0';
+	return buf;
+}
+
+static const char *proto_name(uint8_t proto)
+{
+	return proto == IPPROTO_TCP ? "tcp" : proto == IPPROTO_UDP ? "udp" : "any";
+}
+
+/* The VIP's labels: its key (address, protocol, port) makes each series unique. */
 static void vip_labels(char *buf, size_t len, const struct vip *v)
 {
-	snprintf(buf, len, "vip=\"%s\",address=\"%s\"", v->cfg.name, v->cfg.addr.text);
+	char name[2 * CONFIG_NAME_MAX + 1];
+
+	snprintf(buf, len, "vip=\"%s\",address=\"%s\",protocol=\"%s\",port=\"%u\"",
+		 escape(name, sizeof(name), v->cfg.name), v->cfg.addr.text,
+		 proto_name(v->cfg.proto), v->cfg.port);
 }
 
 static void backend_labels(char *buf, size_t len, const struct backend *b)
 {
-	snprintf(buf, len, "vip=\"%s\",backend=\"%s\",address=\"%s\"", b->vip->cfg.name,
-		 b->cfg.name, b->cfg.addr.text);
+	char vip[LABELS_MAX], name[2 * CONFIG_NAME_MAX + 1];
+
+	vip_labels(vip, sizeof(vip), b->vip);
+	snprintf(buf, len, "%s,backend=\"%s\",backend_address=\"%s\"", vip,
+		 escape(name, sizeof(name), b->cfg.name), b->cfg.addr.text);
 }
 
 static void write_reason_rows(FILE *f, const char *metric, const char *labels,
@@ -44,7 +77,7 @@ static void write_reason_rows(FILE *f, const char *metric, const char *labels,
 
 static void write_vip_counters(FILE *f, struct agent *a, const struct xdpcast_vip_counters *rows)
 {
-	char labels[256];
+	char labels[LABELS_MAX];
 
 	for (int bytes = 0; bytes <= 1; bytes++) {
 		const char *metric =
@@ -65,7 +98,7 @@ static void write_vip_counters(FILE *f, struct agent *a, const struct xdpcast_vi
 
 static void write_vip_gauges(FILE *f, struct agent *a)
 {
-	char labels[256];
+	char labels[LABELS_MAX];
 
 	help(f, "xdpcast_vip_in_service", "gauge",
 	     "1 while the VIP has at least min_healthy backends up and a table.");
@@ -90,7 +123,7 @@ static void write_backends(FILE *f, struct agent *a)
 		{ "xdpcast_backend_check_failures_total", "counter", "Health probes failed." },
 		{ "xdpcast_backend_check_latency_seconds", "gauge", "Duration of the last probe." },
 	};
-	char labels[320];
+	char labels[2 * LABELS_MAX];
 
 	for (size_t m = 0; m < sizeof(metrics) / sizeof(metrics[0]); m++) {
 		help(f, metrics[m].name, metrics[m].type, metrics[m].help);
@@ -127,11 +160,16 @@ int stats_file_write(struct agent *a)
 	if (!rows)
 		return -ENOMEM;
 	err = xdpcast_dp_read_stats(&a->dp, rows);
+	if (err) {
+		pr_warn("stats file: cannot read the dataplane's counters: %s\n", strerror(-err));
+		free(rows);
+		return err;
+	}
 	snprintf(tmp, sizeof(tmp), "%s.tmp", a->cfg.stats_file);
-	f = err ? NULL : fopen(tmp, "w");
+	f = fopen(tmp, "w");
 	if (!f) {
-		err = err ? err : -errno;
-		pr_warn("stats file %s: %s\n", tmp, strerror(-err));
+		err = -errno;
+		pr_warn("stats file %s: %s\n", tmp, strerror(errno));
 		free(rows);
 		return err;
 	}

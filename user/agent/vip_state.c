@@ -71,9 +71,10 @@ int backend_write(struct agent *a, struct backend *b)
 {
 	struct xdpcast_backend_owner owner = {
 		.vip_id = b->vip->id,
-		.in_use = 1,
+		.in_use = XDPCAST_OWNER_IN_USE,
 		.healthy = b->health.up,
 		.weight = backend_weight(b) > 0xffff ? 0xffff : backend_weight(b),
+		.operator_weight = b->admin_weight >= 0,
 	};
 	struct xdpcast_backend entry = {
 		.ifindex = b->nh.ifindex,
@@ -97,12 +98,14 @@ int backend_write(struct agent *a, struct backend *b)
 	return err;
 }
 
-static uint32_t count_up(const struct vip *v)
+/* Backends that take new flows: up, weighted and with a resolved next hop.
+ * min_healthy counts these, not those merely passing their checks. */
+static uint32_t count_in_service(const struct vip *v)
 {
 	uint32_t n = 0;
 
 	for (size_t i = 0; i < v->n_backends; i++)
-		n += v->backends[i]->health.up;
+		n += backend_in_table(v->backends[i]);
 	return n;
 }
 
@@ -157,7 +160,7 @@ static long slots_moved(const uint32_t *old, uint32_t old_size, const uint32_t *
 
 long vip_rebuild(struct agent *a, struct vip *v)
 {
-	bool usable = count_up(v) >= v->cfg.min_healthy;
+	bool usable = count_in_service(v) >= v->cfg.min_healthy;
 	uint32_t *table = NULL, size = 0;
 	long moved;
 	int err = 0;
@@ -190,17 +193,17 @@ long vip_rebuild(struct agent *a, struct vip *v)
 	return moved;
 }
 
-static void log_vip_usability(const struct vip *v, bool was_usable)
+void vip_log_service(const struct vip *v, bool was_usable)
 {
 	if (v->usable == was_usable)
 		return;
 	if (v->usable)
-		pr_info("vip %s %s: in service, %u of %zu backends up\n", v->cfg.name,
-			v->cfg.addr.text, count_up(v), v->n_backends);
+		pr_info("vip %s %s: in service, %u of %zu backends take new flows\n", v->cfg.name,
+			v->cfg.addr.text, count_in_service(v), v->n_backends);
 	else
-		pr_warn("vip %s %s: out of service (%u of %zu backends up, min_healthy %u): "
-			"its packets go to the kernel\n",
-			v->cfg.name, v->cfg.addr.text, count_up(v), v->n_backends,
+		pr_warn("vip %s %s: out of service (%u of %zu backends take new flows, "
+			"min_healthy %u): its packets go to the kernel\n",
+			v->cfg.name, v->cfg.addr.text, count_in_service(v), v->n_backends,
 			v->cfg.min_healthy);
 }
 
@@ -214,7 +217,7 @@ void vip_apply(struct agent *a, struct vip *v, const char *why)
 			v->cfg.addr.text, why, moved, v->cfg.table_size);
 	else if (moved == 0)
 		pr_info("vip %s %s: %s, table unchanged\n", v->cfg.name, v->cfg.addr.text, why);
-	log_vip_usability(v, was_usable);
+	vip_log_service(v, was_usable);
 }
 
 void agent_backend_changed(struct agent *a, struct backend *b, const char *old_state,
@@ -222,7 +225,7 @@ void agent_backend_changed(struct agent *a, struct backend *b, const char *old_s
 {
 	struct vip *v = b->vip;
 	bool was_usable = v->usable;
-	char latency[32] = "";
+	char latency[32] = "", slots[64];
 	long moved;
 
 	/* a backend that joins gets its entry before the table names it; one
@@ -234,12 +237,16 @@ void agent_backend_changed(struct agent *a, struct backend *b, const char *old_s
 		backend_write(a, b);
 	if (latency_ms >= 0)
 		snprintf(latency, sizeof(latency), ", check %.1f ms", latency_ms);
+	if (moved < 0)
+		snprintf(slots, sizeof(slots), "table NOT rewritten (%s)", strerror((int)-moved));
+	else
+		snprintf(slots, sizeof(slots), "%ld of %u slots moved", moved, v->cfg.table_size);
 	/* losing a backend is a warning; everything else is news */
-	log_msg(b->health.up ? LOG_LEVEL_INFO : LOG_LEVEL_WARN,
-		"vip %s %s: backend %s %s: %s -> %s (%s)%s, %ld of %u slots moved\n", v->cfg.name,
-		v->cfg.addr.text, b->cfg.name, b->cfg.addr.text, old_state, backend_state_name(b),
-		reason, latency, moved < 0 ? 0 : moved, v->cfg.table_size);
-	log_vip_usability(v, was_usable);
+	log_msg(b->health.up || !strcmp(old_state, "absent") ? LOG_LEVEL_INFO : LOG_LEVEL_WARN,
+		"vip %s %s: backend %s %s: %s -> %s (%s)%s, %s\n", v->cfg.name, v->cfg.addr.text,
+		b->cfg.name, b->cfg.addr.text, old_state, backend_state_name(b), reason, latency,
+		slots);
+	vip_log_service(v, was_usable);
 }
 
 void backend_refresh_nexthop(struct agent *a, struct backend *b)

@@ -14,7 +14,7 @@ BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Wall -Werror 
 CFLAGS ?= -O2 -g
 CFLAGS += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Iinclude -Iuser/lib -Iuser/agent -I$(BUILD)
 LDLIBS := -lxdp -lbpf -lelf -lz -lxxhash
-AGENT_LDLIBS := -lyaml -lev -lmnl -lldns -lcurl
+AGENT_LDLIBS := -lyaml -lev -lmnl -lldns -lcurl -ljson-c
 
 BPF_HDRS := $(wildcard bpf/lib/*.h include/xdpcast/*.h)
 LIB_SRCS := $(wildcard user/lib/*.c)
@@ -27,7 +27,8 @@ BENCH_BPF := floor bench_paths
 
 .PHONY: all deps test check format bench demo clean update-vmlinux help
 
-all: $(BUILD)/xdpcast.skel.h $(BUILD)/xdpcast.bpf.o $(BUILD)/xdpcast-dp $(BUILD)/xdpcastd
+all: $(BUILD)/xdpcast.skel.h $(BUILD)/xdpcast.bpf.o $(BUILD)/xdpcast-dp $(BUILD)/xdpcastd \
+	$(BUILD)/xdpcastctl
 
 help:
 	@echo "make            build the XDP program, its skeleton, library and tools"
@@ -68,6 +69,9 @@ $(BUILD)/xdpcast-dp: $(BUILD)/user/xdpcast_dp.o $(BUILD)/libxdpcast.a
 
 $(BUILD)/xdpcastd: $(BUILD)/user/xdpcastd.o $(BUILD)/libxdpcast-agent.a $(BUILD)/libxdpcast.a
 	$(CC) $(CFLAGS) $^ $(AGENT_LDLIBS) $(LDLIBS) -lm -o $@
+
+$(BUILD)/xdpcastctl: $(BUILD)/user/xdpcastctl.o
+	$(CC) $(CFLAGS) $^ -ljson-c -o $@
 
 $(BUILD)/tests/%.o: tests/%.c $(BUILD)/xdpcast.skel.h $(wildcard tests/lib/*.h user/lib/*.h user/agent/*.h include/xdpcast/*.h)
 	@mkdir -p $(@D)

@@ -8,12 +8,12 @@ packages=(
 	# build
 	make gcc pkg-config clang-19 llvm-19 bpftool
 	libbpf-dev libxdp-dev xdp-tools libelf-dev zlib1g-dev libxxhash-dev
-	# agent: YAML, event loop, netlink, DNS messages, HTTP checks
-	libyaml-dev libev-dev libmnl-dev libldns-dev libcurl4-openssl-dev
+	# agent: YAML, event loop, netlink, DNS messages, HTTP checks, JSON (control socket)
+	libyaml-dev libev-dev libmnl-dev libldns-dev libcurl4-openssl-dev libjson-c-dev
 	# tests and checks
 	libcriterion-dev clang-format cppcheck
 	# lab, demo and end-to-end tests
-	iproute2 ethtool nsd dnsutils
+	iproute2 ethtool nsd dnsutils jq
 )
 
 missing=()

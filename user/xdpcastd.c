@@ -40,20 +40,13 @@ static void usage(FILE *out)
 static void on_sighup(struct ev_loop *loop, ev_signal *w, int revents)
 {
 	struct daemon *d = w->data;
-	char err[CONFIG_ERROR_MAX];
-	struct config cfg;
+	char err[CONFIG_ERROR_MAX + 128];
 
 	(void)loop;
 	(void)revents;
 	pr_info("SIGHUP: reloading %s\n", d->config_path);
-	if (config_load(d->config_path, &cfg, err)) {
-		pr_warn("%s\n", err);
-		pr_warn("reload refused: the running configuration stays in force\n");
-		config_free(&cfg);
-		return;
-	}
-	if (agent_reload(&d->agent, &cfg))
-		config_free(&cfg);
+	/* what fails is logged there; xdpcastctl reload gets the same message */
+	agent_reload_file(&d->agent, d->config_path, err, sizeof(err));
 }
 
 static void on_stop(struct ev_loop *loop, ev_signal *w, int revents)
@@ -140,13 +133,15 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	loop = ev_default_loop(EVFLAG_AUTO);
+	/* before the start: a signal during it is then handled once it is done,
+	 * instead of killing a half-configured agent */
+	watch_signal(&d, loop, &d.sighup, on_sighup, SIGHUP);
+	watch_signal(&d, loop, &d.sigterm, on_stop, SIGTERM);
+	watch_signal(&d, loop, &d.sigint, on_stop, SIGINT);
 	if (agent_start(&d.agent, loop, &cfg, keep)) {
 		config_free(&cfg);
 		return 1;
 	}
-	watch_signal(&d, loop, &d.sighup, on_sighup, SIGHUP);
-	watch_signal(&d, loop, &d.sigterm, on_stop, SIGTERM);
-	watch_signal(&d, loop, &d.sigint, on_stop, SIGINT);
 	ev_run(loop, 0);
 	agent_stop(&d.agent);
 	return 0;

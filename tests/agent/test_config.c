@@ -801,6 +801,10 @@ static const struct bad_case bad_cases[] = {
 	{ "duplicate_vip_any",
 	  HEAD "  - address: 2001:db8::53\n" BACKEND "  - address: 2001:DB8:0::53\n" BACKEND,
 	  "t.yaml:6:5: vips[1]: duplicate VIP 2001:db8::53 (vips[0], line 3)" },
+	{ "duplicate_vip_name",
+	  HEAD "  - address: 203.0.113.53\n    name: dns\n" BACKEND
+	       "  - address: 203.0.113.54\n    name: dns\n" BACKEND,
+	  "t.yaml:7:5: vips[1]: duplicate VIP name \"dns\" (vips[0], line 3)" },
 	{ "table_size_not_prime", HEAD VIP "    table_size: 65536\n" BACKEND,
 	  "t.yaml:4:17: vips[0].table_size: expected a prime 2..1048573, got \"65536\"" },
 	{ "table_size_too_large", HEAD VIP "    table_size: 1048583\n" BACKEND,

@@ -55,6 +55,7 @@ write_config() {
 	cat >"$CFG" <<YAML
 interfaces: [r0]
 pin_dir: $LAB_PIN
+control_socket: $LAB_DIR/xdpcastd.sock
 seed: 0x5eed
 stats:
   file: $LAB_DIR/xdpcast.prom

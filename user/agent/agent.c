@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "control.h"
 #include "loader.h"
 #include "log.h"
 #include "maglev.h"
@@ -32,16 +33,50 @@ int agent_alloc_vip_id(struct agent *a, uint32_t *id)
 	return -ENOSPC;
 }
 
-int agent_alloc_backend_id(struct agent *a, uint32_t *id)
+/* Renew the flow table of VIP @vip_id, if it has one. */
+static void forget_flows_of(struct agent *a, uint32_t vip_id)
 {
-	for (uint32_t i = 0; i < XDPCAST_MAX_BACKENDS; i++) {
-		if (!a->backend_id_used[i]) {
-			a->backend_id_used[i] = true;
-			*id = i;
-			return 0;
-		}
+	for (size_t i = 0; i < a->n_vips; i++) {
+		struct vip *v = a->vips[i];
+
+		if (v->id != vip_id || !v->cfg.flow_table)
+			continue;
+		pr_warn("vip %s: backend ids exhausted: its flow table is renewed so that an id "
+			"it knew can serve another VIP\n",
+			v->cfg.name);
+		xdpcast_dp_set_flow_table(&a->dp, &v->key, v->cfg.flow_table_size);
 	}
-	return -ENOSPC;
+}
+
+/*
+ * A backend id for VIP @vip_id. A freed id can still be named by flows in
+ * the flow table of the VIP it served, so it only goes back to that VIP;
+ * then to an id never used; an id of another VIP only when nothing else is
+ * left, and then that VIP's flow table is renewed so no flow of it can reach
+ * the new owner.
+ */
+int agent_alloc_backend_id(struct agent *a, uint32_t vip_id, uint32_t *id)
+{
+	uint32_t i, other = XDPCAST_MAX_BACKENDS;
+
+	for (i = 0; i < XDPCAST_MAX_BACKENDS; i++) {
+		if (a->backend_id_used[i])
+			continue;
+		if (a->backend_id_vip[i] == vip_id || a->backend_id_vip[i] == BACKEND_ID_NEVER)
+			break;
+		if (other == XDPCAST_MAX_BACKENDS)
+			other = i;
+	}
+	if (i == XDPCAST_MAX_BACKENDS && other < XDPCAST_MAX_BACKENDS) {
+		i = other;
+		forget_flows_of(a, a->backend_id_vip[i]);
+	}
+	if (i == XDPCAST_MAX_BACKENDS)
+		return -ENOSPC;
+	a->backend_id_used[i] = true;
+	a->backend_id_vip[i] = vip_id;
+	*id = i;
+	return 0;
 }
 
 /* Interfaces must all exist before anything is attached. */
@@ -77,7 +112,7 @@ static void dataplane_undo(struct agent *a)
 		xdpcast_unpin(a->cfg.pin_dir);
 }
 
-static int attach_interfaces(struct agent *a)
+static int attach_interfaces(struct agent *a, bool adopting)
 {
 	struct xdpcast_attachment att;
 	int err;
@@ -86,6 +121,14 @@ static int attach_interfaces(struct agent *a)
 		const struct iface_config *ifc = &a->cfg.ifaces[i];
 
 		if (xdpcast_is_attached(if_nametoindex(ifc->name))) {
+			if (!adopting) {
+				/* its maps are not the ones this agent would write */
+				pr_warn("%s: an xdpcast program is attached but no maps are pinned "
+					"in %s: detach it first (xdpcast-dp detach %s) or set "
+					"pin_dir to its pins\n",
+					ifc->name, a->cfg.pin_dir, ifc->name);
+				return -EEXIST;
+			}
 			pr_info("%s: xdpcast already attached: adopting it\n", ifc->name);
 			continue;
 		}
@@ -111,7 +154,7 @@ static int dataplane_up(struct agent *a, bool *adopting)
 		return err;
 	*adopting = pins_exist(a->cfg.pin_dir);
 	a->pins_created = !*adopting;
-	err = attach_interfaces(a);
+	err = attach_interfaces(a, *adopting);
 	if (!err && a->cfg.n_ifaces == 0 && !*adopting)
 		pr_warn("no interface configured: nothing will be forwarded\n");
 	if (!err) {
@@ -128,7 +171,12 @@ static int dataplane_up(struct agent *a, bool *adopting)
 	a->dp_open = true;
 	if (*adopting && !xdpcast_dp_get_seed(&a->dp, &seed) && seed != a->cfg.seed)
 		pr_warn("hash seed changes from %#x to %#x: flows move\n", seed, a->cfg.seed);
-	return xdpcast_dp_set_seed(&a->dp, a->cfg.seed);
+	err = xdpcast_dp_set_seed(&a->dp, a->cfg.seed);
+	if (err) {
+		pr_warn("cannot write the hash seed: %s\n", strerror(-err));
+		dataplane_undo(a);
+	}
+	return err;
 }
 
 struct backend *backend_new(struct vip *v, const struct backend_config *cfg)
@@ -182,9 +230,13 @@ void agent_free_backend(struct agent *a, struct backend *b)
 
 	checks_stop(b);
 	probe_free(b->probe);
-	if (a->neigh)
+	if (a->neigh && b->tracked)
 		neigh_untrack(a->neigh, &b->cfg.addr);
+	b->tracked = false;
 	if (b->id < XDPCAST_MAX_BACKENDS) {
+		/* the id remembers its VIP, across restarts too (see agent_alloc_backend_id) */
+		none.in_use = XDPCAST_OWNER_FREED;
+		none.vip_id = b->vip->id;
 		if (a->dp_open) {
 			xdpcast_dp_set_backend(&a->dp, b->id, &down);
 			xdpcast_dp_set_owner(&a->dp, b->id, &none);
@@ -239,7 +291,7 @@ int backend_install(struct agent *a, struct backend *b)
 	int err;
 
 	if (b->id == XDPCAST_BACKEND_NONE) {
-		err = agent_alloc_backend_id(a, &b->id);
+		err = agent_alloc_backend_id(a, b->vip->id, &b->id);
 		if (err) {
 			pr_warn("backend %s: no free backend id\n", b->cfg.name);
 			return err;
@@ -249,6 +301,7 @@ int backend_install(struct agent *a, struct backend *b)
 	if (!b->probe)
 		return -ENOMEM;
 	err = neigh_track(a->neigh, &b->cfg.addr);
+	b->tracked = !err;
 	if (err)
 		pr_warn("backend %s %s: cannot look up its next hop (%s)\n", b->cfg.name,
 			b->cfg.addr.text, strerror(-err));
@@ -276,13 +329,14 @@ static int build_state(struct agent *a, bool adopting)
 	}
 	for (size_t i = 0; i < a->n_vips; i++) {
 		struct vip *v = a->vips[i];
+		bool adopted = v->id < XDPCAST_MAX_VIPS;
 
 		err = vip_install(a, v);
 		for (size_t j = 0; !err && j < v->n_backends; j++)
 			err = backend_install(a, v->backends[j]);
 		if (err)
 			return err;
-		vip_apply(a, v, adopting ? "adopted" : "started");
+		vip_apply(a, v, adopted ? "adopted" : "started");
 	}
 	adopt_cleanup(a);
 	return 0;
@@ -294,6 +348,8 @@ int agent_start(struct agent *a, struct ev_loop *loop, struct config *cfg, bool 
 	int err;
 
 	memset(a, 0, sizeof(*a));
+	for (size_t i = 0; i < XDPCAST_MAX_BACKENDS; i++)
+		a->backend_id_vip[i] = BACKEND_ID_NEVER;
 	a->loop = loop;
 	a->cfg = *cfg;
 	memset(cfg, 0, sizeof(*cfg));
@@ -301,6 +357,10 @@ int agent_start(struct agent *a, struct ev_loop *loop, struct config *cfg, bool 
 	ev_init(&a->stats_timer, on_stats_timer);
 	a->stats_timer.data = a;
 
+	/* first: a second xdpcastd on the same socket must stop before touching anything */
+	err = control_open(a, a->cfg.control_socket);
+	if (err)
+		goto fail;
 	a->probes = probe_env_new(loop);
 	a->neigh = neigh_watch_new(loop, on_neigh_changed, a);
 	if (!a->probes || !a->neigh) {
@@ -323,6 +383,7 @@ int agent_start(struct agent *a, struct ev_loop *loop, struct config *cfg, bool 
 		a->stats_timer.repeat = a->cfg.stats_period_ms / 1000.0;
 		ev_timer_again(loop, &a->stats_timer);
 	}
+	control_start(a->ctl);
 	pr_info("running: %zu VIPs, %zu interfaces, pins in %s%s\n", a->n_vips, a->cfg.n_ifaces,
 		a->cfg.pin_dir, adopting ? " (adopted)" : "");
 	return 0;
@@ -338,6 +399,8 @@ fail:
 /* Free the state without touching what is attached or pinned. */
 void agent_stop_state(struct agent *a)
 {
+	control_free(a->ctl);
+	a->ctl = NULL;
 	if (ev_is_active(&a->stats_timer))
 		ev_timer_stop(a->loop, &a->stats_timer);
 	for (size_t i = 0; i < a->n_vips; i++)
@@ -363,8 +426,9 @@ void agent_stop(struct agent *a)
 {
 	bool keep = a->keep_dataplane_flag || a->cfg.keep_dataplane;
 
-	if (a->cfg.stats_file[0] && a->dp_open)
-		stats_file_write(a);
+	/* no agent, no health: a stale file would say "up" forever */
+	if (a->cfg.stats_file[0] && unlink(a->cfg.stats_file) && errno != ENOENT)
+		pr_warn("stats file %s: %s\n", a->cfg.stats_file, strerror(errno));
 	if (keep) {
 		pr_info("leaving the dataplane attached and pinned in %s\n", a->cfg.pin_dir);
 	} else {

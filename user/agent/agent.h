@@ -19,7 +19,10 @@
 #include "schedule.h"
 
 struct agent;
+struct control;
 struct vip;
+
+#define BACKEND_ID_NEVER 0xffffffffu /* backend_id_vip[]: an id no VIP used yet */
 
 struct backend {
 	struct backend_config cfg;
@@ -34,6 +37,7 @@ struct backend {
 	struct probe_result last; /* the last probe's verdict */
 	uint64_t probes, probe_failures;
 	int32_t admin_weight; /* the operator's weight (drain = 0), or -1: the configured one */
+	bool tracked; /* its next hop is tracked (neigh_track succeeded) */
 };
 
 struct vip {
@@ -59,11 +63,13 @@ struct agent {
 	size_t n_vips;
 	bool vip_id_used[XDPCAST_MAX_VIPS];
 	bool backend_id_used[XDPCAST_MAX_BACKENDS];
+	uint32_t backend_id_vip[XDPCAST_MAX_BACKENDS]; /* VIP an id last served, or NEVER */
 	bool stale_backend[XDPCAST_MAX_BACKENDS]; /* pinned ids nothing adopted */
 	bool attached_here[CONFIG_MAX_IFACES]; /* this run attached cfg.ifaces[i] */
 	bool pins_created; /* this run created the pinned maps */
 	bool keep_dataplane_flag; /* --keep-dataplane; the config key can also say so */
 	ev_timer stats_timer;
+	struct control *ctl; /* the control socket (control.h); NULL: none */
 };
 
 /* Attach (or adopt) the dataplane, build the state, start the checks. On
@@ -74,6 +80,11 @@ void agent_stop(struct agent *a);
 /* Apply a new configuration (SIGHUP): only the difference. @cfg is taken
  * over on success; on failure the running state is unchanged. */
 int agent_reload(struct agent *a, struct config *cfg);
+/* Load @path and apply it (SIGHUP, xdpcastctl reload), logging what happens.
+ * On failure the reason is in @err: the parser's "FILE:LINE:COL: ..." for a
+ * bad file, and the running configuration stays in force unless @err says
+ * "applied in part". */
+int agent_reload_file(struct agent *a, const char *path, char *err, size_t errlen);
 
 /* --- used between the agent's files --- */
 
@@ -99,6 +110,8 @@ int backend_write(struct agent *a, struct backend *b);
 /* Rebuild the VIP's table; written only if it differs. Returns the number
  * of slots that changed backend (all when the size changed) or -errno. */
 long vip_rebuild(struct agent *a, struct vip *v);
+/* Log the VIP entering or leaving service, if it did since @was_usable. */
+void vip_log_service(const struct vip *v, bool was_usable);
 /* Rebuild and log the outcome, saying @why. */
 void vip_apply(struct agent *a, struct vip *v, const char *why);
 /* A backend changed state: apply it and log one line with @reason, the
@@ -125,6 +138,6 @@ int stats_file_write(struct agent *a);
 
 /* ids */
 int agent_alloc_vip_id(struct agent *a, uint32_t *id);
-int agent_alloc_backend_id(struct agent *a, uint32_t *id);
+int agent_alloc_backend_id(struct agent *a, uint32_t vip_id, uint32_t *id);
 
 #endif /* XDPCAST_AGENT_H */

@@ -1027,10 +1027,6 @@ static int check_vip_unique(struct ctx *c, const struct config *cfg, size_t idx,
 	size_t i;
 
 	for (i = 0, o = cfg->vips; i < idx; i++, o++) {
-		/* names name VIPs in logs, metrics and xdpcastctl: one each */
-		if (!strcmp(o->name, v->name))
-			return fail(c, node, path, "duplicate VIP name \"%s\" (vips[%zu], line %u)",
-				    v->name, i, o->line);
 		if (memcmp(&o->addr.addr, &v->addr.addr, sizeof(v->addr.addr)) ||
 		    o->proto != v->proto || o->port != v->port)
 			continue;
@@ -1039,6 +1035,11 @@ static int check_vip_unique(struct ctx *c, const struct config *cfg, size_t idx,
 		return fail(c, node, path, "duplicate VIP %s%s%s (vips[%zu], line %u)",
 			    v->addr.text, proto_name(v->proto), port, i, o->line);
 	}
+	/* names name VIPs in logs, metrics and xdpcastctl: one each */
+	for (i = 0, o = cfg->vips; i < idx; i++, o++)
+		if (!strcmp(o->name, v->name))
+			return fail(c, node, path, "duplicate VIP name \"%s\" (vips[%zu], line %u)",
+				    v->name, i, o->line);
 	return 0;
 }
 

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "agent.h"
+#include "control.h"
 #include "loader.h"
 #include "log.h"
 
@@ -56,12 +57,12 @@ static struct backend *find_backend(struct vip *v, const struct backend_config *
 	return NULL;
 }
 
-static bool iface_in(const struct config *cfg, const char *name)
+static const struct iface_config *iface_in(const struct config *cfg, const char *name)
 {
 	for (size_t i = 0; i < cfg->n_ifaces; i++)
 		if (!strcmp(cfg->ifaces[i].name, name))
-			return true;
-	return false;
+			return &cfg->ifaces[i];
+	return NULL;
 }
 
 /* Attach to the new interfaces; on failure detach those again. */
@@ -73,8 +74,20 @@ static int reload_interfaces(struct agent *a, const struct config *next)
 
 	for (size_t i = 0; !err && i < next->n_ifaces; i++) {
 		const struct iface_config *ifc = &next->ifaces[i];
+		const struct iface_config *old = iface_in(&a->cfg, ifc->name);
+		int ifindex = if_nametoindex(ifc->name);
 
-		if (iface_in(&a->cfg, ifc->name) || xdpcast_is_attached(if_nametoindex(ifc->name)))
+		if (!ifindex) {
+			pr_warn("%s: interface %s: %s\n", next->path, ifc->name, strerror(errno));
+			err = -ENODEV;
+			break;
+		}
+		/* a new mode takes a new attachment; a re-created link gets its first */
+		if (old && old->mode != ifc->mode && xdpcast_is_attached(ifindex)) {
+			pr_info("reload: %s changes XDP mode: re-attaching\n", ifc->name);
+			xdpcast_detach(ifc->name);
+		}
+		if (xdpcast_is_attached(ifindex))
 			continue;
 		err = xdpcast_attach(&att, a->cfg.pin_dir, ifc->name, ifc->mode);
 		if (!err) {
@@ -133,13 +146,24 @@ static void remove_backend(struct agent *a, struct vip *v, size_t idx)
 {
 	struct backend *b = v->backends[idx];
 	const char *old_state = backend_state_name(b);
+	bool was_usable = v->usable;
 	long moved;
 
 	v->backends[idx] = v->backends[--v->n_backends];
 	moved = vip_rebuild(a, v);
-	pr_info("vip %s %s: backend %s %s: %s -> removed (reload), %ld of %u slots moved\n",
-		v->cfg.name, v->cfg.addr.text, b->cfg.name, b->cfg.addr.text, old_state,
-		moved < 0 ? 0 : moved, v->cfg.table_size);
+	if (moved < 0) {
+		/* the active table may still name it: its id and entry stay reserved */
+		pr_warn("vip %s %s: backend %s %s: removed (reload) but the table was NOT "
+			"rewritten (%s): backend id %u stays reserved\n",
+			v->cfg.name, v->cfg.addr.text, b->cfg.name, b->cfg.addr.text,
+			strerror((int)-moved), b->id);
+		b->id = XDPCAST_BACKEND_NONE;
+	} else {
+		pr_info("vip %s %s: backend %s %s: %s -> removed (reload), %ld of %u slots moved\n",
+			v->cfg.name, v->cfg.addr.text, b->cfg.name, b->cfg.addr.text, old_state,
+			moved, v->cfg.table_size);
+	}
+	vip_log_service(v, was_usable);
 	agent_free_backend(a, b);
 }
 
@@ -171,7 +195,7 @@ static void update_backend(struct agent *a, struct backend *b, const struct back
 {
 	char old_state[16], reason[64];
 	uint32_t old_weight = b->cfg.weight;
-	bool check_changed = memcmp(&b->cfg.check, &c->check, sizeof(c->check));
+	bool check_changed = !check_config_equal(&b->cfg.check, &c->check);
 
 	snprintf(old_state, sizeof(old_state), "%s", backend_state_name(b));
 	b->cfg = *c;
@@ -184,6 +208,9 @@ static void update_backend(struct agent *a, struct backend *b, const struct back
 			b->cfg.name, b->cfg.addr.text);
 		if (b->probe)
 			checks_start(a, b);
+		else
+			pr_warn("vip %s: backend %s %s: out of memory: NOT checked any more\n",
+				b->vip->cfg.name, b->cfg.name, b->cfg.addr.text);
 	}
 	/* the operator's weight (xdpcastctl) stays in force over the file's */
 	if (old_weight != c->weight && b->admin_weight < 0) {
@@ -229,12 +256,15 @@ static int update_vip(struct agent *a, struct vip *v, const struct vip_config *c
 	v->cfg.min_healthy = c->min_healthy;
 	v->cfg.check = c->check;
 	if (flows_changed) {
-		v->cfg.flow_table = c->flow_table;
-		v->cfg.flow_table_size = c->flow_table_size;
 		err = xdpcast_dp_set_flow_table(&a->dp, &v->key,
 						c->flow_table ? c->flow_table_size : 0);
-		if (err)
+		if (err) {
+			pr_warn("vip %s %s: cannot change its flow table (%s)\n", v->cfg.name,
+				v->cfg.addr.text, strerror(-err));
 			return err;
+		}
+		v->cfg.flow_table = c->flow_table;
+		v->cfg.flow_table_size = c->flow_table_size;
 		pr_info("vip %s %s: flow table %s (reload)\n", v->cfg.name, v->cfg.addr.text,
 			c->flow_table ? "replaced" : "removed");
 	}
@@ -283,8 +313,12 @@ int agent_reload(struct agent *a, struct config *next)
 	if (seed_changed) {
 		pr_warn("reload: hash seed changes from %#x to %#x: flows move\n", a->cfg.seed,
 			next->seed);
-		a->cfg.seed = next->seed;
 		err = xdpcast_dp_set_seed(&a->dp, next->seed);
+		if (err)
+			next->seed =
+				a->cfg.seed; /* tables keep being built with the seed in force */
+		else
+			a->cfg.seed = next->seed;
 		for (size_t i = 0; !err && i < a->n_vips; i++)
 			vip_apply(a, a->vips[i], "hash seed changed by reload");
 	}
@@ -300,6 +334,8 @@ int agent_reload(struct agent *a, struct config *next)
 		a->stats_timer.repeat = a->cfg.stats_period_ms / 1000.0;
 		ev_timer_again(a->loop, &a->stats_timer);
 	}
+	if (!err)
+		err = control_follow_config(a->ctl); /* a new control_socket */
 	if (err)
 		pr_warn("reload: applied in part: %s\n", strerror(-err));
 	else

@@ -41,7 +41,7 @@ int backend_set_admin_weight(struct agent *a, struct backend *b, int32_t weight)
 		snprintf(reason, sizeof(reason), "operator: weight %u -> %u (configured)", old,
 			 backend_weight(b));
 	else
-		snprintf(reason, sizeof(reason), "operator: weight %u -> %u", old, weight);
+		snprintf(reason, sizeof(reason), "operator: weight %u -> %d", old, weight);
 	agent_backend_changed(a, b, old_state, reason, -1);
 	return 0;
 }

@@ -1,0 +1,424 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+# xdpcastctl and xdpcastd's control socket end to end, in the lab of
+# test_agent.sh (xdpcastd with DNS checks before three NSD backends): status,
+# vips, backends in tables and JSON; drain keeps b2's known flows on b2 and
+# sends new ones elsewhere, undrain brings it back, weight 2 doubles b1's
+# share; errors, usage and an absent agent give exit codes 1, 2, 3; raw
+# protocol (bad JSON, pipelining, oversized request, a client that does not
+# read, too many clients); reload of a broken file, of a pin_dir change, of a
+# new socket path; a second xdpcastd on the same socket refuses to start and
+# touches nothing; a stale socket is replaced; SIGTERM removes the socket.
+# xdpcastctl runs in the root namespace: the socket is a file, no traffic.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+export BUILD=${BUILD:-build}
+# shellcheck source=scripts/lab.sh
+source scripts/lab.sh
+trap lab_down EXIT INT TERM
+
+checks_passed=0
+checks_failed=0
+check() {
+	local what=$1
+	shift
+	if "$@"; then
+		echo "ok - $what"
+		checks_passed=$((checks_passed + 1))
+	else
+		echo "not ok - $what"
+		checks_failed=$((checks_failed + 1))
+	fi
+}
+# Records the status of the command just before it: `[ a ] && [ b ]; verdict "what"`.
+verdict() {
+	local rc=$?
+	check "$1" [ "$rc" -eq 0 ]
+}
+finish() {
+	if [ "$checks_failed" -gt 0 ] && [ -n "${LOG:-}" ]; then
+		echo "# xdpcastd's log, last lines:"
+		tail -n 25 "$LOG" | sed 's/^/# /'
+	fi
+	echo "test_ctl: $checks_passed passed, $checks_failed failed"
+	[ "$checks_failed" -eq 0 ]
+	exit
+}
+fail_setup() {
+	echo "setup failed: $1"
+	[ -n "${LOG:-}" ] && tail -n 30 "$LOG"
+	checks_failed=$((checks_failed + 1))
+	finish
+}
+
+now_ms() { echo $(($(date +%s%N) / 1000000)); }
+log_count() { grep -c -- "$1" "$LOG"; }
+# Waits (up to $2 ms) until the log has more than $3 lines matching $1.
+wait_log() {
+	local pattern=$1 limit=$2 before=$3 start
+	start=$(now_ms)
+	while [ "$(log_count "$pattern")" -le "$before" ]; do
+		[ $(($(now_ms) - start)) -gt "$limit" ] && return 1
+		sleep 0.01
+	done
+}
+
+XDPCASTCTL=${XDPCASTCTL:-$BUILD/xdpcastctl}
+# Runs xdpcastctl on the lab's socket: stdout in $OUT, stderr in $ERR, exit code in $RC.
+ctl() {
+	OUT=$("$XDPCASTCTL" -s "$SOCK" "$@" 2>"$LAB_DIR/ctl.err")
+	RC=$?
+	ERR=$(cat "$LAB_DIR/ctl.err")
+}
+# The same without -s (the socket, when wanted, is among the arguments).
+ctl_raw_args() {
+	OUT=$("$XDPCASTCTL" "$@" 2>"$LAB_DIR/ctl.err")
+	RC=$?
+	ERR=$(cat "$LAB_DIR/ctl.err")
+}
+# jq expression $1 is true of $OUT, of $reply.
+json_true() { jq -e "$1" >/dev/null <<<"$OUT"; }
+reply_true() { jq -e "$1" >/dev/null <<<"$reply"; }
+# Request lines $2 sent to socket $1 as they are, then EOF; prints every reply line.
+raw() {
+	perl -MIO::Socket::UNIX -e '
+		my $s = IO::Socket::UNIX->new(Type => SOCK_STREAM(), Peer => $ARGV[0])
+			or die "connect $ARGV[0]: $!\n";
+		print $s $ARGV[1];
+		shutdown($s, 1);
+		print while <$s>;' "$1" "$2"
+}
+
+# The configuration: $1 = pin directory, $2 = control socket.
+write_config() {
+	cat <<YAML
+interfaces: [r0]
+pin_dir: $1
+seed: 0x5eed
+control_socket: $2
+vips:
+  - name: dns
+    address: $LAB_VIP
+    protocol: udp
+    port: 53
+    flow_table: { enabled: true, size: 4096 }
+    check:
+      type: dns
+      name: anycast.test
+      qtype: SOA
+      interval: 200ms
+      timeout: 150ms
+      rise: 2
+      fall: 3
+    backends:
+      - { name: b1, address: 198.18.1.2 }
+      - { name: b2, address: 198.18.2.2 }
+      - { name: b3, address: 198.18.3.2 }
+YAML
+}
+
+FLOWS=24
+PORTS=$(seq 42001 $((42000 + FLOWS)))
+declare -A where
+map_flows() {
+	local port
+	for port in $PORTS; do where[$port]=$(lab_query_from_port "$port"); done
+}
+snapshot() { for port in $PORTS; do echo "$port ${where[$port]}"; done; }
+# Queries new flows from ports $1..$2; prints how many each backend answered ("b1 12").
+new_flows() {
+	local port
+	for port in $(seq "$1" "$2"); do lab_query_from_port "$port"; done | sort | uniq -c |
+		awk '{print $2, $1}'
+}
+count_of() { awk -v b="$1" '$1 == b {n = $2} END {print n + 0}' <<<"$2"; }
+
+lab_up || fail_setup "lab"
+for i in $(seq 1 "$LAB_BACKENDS"); do lab_start_nsd "$i"; done
+for i in $(seq 1 "$LAB_BACKENDS"); do lab_wait_nsd "$i" || fail_setup "nsd b$i"; done
+CFG=$LAB_DIR/xdpcast.yaml
+LOG=$LAB_DIR/xdpcastd.log
+SOCK=$LAB_DIR/run/xdpcastd.sock # run/ does not exist: xdpcastd makes it
+: >"$LOG"
+write_config "$LAB_PIN" "$SOCK" >"$CFG"
+
+lab_xdpcastd_start "$CFG" "$LOG"
+PID=$LAB_XDPCASTD_PID
+wait_log "control socket .*: listening" 5000 0 || fail_setup "xdpcastd did not listen"
+wait_log " -> up" 5000 2 || fail_setup "backends did not come up"
+
+# --- the socket ---
+[ -S "$SOCK" ] && [ "$(stat -c %a "$SOCK")" = 660 ]
+verdict "the socket is a socket, mode 660"
+check "its missing directory was made, mode 755" [ "$(stat -c %a "$LAB_DIR/run")" = 755 ]
+
+# --- status ---
+ctl status
+check "status exits 0" [ "$RC" -eq 0 ]
+grep -q "^xdpcastd .*, pid $PID, up " <<<"$OUT" && grep -q "^config  *$CFG\$" <<<"$OUT"
+verdict "status names pid and config"
+grep -q "^vips  *1, 1 in service" <<<"$OUT" && grep -q "^backends  *3, 3 up" <<<"$OUT"
+verdict "status counts 1 VIP in service, 3 backends up"
+r0_ifindex=$(in_ns router cat /sys/class/net/r0/ifindex)
+check "status shows r0 attached in native mode" \
+	grep -Eq "^r0 +$r0_ifindex +attached +native\$" <<<"$OUT"
+ctl --json status
+check "status --json: pid, paths, counts, interface" json_true "
+	.ok == true and .pid == $PID and .config == \"$CFG\" and .pin_dir == \"$LAB_PIN\"
+	and .control_socket == \"$SOCK\" and .seed == 24301 and .vips == 1
+	and .vips_in_service == 1 and .backends == 3 and .backends_up == 3
+	and .interfaces == [{name: \"r0\", ifindex: $r0_ifindex, attached: true, xdp_mode: \"native\"}]"
+grep -q '^  "ok": true,$' <<<"$OUT" && [ "$(jq -r 'keys_unsorted[0:3] | join(",")' <<<"$OUT")" = ok,version,pid ]
+verdict "status --json keeps its key order"
+
+# --- vips ---
+ctl vips
+[ "$(head -n 1 <<<"$OUT" | awk '{print $1, $2, $5, $6}')" = "NAME ADDRESS STATE UP" ] &&
+	grep -Eq "^dns +$LAB_VIP +udp +53 +in-service +3/3 +3 +1 +65537 +4096\$" <<<"$OUT"
+verdict "vips: a header and dns in service with 3/3 up"
+ctl --json vips
+check "vips --json" json_true "
+	.vips == [{name: \"dns\", address: \"$LAB_VIP\", protocol: \"udp\", port: 53, id: 0,
+	in_service: true, backends_up: 3, backends_in_table: 3, backends_total: 3, min_healthy: 1, table_size: 65537,
+	flow_table_size: 4096}]"
+
+# --- backends ---
+ctl backends
+[ "$(awk 'NR > 1 && $5 == "up" && $6 == "1" && $7 == "r" substr($2, 2) && $8 == "reachable"' <<<"$OUT" | wc -l)" -eq 3 ]
+verdict "backends: three rows, up, weight 1, next hop reachable on r1..r3"
+ctl --json backends dns
+check "backends dns --json: state, weights, next hop, last check" json_true '
+	[.backends[] | select(.vip == "dns" and .state == "up" and .up and .in_table
+	 and .weight == 1 and .configured_weight == 1 and .operator_weight == null
+	 and .check == "dns" and .nexthop.state == "reachable"
+	 and .nexthop.ifname == "r" + (.name | ltrimstr("b")) and .nexthop.gateway == .address
+	 and (.nexthop.dst_mac | test("^([0-9a-f]{2}:){5}[0-9a-f]{2}$"))
+	 and .last_check.ok and .last_check.latency_ms >= 0 and .probes > 0)] | length == 3'
+b2_mac=$(lab_backend_mac 2)
+check "backends --json: b2's MAC is b2's eth0" json_true ".backends[1].nexthop.dst_mac == \"$b2_mac\""
+ctl --json backends "$LAB_VIP"
+check "backends by VIP address" json_true '.backends | length == 3'
+
+# --- raw protocol ---
+reply=$(raw "$SOCK" $'{"command":"vips"}\n\n{"command":"status"}\n')
+check "two requests on one connection: two replies, in order" \
+	[ "$(jq -r '[.ok, (has("vips") and (.vips | type) == "array"), has("pid")] | join(" ")' <<<"$reply" | tr '\n' '|')" = "true true false|true false true|" ]
+reply=$(raw "$SOCK" '{"command":"vips"}')
+check "a last request without its newline is answered" reply_true '.ok'
+reply=$(raw "$SOCK" $'not json\n')
+check "bad JSON: ok=false, said so" reply_true '.ok == false and (.error | startswith("request is not JSON"))'
+reply=$(raw "$SOCK" $'{"command":"status","bogus":1}\n[1]\n{"command":"fly"}\n{"command":"weight","vip":"dns","backend":"b1","weight":2.5}\n')
+check "unknown key, non-object, unknown command, bad weight: each refused" \
+	[ "$(jq -r '.error' <<<"$reply" | tr '\n' '|')" = 'command "status" takes no key "bogus"|request must be a JSON object|unknown command "fly"|"weight" must be an integer from 0 to 65535|' ]
+reply=$(raw "$SOCK" "$(head -c 70000 /dev/zero | tr '\0' ' ')")
+check "a request over 64 KiB: error, connection closed" \
+	reply_true '.ok == false and .error == "request longer than 65536 bytes"'
+
+# a client that sends thousands of requests and reads nothing: the others are still served
+perl -MIO::Socket::UNIX -e '
+	my $s = IO::Socket::UNIX->new(Type => SOCK_STREAM(), Peer => $ARGV[0]) or die;
+	$s->blocking(0);
+	syswrite($s, "{\"command\":\"backends\"}\n") for 1 .. 3000;
+	sleep 4;' "$SOCK" &
+slow_pid=$!
+sleep 1
+t0=$(now_ms)
+ctl -t 2 status
+status_ms=$(($(now_ms) - t0))
+[ "$RC" -eq 0 ] && [ "$status_ms" -lt 1000 ]
+verdict "a client that does not read holds up nobody (status in ${status_ms} ms)"
+kill "$slow_pid" 2>/dev/null
+wait "$slow_pid" 2>/dev/null
+
+# 32 idle clients: the 33rd is told "too many clients"; once they leave, served again
+perl -MIO::Socket::UNIX -e '
+	my @s = map { IO::Socket::UNIX->new(Type => SOCK_STREAM(), Peer => $ARGV[0]) or die } 1 .. 32;
+	sleep 3;' "$SOCK" &
+idle_pid=$!
+sleep 1
+ctl status
+[ "$RC" -eq 1 ] && [ "$ERR" = "xdpcastctl: status: too many clients" ]
+verdict "a 33rd client is refused with exit 1 (too many clients)"
+kill "$idle_pid" 2>/dev/null
+wait "$idle_pid" 2>/dev/null
+sleep 0.2
+ctl status
+check "served again once they left" [ "$RC" -eq 0 ]
+
+# --- drain: known flows stay on b2, new flows avoid it ---
+map_flows
+snapshot >"$LAB_DIR/before"
+lost=$(grep -c ' -$' "$LAB_DIR/before")
+on_b2=$(grep -c ' b2$' "$LAB_DIR/before")
+check "every flow answered before drain" [ "$lost" -eq 0 ]
+[ "$on_b2" -gt 0 ] || fail_setup "no flow on b2"
+before=$(log_count "backend b2 .*: up -> draining (operator: weight 1 -> 0)")
+ctl drain dns b2
+[ "$RC" -eq 0 ] && [ "$OUT" = "vip dns backend b2 198.18.2.2: weight 1 -> 0, draining" ]
+verdict "drain dns b2 exits 0 and says weight 1 -> 0"
+check "the log: b2 up -> draining (operator: weight 1 -> 0)" \
+	[ "$(log_count "backend b2 .*: up -> draining (operator: weight 1 -> 0)")" -gt "$before" ]
+check "the log names who asked" grep -q "control: drain vip dns backend b2 (pid [0-9]*, uid 0)" "$LOG"
+ctl backends dns
+check "backends shows b2 draining at weight 0*" \
+	grep -Eq "^dns +b2 +198\.18\.2\.2 +[0-9]+ +draining +0\* " <<<"$OUT"
+ctl --json backends dns
+check "backends --json: b2's operator weight 0, configured 1" \
+	json_true '.backends[] | select(.name == "b2") | .weight == 0 and .operator_weight == 0 and .configured_weight == 1 and .in_table == false'
+map_flows
+moved=$(join "$LAB_DIR/before" <(snapshot) | awk '$2 != $3' | wc -l)
+check "b2's $on_b2 known flows stay on b2, no flow moves ($moved moved)" [ "$moved" -eq 0 ]
+counts=$(new_flows 43001 43040)
+check "new flows avoid b2 ($(count_of b2 "$counts") of 40 on b2)" [ "$(count_of b2 "$counts")" -eq 0 ]
+check "every new flow answered" [ "$(count_of - "$counts")" -eq 0 ]
+
+# --- undrain, by address: back to the configured weight ---
+before=$(log_count "backend b2 .*: draining -> up (operator: weight 0 -> 1 (configured))")
+ctl undrain "$LAB_VIP" 198.18.2.2
+check "undrain by addresses exits 0" [ "$RC" -eq 0 ]
+check "the log: b2 draining -> up (operator: weight 0 -> 1 (configured))" \
+	[ "$(log_count "backend b2 .*: draining -> up (operator: weight 0 -> 1 (configured))")" -gt "$before" ]
+ctl --json backends dns
+check "b2's operator weight is cleared" \
+	json_true '.backends[] | select(.name == "b2") | .weight == 1 and .operator_weight == null and .state == "up"'
+counts=$(new_flows 44001 44040)
+check "new flows reach b2 again ($(count_of b2 "$counts") of 40)" [ "$(count_of b2 "$counts")" -gt 0 ]
+
+# --- weight 2 on b1: about half the new flows ---
+ctl --json weight dns b1 2
+check "weight dns b1 2 --json" \
+	json_true '.ok and .vip == "dns" and .backend == "b1" and .previous_weight == 1 and .weight == 2 and .operator_weight == 2 and .configured_weight == 1 and .state == "up"'
+check "the log: b1 weight 1 -> 2" grep -q "backend b1 .*: up -> up (operator: weight 1 -> 2)" "$LOG"
+counts=$(new_flows 45001 45120)
+b1=$(count_of b1 "$counts")
+b2=$(count_of b2 "$counts")
+b3=$(count_of b3 "$counts")
+[ "$b1" -gt "$b2" ] && [ "$b1" -gt "$b3" ] && [ "$b1" -ge 40 ]
+verdict "b1 at weight 2 takes more new flows than b2 and b3 ($b1, $b2, $b3 of 120)"
+ctl undrain dns b1
+[ "$RC" -eq 0 ] && [ "$OUT" = "vip dns backend b1 198.18.1.2: weight 2 -> 1 (configured), up" ]
+verdict "undrain b1: weight 2 -> 1 (configured)"
+
+# --- the agent refuses: exit 1, message on stderr ---
+ctl drain dns b9
+[ "$RC" -eq 1 ] && [ "$ERR" = 'xdpcastctl: drain: backend "b9" not found in vip "dns"' ] && [ -z "$OUT" ]
+verdict "unknown backend: exit 1, named"
+ctl weight ntp b1 3
+[ "$RC" -eq 1 ] && [ "$ERR" = 'xdpcastctl: weight: vip "ntp" not found' ]
+verdict "unknown vip: exit 1, named"
+ctl --json backends 203.0.113.99
+[ "$RC" -eq 1 ] && json_true '.ok == false and .error == "vip \"203.0.113.99\" not found"'
+verdict "unknown vip with --json: exit 1, the reply on stdout"
+
+# --- bad command lines: exit 2 before any connection ---
+bad_usage() {
+	ctl_raw_args -s "$LAB_DIR/no-such.sock" "$@"
+	[ "$RC" -eq 2 ] && [ -n "$ERR" ] && [ -z "$OUT" ]
+}
+check "weight 70000: exit 2" bad_usage weight dns b1 70000
+check "weight -1: exit 2" bad_usage weight dns b1 -1
+check "weight 2x: exit 2" bad_usage weight dns b1 2x
+check "weight without N: exit 2" bad_usage weight dns b1
+check "drain without backend: exit 2" bad_usage drain dns
+check "status with an argument: exit 2" bad_usage status extra
+check "unknown command: exit 2" bad_usage fly
+check "no command: exit 2" bad_usage
+check "unknown option: exit 2" bad_usage --bogus status
+bad_usage weight dns b1 70000
+grep -q '^xdpcastctl: weight: N must be an integer from 0 to 65535, not "70000"$' <<<"$ERR"
+verdict "the message says what is wrong"
+
+# --- reload through the socket ---
+cp "$CFG" "$CFG.good"
+sed 's/{ name: b1, /{ name: b1, wieght: 3, /' "$CFG.good" >"$CFG"
+map_flows
+snapshot >"$LAB_DIR/before"
+ctl reload
+[ "$RC" -eq 1 ] && grep -Eq "^xdpcastctl: reload: $CFG:[0-9]+:[0-9]+: vips\[0\]\.backends\[0\].*wieght" <<<"$ERR"
+verdict "reload of a broken file: exit 1 with FILE:LINE:COL and the key"
+check "the log says the reload was refused" grep -q "reload refused" "$LOG"
+map_flows
+moved=$(join "$LAB_DIR/before" <(snapshot) | awk '$2 != $3' | wc -l)
+check "no flow moved by the refused reload ($moved moved)" [ "$moved" -eq 0 ]
+write_config "$LAB_DIR/bpffs/elsewhere" "$SOCK" >"$CFG"
+ctl reload
+[ "$RC" -eq 1 ] && grep -q "pin_dir cannot change while running" <<<"$ERR"
+verdict "reload changing pin_dir: exit 1, said why"
+cp "$CFG.good" "$CFG"
+ctl reload
+[ "$RC" -eq 0 ] && [ "$OUT" = "reloaded $CFG: 1 VIPs" ]
+verdict "reload of the good file: exit 0"
+
+# a new control_socket: the agent moves there
+SOCK2=$LAB_DIR/run2/ctl.sock
+write_config "$LAB_PIN" "$SOCK2" >"$CFG"
+ctl reload
+check "reload moving the socket: exit 0" [ "$RC" -eq 0 ]
+[ ! -e "$SOCK" ] && [ -S "$SOCK2" ]
+verdict "the old socket is gone, the new one is there"
+OLD_SOCK=$SOCK
+SOCK=$SOCK2
+ctl --json status
+check "the agent answers on the new socket" json_true ".pid == $PID and .control_socket == \"$SOCK2\""
+cp "$CFG.good" "$CFG"
+ctl reload
+SOCK=$OLD_SOCK
+ctl status
+[ "$RC" -eq 0 ] && [ ! -e "$SOCK2" ]
+verdict "and moves back"
+
+# --- a second xdpcastd on the same socket refuses and touches nothing ---
+CFG2=$LAB_DIR/second.yaml
+LOG2=$LAB_DIR/second.log
+write_config "$LAB_DIR/bpffs/second" "$SOCK" >"$CFG2"
+inode=$(stat -c %i "$SOCK")
+LIBXDP_BPFFS="$LAB_DIR/bpffs" timeout 20 ip netns exec "$(lab_ns router)" \
+	"$XDPCASTD" -c "$CFG2" >"$LOG2" 2>&1
+rc=$?
+check "a second xdpcastd on the same socket exits 1 (rc $rc)" [ "$rc" -eq 1 ]
+grep -q "control socket $SOCK: another xdpcastd (pid $PID) answers on it" "$LOG2" &&
+	grep -q "refusing to start" "$LOG2"
+verdict "it says another xdpcastd (pid $PID) answers"
+! grep -Eq "attach|adopt|running" "$LOG2" && [ ! -e "$LAB_DIR/bpffs/second" ]
+verdict "it attached, adopted and pinned nothing"
+check "the first agent's socket is untouched" [ "$(stat -c %i "$SOCK")" = "$inode" ]
+ctl --json status
+check "the first agent still answers, r0 still attached" \
+	json_true ".pid == $PID and .interfaces[0].attached"
+counts=$(new_flows 46001 46012)
+check "forwarding goes on" [ "$(count_of - "$counts")" -eq 0 ]
+
+# --- kill -9: a stale socket; the next agent replaces it (and keeps the operator's drain) ---
+ctl drain dns b3
+check "drain b3 before the crash" [ "$RC" -eq 0 ]
+kill -9 "$PID"
+wait "$PID" 2>/dev/null
+check "the socket stays after kill -9" [ -S "$SOCK" ]
+ctl status
+[ "$RC" -eq 3 ] && [ "$ERR" = "xdpcastctl: cannot connect to $SOCK: Connection refused (is xdpcastd running?)" ]
+verdict "xdpcastctl on a dead agent's socket: exit 3"
+before=$(log_count "replaced a stale socket")
+lab_xdpcastd_start "$CFG" "$LOG"
+PID=$LAB_XDPCASTD_PID
+wait_log "replaced a stale socket" 5000 "$before" || true
+check "the next agent replaces the stale socket" \
+	[ "$(log_count "control socket $SOCK: replaced a stale socket")" -gt "$before" ]
+wait_log "control socket .*: listening" 5000 1 || true
+ctl --json status
+check "and answers on it" json_true ".pid == $PID"
+ctl --json backends dns
+check "the adopted b3 is still drained by the operator" \
+	json_true '.backends[] | select(.name == "b3") | .state == "draining" and .operator_weight == 0'
+ctl undrain dns b3
+check "undrain b3 after the restart" [ "$RC" -eq 0 ]
+
+# --- SIGTERM: the socket goes; xdpcastctl cannot connect ---
+kill -TERM "$PID"
+wait "$PID"
+rc=$?
+check "SIGTERM exits 0 (rc $rc)" [ "$rc" -eq 0 ]
+check "the socket is removed" [ ! -e "$SOCK" ]
+ctl status
+[ "$RC" -eq 3 ] && [ "$ERR" = "xdpcastctl: cannot connect to $SOCK: No such file or directory (is xdpcastd running?)" ]
+verdict "xdpcastctl with no agent: exit 3, says so"
+finish

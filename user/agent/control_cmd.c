@@ -1,0 +1,323 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * The control socket's commands: a request line parsed as JSON, checked
+ * (known command, known keys, types), its VIP and backend found by name or
+ * address, and run. Changes (drain, undrain, weight, reload) are logged with
+ * the requesting process; the read commands' replies come from control_json.c.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <json-c/json.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "agent.h"
+#include "control.h"
+#include "log.h"
+
+#define ERR_MAX 600
+
+struct request {
+	struct control *ctl;
+	struct agent *agent;
+	const struct control_peer *peer;
+	struct json_object *args;
+	struct json_object *reply;
+	char err[ERR_MAX];
+};
+
+struct command {
+	const char *name;
+	const char *keys[4]; /* the keys it takes besides "command" */
+	int (*run)(struct request *r);
+};
+
+static int fail(struct request *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int fail(struct request *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(r->err, sizeof(r->err), fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/* @key as a string: NULL if absent (an error if @required), or not a string. */
+static const char *arg_string(struct request *r, const char *key, bool required, int *err)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(r->args, key, &v)) {
+		if (required)
+			*err = fail(r, "missing \"%s\"", key);
+		return NULL;
+	}
+	if (!json_object_is_type(v, json_type_string)) {
+		*err = fail(r, "\"%s\" must be a string", key);
+		return NULL;
+	}
+	return json_object_get_string(v);
+}
+
+/* An address as the configuration stores it (IPv4 mapped); false if @text is none. */
+static bool parse_addr(const char *text, struct in6_addr *out)
+{
+	struct in_addr v4;
+
+	if (inet_pton(AF_INET6, text, out) == 1)
+		return true;
+	if (inet_pton(AF_INET, text, &v4) != 1)
+		return false;
+	memset(out, 0, sizeof(*out));
+	out->s6_addr[10] = out->s6_addr[11] = 0xff;
+	memcpy(&out->s6_addr[12], &v4, sizeof(v4));
+	return true;
+}
+
+static bool same_addr(const struct addr_config *a, const struct in6_addr *b)
+{
+	return !memcmp(&a->addr, b, sizeof(*b));
+}
+
+/* The VIP named @what, or at address @what; one only. */
+static struct vip *find_vip(struct request *r, const char *what)
+{
+	struct agent *a = r->agent;
+	struct vip *found = NULL;
+	struct in6_addr addr;
+	bool is_addr = parse_addr(what, &addr);
+	size_t n = 0;
+
+	for (size_t i = 0; i < a->n_vips; i++) {
+		struct vip *v = a->vips[i];
+
+		if (!strcmp(v->cfg.name, what) || (is_addr && same_addr(&v->cfg.addr, &addr))) {
+			found = v;
+			n++;
+		}
+	}
+	if (!n)
+		fail(r, "vip \"%s\" not found", what);
+	else if (n > 1)
+		fail(r,
+		     "vip \"%s\" is ambiguous: %zu VIPs have that name or address "
+		     "(give each its own name in the configuration)",
+		     what, n);
+	return n == 1 ? found : NULL;
+}
+
+static struct backend *find_backend(struct request *r, struct vip *v, const char *what)
+{
+	struct in6_addr addr;
+	bool is_addr = parse_addr(what, &addr);
+
+	for (size_t i = 0; i < v->n_backends; i++) {
+		struct backend *b = v->backends[i];
+
+		if (!strcmp(b->cfg.name, what) || (is_addr && same_addr(&b->cfg.addr, &addr)))
+			return b;
+	}
+	fail(r, "backend \"%s\" not found in vip \"%s\"", what, v->cfg.name);
+	return NULL;
+}
+
+static int cmd_status(struct request *r)
+{
+	control_status(r->ctl, r->reply);
+	return 0;
+}
+
+static int cmd_vips(struct request *r)
+{
+	control_vips(r->agent, r->reply);
+	return 0;
+}
+
+static int cmd_backends(struct request *r)
+{
+	const struct vip *v = NULL;
+	const char *name;
+	int err = 0;
+
+	name = arg_string(r, "vip", false, &err);
+	if (err)
+		return err;
+	if (name && !(v = find_vip(r, name)))
+		return -1;
+	control_backends(r->agent, v, r->reply);
+	return 0;
+}
+
+static int cmd_stats(struct request *r)
+{
+	return control_stats(r->agent, r->reply, r->err, sizeof(r->err)) ? -1 : 0;
+}
+
+/* The weight an operator's command asks for: 0 (drain), -1 (undrain) or "weight". */
+static int requested_weight(struct request *r, const char *command, int32_t *weight)
+{
+	struct json_object *v;
+	int64_t n;
+
+	if (strcmp(command, "weight")) {
+		*weight = strcmp(command, "drain") ? -1 : 0;
+		return 0;
+	}
+	if (!json_object_object_get_ex(r->args, "weight", &v))
+		return fail(r, "missing \"weight\"");
+	n = json_object_get_int64(v);
+	if (!json_object_is_type(v, json_type_int) || n < 0 || n > 0xffff)
+		return fail(r, "\"weight\" must be an integer from 0 to 65535");
+	*weight = (int32_t)n;
+	return 0;
+}
+
+/* drain, undrain, weight: the operator's weight for one backend. */
+static int cmd_set_weight(struct request *r)
+{
+	const char *command = json_object_get_string(json_object_object_get(r->args, "command"));
+	const char *vip_name, *backend_name;
+	struct backend *b;
+	struct vip *v;
+	int32_t weight = 0;
+	uint32_t before;
+	int err = 0;
+
+	vip_name = arg_string(r, "vip", true, &err);
+	backend_name = err ? NULL : arg_string(r, "backend", true, &err);
+	if (err || requested_weight(r, command, &weight))
+		return -1;
+	v = find_vip(r, vip_name);
+	b = v ? find_backend(r, v, backend_name) : NULL;
+	if (!b)
+		return -1;
+	before = backend_weight(b);
+	if (weight > 0 || !strcmp(command, "weight"))
+		pr_info("control: weight %d for vip %s backend %s (pid %d, uid %u)\n", weight,
+			v->cfg.name, b->cfg.name, (int)r->peer->pid, (unsigned int)r->peer->uid);
+	else
+		pr_info("control: %s vip %s backend %s (pid %d, uid %u)\n", command, v->cfg.name,
+			b->cfg.name, (int)r->peer->pid, (unsigned int)r->peer->uid);
+	err = backend_set_admin_weight(r->agent, b, weight);
+	if (err)
+		return fail(r, "cannot set the weight of backend \"%s\" in vip \"%s\": %s",
+			    b->cfg.name, v->cfg.name, strerror(-err));
+	json_object_object_add(r->reply, "vip", json_object_new_string(v->cfg.name));
+	json_object_object_add(r->reply, "backend", json_object_new_string(b->cfg.name));
+	json_object_object_add(r->reply, "address", json_object_new_string(b->cfg.addr.text));
+	json_object_object_add(r->reply, "previous_weight", json_object_new_int64(before));
+	json_object_object_add(r->reply, "weight", json_object_new_int64(backend_weight(b)));
+	json_object_object_add(r->reply, "configured_weight", json_object_new_int64(b->cfg.weight));
+	json_object_object_add(r->reply, "operator_weight",
+			       b->admin_weight < 0 ? NULL : json_object_new_int(b->admin_weight));
+	json_object_object_add(r->reply, "state", json_object_new_string(backend_state_name(b)));
+	return 0;
+}
+
+static int cmd_reload(struct request *r)
+{
+	struct agent *a = r->agent;
+	char path[sizeof(a->cfg.path)];
+
+	/* the path lives in the configuration the reload replaces */
+	snprintf(path, sizeof(path), "%s", a->cfg.path);
+	pr_info("control: reload of %s (pid %d, uid %u)\n", path, (int)r->peer->pid,
+		(unsigned int)r->peer->uid);
+	if (agent_reload_file(a, path, r->err, sizeof(r->err)))
+		return -1;
+	json_object_object_add(r->reply, "config", json_object_new_string(path));
+	json_object_object_add(r->reply, "vips", json_object_new_int64(a->n_vips));
+	return 0;
+}
+
+static const struct command commands[] = {
+	{ "status", {}, cmd_status },
+	{ "vips", {}, cmd_vips },
+	{ "backends", { "vip" }, cmd_backends },
+	{ "drain", { "vip", "backend" }, cmd_set_weight },
+	{ "undrain", { "vip", "backend" }, cmd_set_weight },
+	{ "weight", { "vip", "backend", "weight" }, cmd_set_weight },
+	{ "stats", {}, cmd_stats },
+	{ "reload", {}, cmd_reload },
+};
+
+static bool takes_key(const struct command *cmd, const char *key)
+{
+	if (!strcmp(key, "command"))
+		return true;
+	for (size_t i = 0; i < sizeof(cmd->keys) / sizeof(cmd->keys[0]) && cmd->keys[i]; i++)
+		if (!strcmp(cmd->keys[i], key))
+			return true;
+	return false;
+}
+
+/* The request as an object with a known command and only its keys. */
+static const struct command *parse_request(struct request *r, const char *line, size_t len)
+{
+	struct json_tokener *tok = json_tokener_new();
+	const struct command *cmd = NULL;
+	struct json_object *name;
+	size_t end;
+
+	if (!tok) {
+		fail(r, "out of memory");
+		return NULL;
+	}
+	r->args = json_tokener_parse_ex(tok, line, (int)len);
+	end = json_tokener_get_parse_end(tok);
+	if (!r->args) {
+		fail(r, "request is not JSON: %s",
+		     json_tokener_get_error(tok) == json_tokener_continue
+			     ? "unexpected end"
+			     : json_tokener_error_desc(json_tokener_get_error(tok)));
+	} else if (end < len && strspn(line + end, " \t\r") < len - end) {
+		fail(r, "request is not JSON: trailing data after the object");
+	} else if (!json_object_is_type(r->args, json_type_object)) {
+		fail(r, "request must be a JSON object");
+	} else if (!json_object_object_get_ex(r->args, "command", &name) ||
+		   !json_object_is_type(name, json_type_string)) {
+		fail(r, "request without a \"command\" string");
+	} else {
+		for (size_t i = 0; !cmd && i < sizeof(commands) / sizeof(commands[0]); i++)
+			if (!strcmp(commands[i].name, json_object_get_string(name)))
+				cmd = &commands[i];
+		if (!cmd)
+			fail(r, "unknown command \"%s\"", json_object_get_string(name));
+	}
+	json_tokener_free(tok);
+	if (!cmd)
+		return NULL;
+	json_object_object_foreach(r->args, key, val)
+	{
+		(void)val;
+		if (!takes_key(cmd, key)) {
+			fail(r, "command \"%s\" takes no key \"%s\"", cmd->name, key);
+			return NULL;
+		}
+	}
+	return cmd;
+}
+
+struct json_object *control_dispatch(struct control *c, const struct control_peer *peer,
+				     const char *line, size_t len)
+{
+	struct request r = { .ctl = c, .agent = c->agent, .peer = peer };
+	const struct command *cmd;
+	int err = -1;
+
+	r.reply = json_object_new_object();
+	json_object_object_add(r.reply, "ok", json_object_new_boolean(1));
+	cmd = parse_request(&r, line, len);
+	if (cmd)
+		err = cmd->run(&r);
+	json_object_put(r.args);
+	if (!err)
+		return r.reply;
+	json_object_put(r.reply);
+	r.reply = json_object_new_object();
+	json_object_object_add(r.reply, "ok", json_object_new_boolean(0));
+	json_object_object_add(r.reply, "error", json_object_new_string(r.err));
+	return r.reply;
+}

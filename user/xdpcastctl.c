@@ -1,0 +1,499 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * xdpcastctl: the operator's command line for a running xdpcastd, over its
+ * control socket (one JSON request, one JSON reply). Prints aligned tables,
+ * or the agent's reply with --json. Exit codes: 0 done, 1 the agent refused,
+ * 2 bad command line, 3 cannot reach the agent. docs/xdpcastctl.md is its
+ * manual.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <json-c/json.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#define SOCKET_DEFAULT "/run/xdpcast/xdpcastd.sock"
+#define TIMEOUT_DEFAULT_S 30
+#define REPLY_MAX (64u << 20)
+#define JSON_PRETTY                                                                                \
+	(JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE)
+
+enum { EXIT_OK, EXIT_REFUSED, EXIT_USAGE, EXIT_UNREACHABLE };
+
+struct command {
+	const char *name;
+	int min_args, max_args;
+	const char *args; /* for usage */
+	void (*print)(struct json_object *reply);
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: xdpcastctl [-s SOCKET] [--json] [-t SECONDS] COMMAND [ARGS]\n"
+		"commands:\n"
+		"  status                  the agent: version, uptime, files, interfaces\n"
+		"  vips                    every VIP: in service or not, backends up, sizes\n"
+		"  backends [VIP]          every backend (of VIP): state, weight, next hop, check\n"
+		"  drain VIP BACKEND       no new flows to BACKEND (known flows stay)\n"
+		"  undrain VIP BACKEND     back to the configured weight\n"
+		"  weight VIP BACKEND N    the operator's weight N (0..65535) until undrain\n"
+		"  stats                   dataplane counters by VIP and reason, by backend\n"
+		"  reload                  reload the configuration file (as SIGHUP)\n"
+		"VIP: a name or address; BACKEND: a name or address.\n"
+		"options:\n"
+		"  -s, --socket SOCKET     the agent's control socket (default %s)\n"
+		"  -j, --json              print the agent's JSON reply\n"
+		"  -t, --timeout SECONDS   wait at most this long for the reply (default %d)\n"
+		"  -h, --help\n"
+		"exit codes: 0 done, 1 the agent refused, 2 bad command line,\n"
+		"            3 cannot reach the agent\n",
+		SOCKET_DEFAULT, TIMEOUT_DEFAULT_S);
+}
+
+static void die_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+static void die_usage(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("xdpcastctl: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs("\n(xdpcastctl --help lists the commands)\n", stderr);
+	exit(EXIT_USAGE);
+}
+
+/* --- reading replies --- */
+
+static struct json_object *get(struct json_object *o, const char *key)
+{
+	struct json_object *v = NULL;
+
+	json_object_object_get_ex(o, key, &v);
+	return v;
+}
+
+/* A member as text for a table cell: "-" when null or missing. */
+static const char *text(struct json_object *o, const char *key)
+{
+	struct json_object *v = get(o, key);
+
+	return v ? json_object_get_string(v) : "-";
+}
+
+static int64_t num(struct json_object *o, const char *key)
+{
+	return json_object_get_int64(get(o, key));
+}
+
+static size_t array_len(struct json_object *o, const char *key)
+{
+	struct json_object *v = get(o, key);
+
+	return json_object_is_type(v, json_type_array) ? json_object_array_length(v) : 0;
+}
+
+static struct json_object *item(struct json_object *o, const char *key, size_t i)
+{
+	return json_object_array_get_idx(get(o, key), i);
+}
+
+/* --- aligned tables --- */
+
+#define TABLE_COLS 12
+
+struct table {
+	size_t ncols, nrows;
+	char **cells; /* nrows x ncols */
+};
+
+static void table_row(struct table *t, ...)
+{
+	char **grown = realloc(t->cells, (t->nrows + 1) * t->ncols * sizeof(*grown));
+	va_list ap;
+
+	if (!grown) {
+		fputs("xdpcastctl: out of memory\n", stderr);
+		exit(EXIT_REFUSED);
+	}
+	t->cells = grown;
+	va_start(ap, t);
+	for (size_t c = 0; c < t->ncols; c++) {
+		const char *s = va_arg(ap, const char *);
+
+		t->cells[t->nrows * t->ncols + c] = strdup(s ? s : "-");
+	}
+	va_end(ap);
+	t->nrows++;
+}
+
+/* Columns two spaces apart, the last one not padded; frees the table. */
+static void table_print(struct table *t)
+{
+	size_t width[TABLE_COLS] = {};
+
+	for (size_t r = 0; r < t->nrows; r++)
+		for (size_t c = 0; c < t->ncols; c++)
+			if (strlen(t->cells[r * t->ncols + c]) > width[c])
+				width[c] = strlen(t->cells[r * t->ncols + c]);
+	for (size_t r = 0; r < t->nrows; r++) {
+		for (size_t c = 0; c < t->ncols; c++) {
+			const char *s = t->cells[r * t->ncols + c];
+
+			if (c + 1 < t->ncols)
+				printf("%-*s  ", (int)width[c], s);
+			else
+				printf("%s\n", s);
+			free(t->cells[r * t->ncols + c]);
+		}
+	}
+	free(t->cells);
+	t->cells = NULL;
+	t->nrows = 0;
+}
+
+/* "3d04h05m", "2h03m", "5m07s", "42s" */
+static void format_uptime(char *buf, size_t len, int64_t s)
+{
+	int64_t d = s / 86400, h = s / 3600 % 24, m = s / 60 % 60;
+
+	if (d)
+		snprintf(buf, len, "%" PRId64 "d%02" PRId64 "h%02" PRId64 "m", d, h, m);
+	else if (h)
+		snprintf(buf, len, "%" PRId64 "h%02" PRId64 "m", h, m);
+	else if (m)
+		snprintf(buf, len, "%" PRId64 "m%02" PRId64 "s", m, s % 60);
+	else
+		snprintf(buf, len, "%" PRId64 "s", s);
+}
+
+/* --- the commands' human output --- */
+
+static void print_status(struct json_object *r)
+{
+	struct table t = { .ncols = 4 };
+	char uptime[32];
+
+	format_uptime(uptime, sizeof(uptime), num(r, "uptime_s"));
+	printf("xdpcastd %s, pid %s, up %s\n", text(r, "version"), text(r, "pid"), uptime);
+	printf("config          %s\n", text(r, "config"));
+	printf("pin dir         %s\n", text(r, "pin_dir"));
+	printf("control socket  %s\n", text(r, "control_socket"));
+	printf("seed            %#" PRIx64 "\n", num(r, "seed"));
+	printf("vips            %s, %s in service\n", text(r, "vips"), text(r, "vips_in_service"));
+	printf("backends        %s, %s up\n", text(r, "backends"), text(r, "backends_up"));
+	if (!array_len(r, "interfaces"))
+		return;
+	putchar('\n');
+	table_row(&t, "INTERFACE", "IFINDEX", "XDPCAST", "MODE");
+	for (size_t i = 0; i < array_len(r, "interfaces"); i++) {
+		struct json_object *o = item(r, "interfaces", i);
+
+		table_row(&t, text(o, "name"), text(o, "ifindex"),
+			  json_object_get_boolean(get(o, "attached")) ? "attached" : "not-attached",
+			  text(o, "xdp_mode"));
+	}
+	table_print(&t);
+}
+
+static void print_vips(struct json_object *r)
+{
+	struct table t = { .ncols = 10 };
+	char up[48];
+
+	table_row(&t, "NAME", "ADDRESS", "PROTO", "PORT", "STATE", "UP", "IN-TABLE", "MIN", "TABLE",
+		  "FLOWS");
+	for (size_t i = 0; i < array_len(r, "vips"); i++) {
+		struct json_object *o = item(r, "vips", i);
+
+		snprintf(up, sizeof(up), "%s/%s", text(o, "backends_up"),
+			 text(o, "backends_total"));
+		table_row(&t, text(o, "name"), text(o, "address"), text(o, "protocol"),
+			  num(o, "port") ? text(o, "port") : "any",
+			  json_object_get_boolean(get(o, "in_service")) ? "in-service"
+									: "out-of-service",
+			  up, text(o, "backends_in_table"), text(o, "min_healthy"),
+			  text(o, "table_size"),
+			  num(o, "flow_table_size") ? text(o, "flow_table_size") : "-");
+	}
+	table_print(&t);
+}
+
+static void last_check(char *buf, size_t len, struct json_object *b)
+{
+	struct json_object *c = get(b, "last_check");
+
+	if (!c)
+		snprintf(buf, len, "-");
+	else if (json_object_get_boolean(get(c, "ok")))
+		snprintf(buf, len, "ok %.1fms", json_object_get_double(get(c, "latency_ms")));
+	else
+		snprintf(buf, len, "failed %.1fms: %s",
+			 json_object_get_double(get(c, "latency_ms")), text(c, "reason"));
+}
+
+static void print_backends(struct json_object *r)
+{
+	struct table t = { .ncols = 12 };
+	bool any_operator = false;
+	char weight[32], check[192];
+
+	table_row(&t, "VIP", "BACKEND", "ADDRESS", "ID", "STATE", "WEIGHT", "DEV", "NEIGH", "MAC",
+		  "CHECKS", "FAILED", "LAST-CHECK");
+	for (size_t i = 0; i < array_len(r, "backends"); i++) {
+		struct json_object *b = item(r, "backends", i);
+		struct json_object *nh = get(b, "nexthop");
+		bool op = get(b, "operator_weight") != NULL;
+
+		any_operator |= op;
+		snprintf(weight, sizeof(weight), "%s%s", text(b, "weight"), op ? "*" : "");
+		last_check(check, sizeof(check), b);
+		table_row(&t, text(b, "vip"), text(b, "name"), text(b, "address"), text(b, "id"),
+			  text(b, "state"), weight, text(nh, "ifname"), text(nh, "state"),
+			  text(nh, "dst_mac"), text(b, "probes"), text(b, "failures"), check);
+	}
+	table_print(&t);
+	if (any_operator)
+		printf("* the operator's weight (undrain restores the configured one)\n");
+}
+
+static void print_weight(struct json_object *r)
+{
+	printf("vip %s backend %s %s: weight %s -> %s%s, %s\n", text(r, "vip"), text(r, "backend"),
+	       text(r, "address"), text(r, "previous_weight"), text(r, "weight"),
+	       get(r, "operator_weight") ? "" : " (configured)", text(r, "state"));
+}
+
+static void print_stats(struct json_object *r)
+{
+	struct table t = { .ncols = 4 };
+	struct json_object *other = get(r, "other");
+
+	table_row(&t, "VIP", "REASON", "PACKETS", "BYTES");
+	for (size_t i = 0; i <= array_len(r, "vips"); i++) {
+		bool is_vip = i < array_len(r, "vips");
+		struct json_object *v = is_vip ? item(r, "vips", i) : other;
+		const char *name = is_vip ? text(v, "name") : "(no-vip)";
+
+		if (!v)
+			continue;
+		table_row(&t, name, "total", text(v, "packets"), text(v, "bytes"));
+		json_object_object_foreach(get(v, "reasons"), reason, c)
+		{
+			if (num(c, "packets") || num(c, "bytes"))
+				table_row(&t, name, reason, text(c, "packets"), text(c, "bytes"));
+		}
+	}
+	table_print(&t);
+	if (!array_len(r, "backends"))
+		return;
+	putchar('\n');
+	t.ncols = 5;
+	table_row(&t, "VIP", "BACKEND", "ADDRESS", "PACKETS", "BYTES");
+	for (size_t i = 0; i < array_len(r, "backends"); i++) {
+		struct json_object *b = item(r, "backends", i);
+
+		table_row(&t, text(b, "vip"), text(b, "name"), text(b, "address"),
+			  text(b, "packets"), text(b, "bytes"));
+	}
+	table_print(&t);
+}
+
+static void print_reload(struct json_object *r)
+{
+	printf("reloaded %s: %s VIPs\n", text(r, "config"), text(r, "vips"));
+}
+
+static const struct command commands[] = {
+	{ "status", 0, 0, "", print_status },
+	{ "vips", 0, 0, "", print_vips },
+	{ "backends", 0, 1, " [VIP]", print_backends },
+	{ "drain", 2, 2, " VIP BACKEND", print_weight },
+	{ "undrain", 2, 2, " VIP BACKEND", print_weight },
+	{ "weight", 3, 3, " VIP BACKEND N", print_weight },
+	{ "stats", 0, 0, "", print_stats },
+	{ "reload", 0, 0, "", print_reload },
+};
+
+/* --- the request --- */
+
+static struct json_object *build_request(const struct command *cmd, char **args, int nargs)
+{
+	struct json_object *req = json_object_new_object();
+	char *end;
+	unsigned long n;
+
+	json_object_object_add(req, "command", json_object_new_string(cmd->name));
+	if (nargs > 0)
+		json_object_object_add(req, "vip", json_object_new_string(args[0]));
+	if (nargs > 1)
+		json_object_object_add(req, "backend", json_object_new_string(args[1]));
+	if (nargs > 2) {
+		errno = 0;
+		n = strtoul(args[2], &end, 10);
+		if (args[2][0] < '0' || args[2][0] > '9' || *end || errno || n > 65535)
+			die_usage("weight: N must be an integer from 0 to 65535, not \"%s\"",
+				  args[2]);
+		json_object_object_add(req, "weight", json_object_new_int((int)n));
+	}
+	return req;
+}
+
+static int connect_to(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd, err;
+
+	if (strlen(path) >= sizeof(sa.sun_path)) {
+		fprintf(stderr, "xdpcastctl: socket path too long: %s\n", path);
+		exit(EXIT_USAGE);
+	}
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd >= 0 && !connect(fd, (struct sockaddr *)&sa, sizeof(sa)))
+		return fd;
+	err = errno;
+	fprintf(stderr, "xdpcastctl: cannot connect to %s: %s%s\n", path, strerror(err),
+		err == EACCES ? " (root or the socket's group can use it)"
+			      : " (is xdpcastd running?)");
+	exit(EXIT_UNREACHABLE);
+}
+
+static void die_unreachable(const char *path, const char *what)
+{
+	fprintf(stderr, "xdpcastctl: %s: %s\n", path, what);
+	exit(EXIT_UNREACHABLE);
+}
+
+/* Send one request line and read one reply line. */
+static struct json_object *exchange(const char *path, struct json_object *req, int timeout_s)
+{
+	const char *line = json_object_to_json_string_ext(
+		req, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+	struct pollfd pfd = { .events = POLLIN };
+	size_t len = strlen(line), off = 0, cap = 0;
+	struct json_object *reply;
+	char *buf = NULL, *nl = NULL;
+	ssize_t n;
+
+	pfd.fd = connect_to(path);
+	while (off <= len) {
+		/* the line, then its newline */
+		n = off < len ? send(pfd.fd, line + off, len - off, MSG_NOSIGNAL)
+			      : send(pfd.fd, "\n", 1, MSG_NOSIGNAL);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno != EPIPE && errno != ECONNRESET)
+			die_unreachable(path, strerror(errno));
+		if (n < 0)
+			break; /* the agent closed: it may have said why */
+		off += n;
+	}
+	off = 0;
+	while (!nl) {
+		if (off + 4096 > cap) {
+			char *grown = cap < REPLY_MAX ? realloc(buf, cap + 65536) : NULL;
+
+			if (!grown)
+				die_unreachable(path, "reply too large");
+			buf = grown;
+			cap += 65536;
+		}
+		n = poll(&pfd, 1, timeout_s * 1000);
+		if (n == 0)
+			die_unreachable(path, "no reply from xdpcastd in time");
+		if (n > 0)
+			n = recv(pfd.fd, buf + off, cap - off - 1, 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			die_unreachable(path, strerror(errno));
+		if (n == 0)
+			die_unreachable(path, "xdpcastd closed the connection without a reply");
+		nl = memchr(buf + off, '\n', n);
+		off += n;
+	}
+	*nl = '\0';
+	close(pfd.fd);
+	reply = json_tokener_parse(buf);
+	free(buf);
+	if (!json_object_is_type(reply, json_type_object) ||
+	    !json_object_is_type(get(reply, "ok"), json_type_boolean))
+		die_unreachable(path, "the reply is not an xdpcastd reply");
+	return reply;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option options[] = {
+		{ "socket", required_argument, NULL, 's' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+	const char *path = SOCKET_DEFAULT;
+	const struct command *cmd = NULL;
+	struct json_object *req, *reply;
+	int opt, nargs, timeout_s = TIMEOUT_DEFAULT_S;
+	bool json = false;
+	char *end;
+
+	while ((opt = getopt_long(argc, argv, "s:jt:h", options, NULL)) != -1) {
+		switch (opt) {
+		case 's':
+			path = optarg;
+			break;
+		case 'j':
+			json = true;
+			break;
+		case 't':
+			timeout_s = (int)strtol(optarg, &end, 10);
+			if (*end || timeout_s <= 0 || timeout_s > 3600)
+				die_usage("--timeout: seconds from 1 to 3600, not \"%s\"", optarg);
+			break;
+		case 'h':
+			usage(stdout);
+			return EXIT_OK;
+		default:
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind == argc)
+		die_usage("no command given");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(commands[i].name, argv[optind]))
+			cmd = &commands[i];
+	if (!cmd)
+		die_usage("unknown command \"%s\"", argv[optind]);
+	nargs = argc - optind - 1;
+	if (nargs < cmd->min_args || nargs > cmd->max_args)
+		die_usage("usage: xdpcastctl [OPTIONS] %s%s", cmd->name, cmd->args);
+	signal(SIGPIPE, SIG_IGN);
+
+	req = build_request(cmd, argv + optind + 1, nargs);
+	reply = exchange(path, req, timeout_s);
+	json_object_put(req);
+	if (json)
+		printf("%s\n", json_object_to_json_string_ext(reply, JSON_PRETTY));
+	if (!json_object_get_boolean(get(reply, "ok"))) {
+		fprintf(stderr, "xdpcastctl: %s: %s\n", cmd->name, text(reply, "error"));
+		json_object_put(reply);
+		return EXIT_REFUSED;
+	}
+	if (!json)
+		cmd->print(reply);
+	json_object_put(reply);
+	return EXIT_OK;
+}

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 # `make demo`: a throwaway lab (client, router, three NSD backends in network
-# namespaces), xdpcast steering the anycast DNS address on the router, real
-# queries from the client, and where each flow went: spread by Maglev, kept
-# by the flow table while a backend drains, moved only off a backend that
-# goes down. Removes everything it made on exit.
+# namespaces) with xdpcastd on the router: it attaches the XDP program,
+# checks each NSD with DNS queries, and steers the anycast DNS address.
+# Real queries from the client show where each flow went while a backend is
+# drained (xdpcastctl), dies (its NSD stopped), comes back, and while the
+# agent itself is killed and restarted. Removes everything it made on exit.
 set -euo pipefail
 export BUILD=${1:-build}
 cd "$(dirname "$0")/.."
@@ -13,14 +14,56 @@ source scripts/lab.sh
 trap lab_down EXIT INT TERM
 
 [ "$(id -u)" -eq 0 ] || { echo "demo: needs root (network namespaces, BPF)" >&2; exit 1; }
-FLOWS=12
+FLOWS=9
+XDPCASTCTL=$BUILD/xdpcastctl
 
 lab_up
 for i in $(seq 1 $LAB_BACKENDS); do lab_start_nsd "$i"; done
 for i in $(seq 1 $LAB_BACKENDS); do lab_wait_nsd "$i"; done
-lab_dataplane_up 65536
 
-show_flows() { # ports... : where each flow went, and whether it moved since "before"
+CFG=$LAB_DIR/xdpcast.yaml
+LOG=$LAB_DIR/xdpcastd.log
+SOCK=$LAB_DIR/xdpcastd.sock
+cat >"$CFG" <<YAML
+interfaces: [r0]
+pin_dir: $LAB_PIN
+control_socket: $SOCK
+seed: 0x5eed
+stats: { file: $LAB_DIR/xdpcast.prom, period: 500ms }
+vips:
+  - name: dns
+    address: $LAB_VIP
+    protocol: udp
+    port: 53
+    flow_table: { enabled: true, size: 65536 }
+    check: { type: dns, name: anycast.test, qtype: SOA, interval: 200ms, timeout: 150ms, rise: 2, fall: 3 }
+    backends:
+$(for i in $(seq 1 $LAB_BACKENDS); do echo "      - { name: b$i, address: 198.18.$i.2 }"; done)
+YAML
+: >"$LOG"
+log_lines=0
+# What xdpcastd logged since the last call.
+show_log() {
+	local n
+	n=$(wc -l <"$LOG")
+	if [ "$n" -gt "$log_lines" ]; then
+		sed -n "$((log_lines + 1)),${n}p" "$LOG" | sed 's/^/   | /'
+	fi
+	log_lines=$n
+}
+wait_for() { # pattern: until xdpcastd logs it (5 s at most)
+	for _ in $(seq 1 100); do
+		grep -q -- "$1" "$LOG" && return 0
+		sleep 0.05
+	done
+	echo "demo: xdpcastd did not log '$1'" >&2
+	tail -n 20 "$LOG" >&2
+	return 1
+}
+ctl() { "$XDPCASTCTL" -s "$SOCK" "$@"; }
+
+declare -A before
+show_flows() { # ports...: where each flow went, and whether it moved since first seen
 	local port now note
 	for port in "$@"; do
 		now=$(lab_query_from_port "$port")
@@ -29,33 +72,66 @@ show_flows() { # ports... : where each flow went, and whether it moved since "be
 			note="  (moved from ${before[$port]})"
 		fi
 		[ -z "${before[$port]:-}" ] && before[$port]=$now
-		printf 'flow %s:%s -> %s%s\n' "$LAB_CLIENT" "$port" "$now" "$note"
+		printf '   flow %s:%s -> %s%s\n' "$LAB_CLIENT" "$port" "$now" "$note"
 	done
 }
-
-declare -A before
 KNOWN=$(seq 40001 $((40000 + FLOWS)))
 NEW=$(seq 41001 41006)
 
-echo "== xdpcast on the router: VIP $LAB_VIP -> b1 b2 b3 (Maglev, 65537 slots, flow table)"
+echo "== xdpcastd starts on the router: checks b1 b2 b3 with DNS queries every 200 ms"
+lab_xdpcastd_start "$CFG" "$LOG"
+wait_for "b1 .*-> up" && wait_for "b2 .*-> up" && wait_for "b3 .*-> up"
+show_log
+echo
+ctl backends
+echo
+echo "== the client's flows to $LAB_VIP (Maglev, 65537 slots, flow table)"
 show_flows $KNOWN
 
 echo
-echo "== b2 draining: its known flows stay on it, new flows avoid it"
-lab_dp backend 2 r2 "$(lab_backend_mac 2)" --state draining
-lab_dp table "$LAB_VIP" 1 2:0 3
+echo "== xdpcastctl drain dns b2: its known flows stay on it, new flows avoid it"
+ctl drain dns b2
+wait_for "b2 .*-> draining"
+show_log
 show_flows $KNOWN
-echo "-- new flows:"
+echo "   -- new flows:"
 show_flows $NEW
+ctl undrain dns b2 >/dev/null
 
 echo
-echo "== b2 down: only its flows move"
-lab_dp backend 2 r2 "$(lab_backend_mac 2)" --state down
+echo "== b2's NSD dies: xdpcastd takes b2 out after 3 failed checks; only b2's flows move"
+kill "$LAB_NSD_PID_2"
+wait "$LAB_NSD_PID_2" 2>/dev/null || true
+wait_for "b2 .*up -> down"
+show_log
 show_flows $KNOWN
 
 echo
-echo "== counters (xdpcast-dp stats)"
-lab_dp stats | grep -v ' 0 packets'
+echo "== b2's NSD is back: b2 rejoins after 2 passing checks (its old flows stay where they went)"
+lab_start_nsd 2
+lab_wait_nsd 2
+wait_for "b2 .*down -> up"
+show_log
+show_flows $KNOWN
+
 echo
-echo "== backend 1's counters as bpftool sees the pinned map (per CPU)"
-in_ns router bpftool map lookup pinned "$LAB_PIN/stats_backends" key 1 0 0 0
+echo "== kill -9 xdpcastd: the XDP program goes on forwarding; a new xdpcastd adopts it"
+kill -9 "$LAB_XDPCASTD_PID"
+wait "$LAB_XDPCASTD_PID" 2>/dev/null || true
+show_flows $KNOWN
+lab_xdpcastd_start "$CFG" "$LOG"
+wait_for "adopted, table"
+show_log
+show_flows $KNOWN
+
+echo
+echo "== counters (xdpcastctl stats)"
+ctl stats
+echo
+echo "== the stats file for Prometheus (backend lines)"
+sleep 0.6
+grep '^xdpcast_backend_packets_total' "$LAB_DIR/xdpcast.prom" | sed 's/^/   /'
+echo
+echo "== the agent's record of backend ids, as bpftool sees the pinned map"
+in_ns router bpftool map dump pinned "$LAB_PIN/backend_owners" 2>/dev/null |
+	grep -B1 -A8 '"in_use": 1' | head -n 22 | sed 's/^/   /'

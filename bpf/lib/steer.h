@@ -193,16 +193,25 @@ static __always_inline void flow_insert(struct xdpcast_flow_set *set, const stru
 	*(volatile __u64 *)flow_word(e) = ((__u64)id << 32) | hash;
 }
 
+/* A known flow's entry now names backend @id: its key stays, the hash/backend
+ * word is stored in one go as on insert. */
+static __always_inline void flow_repoint(struct xdpcast_flow_entry *e, __u32 hash, __u32 id)
+{
+	e->state = XDPCAST_FLOW_USED;
+	*(volatile __u64 *)flow_word(e) = ((__u64)id << 32) | hash;
+}
+
 /*
  * The backend for the packet's flow. A flow-table hit keeps its backend while
  * it is up or draining; a miss or an unusable backend takes the table's
- * choice and records it.
+ * choice and records it, in the flow's own entry when it has one: a flow that
+ * left a failed backend stays where it went when that backend returns.
  */
 static __always_inline struct xdpcast_backend *
 choose_backend(__u32 vip_id, __u32 vip_flags, const struct pkt *p, __u32 hash, __u32 *id)
 {
 	struct xdpcast_flow_set *set = NULL;
-	struct xdpcast_flow_entry *e;
+	struct xdpcast_flow_entry *e = NULL;
 	struct xdpcast_backend *b;
 	void *flows = NULL;
 	__u32 si;
@@ -226,7 +235,9 @@ choose_backend(__u32 vip_id, __u32 vip_flags, const struct pkt *p, __u32 hash, _
 		}
 	}
 	b = table_choice(vip_id, hash, id);
-	if (b && set)
+	if (b && e)
+		flow_repoint(e, hash, *id);
+	else if (b && set)
 		flow_insert(set, p, hash, *id);
 	return b;
 }

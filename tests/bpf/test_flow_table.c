@@ -86,3 +86,34 @@ Test(packets, flow_table_keeps_flows_when_backend_added, .init = setup, .fini = 
 	cr_assert_leq(moved - to_new, FLOWS / 200, "%u of %u flows moved between old backends",
 		      moved - to_new, moved);
 }
+
+/*
+ * A backend that fails loses its flows; when it returns they stay where they
+ * went (the flow table rewrote their entries), and no other flow moved.
+ */
+Test(packets, flows_stay_where_they_went_when_failed_backend_returns, .init = setup,
+     .fini = fixture_teardown)
+{
+	static int before[FLOWS], during[FLOWS], after[FLOWS];
+	static const __u32 survivors[] = { 1, 3 };
+	__u32 n, moved = 0;
+
+	backends_of(FX_VIP4, before);
+	fx_set_backend(&fx, 2, fx_out, 0, XDPCAST_BACKEND_DOWN, XDPCAST_BACKEND_F_MAC_KNOWN);
+	fx_put_table(&fx, &sticky, survivors, NULL, 2, XDPCAST_TABLE_SIZE_DEFAULT, true);
+	backends_of(FX_VIP4, during);
+	fx_set_backend(&fx, 2, fx_out, 0, XDPCAST_BACKEND_UP, XDPCAST_BACKEND_F_MAC_KNOWN);
+	fx_put_table(&fx, &sticky, ids, NULL, 3, XDPCAST_TABLE_SIZE_DEFAULT, true);
+	backends_of(FX_VIP4, after);
+	for (n = 0; n < FLOWS; n++) {
+		if (before[n] == 2) {
+			moved++;
+			cr_assert_neq(during[n], 2, "flow %u stayed on the failed backend", n);
+		} else {
+			cr_assert_eq(during[n], before[n], "flow %u of a healthy backend moved", n);
+		}
+		cr_assert_eq(after[n], during[n], "flow %u went back from %d to %d", n, during[n],
+			     after[n]);
+	}
+	cr_assert(moved > FLOWS / 8, "only %u flows were on backend 2", moved);
+}

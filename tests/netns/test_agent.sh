@@ -167,6 +167,7 @@ map_flows
 check "b2's flows answered by the others" [ "$(cat "$LAB_DIR/lost")" -eq 0 ]
 moved_others=$(join "$LAB_DIR/before" <(snapshot) | awk '$2 != "b2" && $2 != $3' | wc -l)
 check "flows of b1 and b3 did not move ($moved_others moved)" [ "$moved_others" -eq 0 ]
+snapshot >"$LAB_DIR/during"
 
 # --- b2 back: it rejoins after rise passes ---
 before=$(log_count "backend b2 .*down -> up")
@@ -178,6 +179,10 @@ rise_ms=$(($(now_ms) - t0))
 echo "# b2 back ${rise_ms} ms after its NSD answered again (rise ${RISE})"
 check "b2 back within interval x rise + margin (${rise_ms} ms)" \
 	[ "$rise_ms" -le $((INTERVAL_MS * RISE + TIMEOUT_MS + 1000)) ]
+map_flows
+went_back=$(join "$LAB_DIR/during" <(snapshot) | awk '$2 != $3' | wc -l)
+check "flows that left b2 stay where they went when it returns ($went_back went back)" \
+	[ "$went_back" -eq 0 ]
 
 # --- b3's neighbour entry FAILED: b3 is down at once, then resolves again ---
 before=$(log_count "backend b3 .*-> down (neighbour FAILED)")

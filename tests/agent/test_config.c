@@ -96,7 +96,7 @@ Test(config, top_level_values)
 		"seed: 0x5EED\n"
 		"route: {protocol: 0, metric: 4294967295, table: 100}\n"
 		"stats:\n"
-		"  file: /run/xdpcast/stats.json\n"
+		"  file: /run/xdpcast/xdpcast.prom\n"
 		"  period: 1.5s\n"
 		"control_socket: /run/x.sock\n"
 		"keep_dataplane: true\n"
@@ -114,7 +114,7 @@ Test(config, top_level_values)
 	cr_assert_eq(cfg.route_protocol, 0);
 	cr_assert_eq(cfg.route_metric, 4294967295u);
 	cr_assert_eq(cfg.route_table, 100);
-	cr_assert_str_eq(cfg.stats_file, "/run/xdpcast/stats.json");
+	cr_assert_str_eq(cfg.stats_file, "/run/xdpcast/xdpcast.prom");
 	cr_assert_eq(cfg.stats_period_ms, 1500);
 	cr_assert_str_eq(cfg.control_socket, "/run/x.sock");
 	cr_assert_eq(cfg.keep_dataplane, true);
@@ -611,7 +611,7 @@ Test(config, example_file)
 	cr_assert_eq(cfg.n_ifaces, 2);
 	cr_assert_eq(cfg.ifaces[1].mode, XDP_MODE_SKB);
 	cr_assert_eq(cfg.seed, 0x78647063);
-	cr_assert_str_eq(cfg.stats_file, "/run/xdpcast/stats.json");
+	cr_assert_str_eq(cfg.stats_file, "/run/xdpcast/xdpcast.prom");
 	cr_assert_eq(cfg.n_vips, 4);
 
 	v = &cfg.vips[0];

@@ -356,6 +356,8 @@ int agent_start(struct agent *a, struct ev_loop *loop, struct config *cfg, bool 
 	a->keep_dataplane_flag = keep_dataplane;
 	ev_init(&a->stats_timer, on_stats_timer);
 	a->stats_timer.data = a;
+	ev_init(&a->retry_timer, vip_retry_rebuilds);
+	a->retry_timer.data = a;
 
 	/* first: a second xdpcastd on the same socket must stop before touching anything */
 	err = control_open(a, a->cfg.control_socket);
@@ -403,6 +405,8 @@ void agent_stop_state(struct agent *a)
 	a->ctl = NULL;
 	if (ev_is_active(&a->stats_timer))
 		ev_timer_stop(a->loop, &a->stats_timer);
+	if (ev_is_active(&a->retry_timer))
+		ev_timer_stop(a->loop, &a->retry_timer);
 	for (size_t i = 0; i < a->n_vips; i++)
 		for (size_t j = 0; j < a->vips[i]->n_backends; j++)
 			checks_stop(a->vips[i]->backends[j]);

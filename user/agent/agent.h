@@ -50,6 +50,7 @@ struct vip {
 	uint32_t *table; /* the table last written (NULL: none, packets pass) */
 	uint32_t table_size;
 	bool usable; /* at least min_healthy backends up and one takes new flows */
+	bool rebuild_pending; /* the last table write failed: retried by retry_timer */
 };
 
 struct agent {
@@ -69,6 +70,7 @@ struct agent {
 	bool pins_created; /* this run created the pinned maps */
 	bool keep_dataplane_flag; /* --keep-dataplane; the config key can also say so */
 	ev_timer stats_timer;
+	ev_timer retry_timer; /* rebuilds tables whose write failed */
 	struct control *ctl; /* the control socket (control.h); NULL: none */
 };
 
@@ -110,6 +112,8 @@ int backend_write(struct agent *a, struct backend *b);
 /* Rebuild the VIP's table; written only if it differs. Returns the number
  * of slots that changed backend (all when the size changed) or -errno. */
 long vip_rebuild(struct agent *a, struct vip *v);
+/* retry_timer's callback: rebuild the VIPs whose last table write failed. */
+void vip_retry_rebuilds(struct ev_loop *loop, ev_timer *w, int revents);
 /* Log the VIP entering or leaving service, if it did since @was_usable. */
 void vip_log_service(const struct vip *v, bool was_usable);
 /* Rebuild and log the outcome, saying @why. */

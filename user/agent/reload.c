@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "agent.h"
 #include "control.h"
@@ -142,7 +143,7 @@ static int add_vip(struct agent *a, const struct vip_config *c)
 	return 0;
 }
 
-static void remove_backend(struct agent *a, struct vip *v, size_t idx)
+static int remove_backend(struct agent *a, struct vip *v, size_t idx)
 {
 	struct backend *b = v->backends[idx];
 	const char *old_state = backend_state_name(b);
@@ -152,19 +153,20 @@ static void remove_backend(struct agent *a, struct vip *v, size_t idx)
 	v->backends[idx] = v->backends[--v->n_backends];
 	moved = vip_rebuild(a, v);
 	if (moved < 0) {
-		/* the active table may still name it: its id and entry stay reserved */
-		pr_warn("vip %s %s: backend %s %s: removed (reload) but the table was NOT "
-			"rewritten (%s): backend id %u stays reserved\n",
+		/* the active table still names it: it stays, and a later reload retries */
+		v->backends[v->n_backends++] = b;
+		pr_warn("vip %s %s: backend %s %s: NOT removed: the table could not be "
+			"rewritten (%s)\n",
 			v->cfg.name, v->cfg.addr.text, b->cfg.name, b->cfg.addr.text,
-			strerror((int)-moved), b->id);
-		b->id = XDPCAST_BACKEND_NONE;
-	} else {
-		pr_info("vip %s %s: backend %s %s: %s -> removed (reload), %ld of %u slots moved\n",
-			v->cfg.name, v->cfg.addr.text, b->cfg.name, b->cfg.addr.text, old_state,
-			moved, v->cfg.table_size);
+			strerror((int)-moved));
+		return (int)moved;
 	}
+	pr_info("vip %s %s: backend %s %s: %s -> removed (reload), %ld of %u slots moved\n",
+		v->cfg.name, v->cfg.addr.text, b->cfg.name, b->cfg.addr.text, old_state, moved,
+		v->cfg.table_size);
 	vip_log_service(v, was_usable);
 	agent_free_backend(a, b);
+	return 0;
 }
 
 static int add_backend(struct agent *a, struct vip *v, const struct backend_config *c)
@@ -225,9 +227,13 @@ static int reload_backends(struct agent *a, struct vip *v, const struct vip_conf
 	const struct backend_config *bc;
 	int err;
 
-	for (size_t i = v->n_backends; i-- > 0;)
-		if (!find_backend_config(c, v->backends[i]))
-			remove_backend(a, v, i);
+	for (size_t i = v->n_backends; i-- > 0;) {
+		if (find_backend_config(c, v->backends[i]))
+			continue;
+		err = remove_backend(a, v, i);
+		if (err)
+			return err;
+	}
 	for (size_t i = 0; i < c->n_backends; i++) {
 		struct backend *b = find_backend(v, &c->backends[i]);
 
@@ -325,6 +331,8 @@ int agent_reload(struct agent *a, struct config *next)
 	if (!err)
 		err = reload_vips(a, next);
 	/* from here the new file is the running one, even after a failed step */
+	if (a->cfg.stats_file[0] && strcmp(a->cfg.stats_file, next->stats_file))
+		unlink(a->cfg.stats_file); /* no one updates it any more */
 	config_free(&a->cfg);
 	a->cfg = *next;
 	memset(next, 0, sizeof(*next));

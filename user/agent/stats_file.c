@@ -101,7 +101,8 @@ static void write_vip_gauges(FILE *f, struct agent *a)
 	char labels[LABELS_MAX];
 
 	help(f, "xdpcast_vip_in_service", "gauge",
-	     "1 while the VIP has at least min_healthy backends up and a table.");
+	     "1 while at least min_healthy backends take new flows (else its packets go to the "
+	     "kernel).");
 	for (size_t i = 0; i < a->n_vips; i++) {
 		vip_labels(labels, sizeof(labels), a->vips[i]);
 		fprintf(f, "xdpcast_vip_in_service{%s} %d\n", labels, a->vips[i]->usable);

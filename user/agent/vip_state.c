@@ -13,6 +13,19 @@
 #include "log.h"
 #include "maglev.h"
 
+#define REBUILD_RETRY_S 1.0
+
+void vip_retry_rebuilds(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct agent *a = w->data;
+
+	(void)loop;
+	(void)revents;
+	for (size_t i = 0; i < a->n_vips; i++)
+		if (a->vips[i]->rebuild_pending)
+			vip_apply(a, a->vips[i], "retried after a failed write");
+}
+
 uint32_t vip_flow_table_entries(uint32_t flows)
 {
 	return (flows + XDPCAST_FLOW_WAYS - 1) / XDPCAST_FLOW_WAYS * XDPCAST_FLOW_WAYS;
@@ -182,10 +195,17 @@ long vip_rebuild(struct agent *a, struct vip *v)
 	}
 	err = xdpcast_dp_write_table(&a->dp, &v->key, table, size);
 	if (err) {
-		pr_warn("vip %s: cannot write its table (%s)\n", v->cfg.name, strerror(-err));
+		pr_warn("vip %s: cannot write its table (%s): retrying in %.0f s\n", v->cfg.name,
+			strerror(-err), REBUILD_RETRY_S);
 		free(table);
+		v->rebuild_pending = true;
+		if (!ev_is_active(&a->retry_timer)) {
+			ev_timer_set(&a->retry_timer, REBUILD_RETRY_S, 0);
+			ev_timer_start(a->loop, &a->retry_timer);
+		}
 		return err;
 	}
+	v->rebuild_pending = false;
 	free(v->table);
 	v->table = table;
 	v->table_size = size;

@@ -10,6 +10,7 @@
 
 #include <criterion/criterion.h>
 #include <criterion/logging.h>
+#include <xxhash.h>
 
 #include <xdpcast/abi.h>
 
@@ -350,4 +351,177 @@ Test(maglev, small_sizes)
 				  "size %u, %zu backends: min %u max %u", size, n, min, max);
 		}
 	}
+}
+
+/*
+ * The algorithm of maglev.c's top comment, look by look, with none of the
+ * shortcuts maglev_build() takes (its tail lists each backend's looks at the
+ * free slots instead of walking its permutation through the taken ones, and
+ * skips rounds in which nothing can be taken; g() comes from double
+ * divisions): maglev_build() must make the very same table.
+ */
+#define REF_ROUND_LOOKS 4
+#define REF_G_SHIFT 27
+
+struct ref_backend {
+	__u64 hash, rate, rem;
+	__u32 next, skip, look, quota, count, id, weight;
+};
+
+static int ref_rem_cmp(const void *a, const void *b)
+{
+	const struct ref_backend *x = *(const struct ref_backend *const *)a;
+	const struct ref_backend *y = *(const struct ref_backend *const *)b;
+
+	if (x->rem != y->rem)
+		return x->rem < y->rem ? 1 : -1;
+	if (x->hash != y->hash)
+		return x->hash < y->hash ? 1 : -1;
+	return x < y ? -1 : x > y;
+}
+
+/* Looks per round of the pacer act[pacer] among the active ones. */
+static __u32 ref_batch(struct ref_backend **act, size_t nact, size_t pacer)
+{
+	__u64 sum = 0;
+	size_t k;
+
+	for (k = 0; k < nact; k++)
+		sum += act[k]->weight;
+	return REF_ROUND_LOOKS * (__u32)(((__u64)act[pacer]->weight * nact + sum - 1) / sum);
+}
+
+static void ref_build(const struct maglev_backend *in, size_t n, __u32 seed, __u32 *table,
+		      __u32 size)
+{
+	struct ref_backend *st = calloc(n, sizeof(*st)), **act = calloc(n, sizeof(*act)), *p;
+	__u32 *g = calloc(size, sizeof(*g)), min_weight = ~0u, filled = 0, batch, pace, j, acc;
+	__u8 *taken = calloc(size, 1);
+	__u64 total = 0, part, limit;
+	size_t active = 0, nact = 0, pacer = 0, i, k;
+	bool full;
+
+	cr_assert(st && act && g && taken);
+	for (i = 0; i < n; i++) {
+		if (!in[i].weight)
+			continue;
+		st[active].hash = XXH3_64bits_withSeed(in[i].key, in[i].key_len, seed);
+		st[active].next = (__u32)st[active].hash % size;
+		st[active].skip = (__u32)(st[active].hash >> 32) % (size - 1) + 1;
+		st[active].id = in[i].id;
+		st[active].weight = in[i].weight;
+		total += in[i].weight;
+		if (in[i].weight < min_weight)
+			min_weight = in[i].weight;
+		active++;
+	}
+	/* quotas: floor(size * w / W), the rest by largest remainder, then hash */
+	for (k = 0, acc = 0; k < active; k++) {
+		part = (__u64)size * st[k].weight;
+		st[k].quota = (__u32)(part / total);
+		st[k].rem = part % total;
+		acc += st[k].quota;
+		act[k] = &st[k];
+	}
+	qsort(act, active, sizeof(*act), ref_rem_cmp);
+	for (k = 0; acc < size; k++, acc++)
+		act[k]->quota++;
+	for (j = 0, acc = 0; j < size; j++) {
+		acc += (1u << REF_G_SHIFT) / (size - j);
+		g[j] = acc;
+	}
+	/* active in backend order; the pacer: the first of the lowest rate */
+	for (k = 0; k < active; k++) {
+		st[k].rate = (__u64)0xffffffffu * min_weight / st[k].weight;
+		if (!st[k].quota)
+			continue;
+		if (!nact || st[k].rate < act[pacer]->rate)
+			pacer = nact;
+		act[nact++] = &st[k];
+	}
+	batch = ref_batch(act, nact, pacer);
+	while (filled < size) {
+		p = act[pacer];
+		pace = p->look + batch - 1;
+		limit = g[pace < size ? pace : size - 1] * p->rate;
+		full = false;
+		for (k = 0; k < nact; k++) {
+			struct ref_backend *b = act[k];
+
+			while (b->count < b->quota && b->look < size &&
+			       g[b->look] * b->rate <= limit) {
+				if (!taken[b->next]) {
+					taken[b->next] = 1;
+					table[b->next] = b->id;
+					b->count++;
+					filled++;
+				}
+				b->look++;
+				b->next = (b->next + b->skip) % size;
+			}
+			full |= b->count == b->quota;
+		}
+		if (!full)
+			continue;
+		for (i = 0, k = 0; k < nact; k++) {
+			if (act[k]->count == act[k]->quota)
+				continue;
+			if (!i || act[k]->rate < act[pacer]->rate)
+				pacer = i;
+			act[i++] = act[k];
+		}
+		nact = i;
+		if (nact)
+			batch = ref_batch(act, nact, pacer);
+	}
+	free(st);
+	free(act);
+	free(g);
+	free(taken);
+}
+
+Test(maglev, same_table_as_look_by_look)
+{
+	static const __u32 sizes[] = { 2, 13, 251, 4093, 65537, 131071 };
+	static const size_t ns[] = { 1, 3, 8, 17, 33, 100, 210, 1000 };
+	static __u8 many_keys[1000][4];
+	static struct maglev_backend many[1000];
+	__u32 *ref = malloc(XDPCAST_TABLE_SIZE_MAX * sizeof(*ref));
+	__u32 *got = malloc(XDPCAST_TABLE_SIZE_MAX * sizeof(*got));
+	size_t si, ni, i, w;
+
+	cr_assert(ref && got);
+	for (si = 0; si < sizeof(sizes) / sizeof(sizes[0]); si++) {
+		for (ni = 0; ni < sizeof(ns) / sizeof(ns[0]); ni++) {
+			for (w = 0; w < 4; w++) {
+				for (i = 0; i < ns[ni]; i++) {
+					memcpy(many_keys[i], &(__u32){ 0xc6120000u + (__u32)i }, 4);
+					/* equal; 1..7; some drained; near the __u32 limit */
+					many[i] = (struct maglev_backend){
+						.id = (__u32)i * 3 + 1,
+						.weight = w == 0   ? 100
+							  : w == 1 ? 1 + i % 7
+							  : w == 2 ? (i % 5 == 2 ? 0 : 10)
+								   : 0xffffffffu - (__u32)i,
+						.key = many_keys[i],
+						.key_len = 4,
+					};
+				}
+				ref_build(many, ns[ni], SEED + (__u32)w, ref, sizes[si]);
+				cr_assert_eq(
+					maglev_build(many, ns[ni], SEED + (__u32)w, got, sizes[si]),
+					0);
+				cr_assert_eq(memcmp(ref, got, sizes[si] * sizeof(*ref)), 0,
+					     "size %u, %zu backends, weights %zu: tables differ",
+					     sizes[si], ns[ni], w);
+			}
+		}
+	}
+	/* the largest size: long lists, a late tail */
+	ref_build(many, 100, SEED, ref, XDPCAST_TABLE_SIZE_MAX);
+	cr_assert_eq(maglev_build(many, 100, SEED, got, XDPCAST_TABLE_SIZE_MAX), 0);
+	cr_assert_eq(memcmp(ref, got, XDPCAST_TABLE_SIZE_MAX * sizeof(*ref)), 0,
+		     "size %u: tables differ", XDPCAST_TABLE_SIZE_MAX);
+	free(ref);
+	free(got);
 }

@@ -296,6 +296,8 @@ int backend_install(struct agent *a, struct backend *b)
 			pr_warn("backend %s: no free backend id\n", b->cfg.name);
 			return err;
 		}
+		/* a reused id starts from zero, not from its last holder's counts */
+		xdpcast_dp_clear_backend_stats(&a->dp, b->id);
 	}
 	b->probe = probe_new(a->probes, &b->cfg.check, &b->cfg.addr, checks_probe_done, b);
 	if (!b->probe)

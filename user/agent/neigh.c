@@ -560,7 +560,8 @@ static bool hop_through(const struct hop *h, int family, int ifindex, const stru
 	       !memcmp(&h->nh.gateway, gw, sizeof(*gw));
 }
 
-/* A neighbour changed: entries through it take its new state (queried, not the event's). */
+/* A neighbour changed: entries through it take its new state (queried, not the
+ * event's, except that a FAILED event is never missed). */
 static void on_neigh_event(struct neigh_watch *w, const struct nlmsghdr *nlh)
 {
 	const struct nlattr *tb[NDA_MAX + 1] = { NULL };
@@ -582,8 +583,16 @@ static void on_neigh_event(struct neigh_watch *w, const struct nlmsghdr *nlh)
 		h = w->v[i].hop;
 		if (!hop_through(&h, ndm->ndm_family, ndm->ndm_ifindex, &gw))
 			continue;
-		if (!queried)
+		if (!queried) {
 			query_neigh(w, h.gw_family, h.nh.ifindex, &gw, &ni);
+			/*
+			 * A FAILED event counts even if the kernel, pushed by our own
+			 * check traffic, is already resolving again when we ask: the
+			 * owner must see the failure (it takes the backend down).
+			 */
+			if (ndm->ndm_state & NUD_FAILED)
+				ni.state = NUD_FAILED;
+		}
 		queried = true;
 		apply_neigh(&h, &ni);
 		commit(&w->v[i], &h);

@@ -102,7 +102,7 @@ static void dp_reset(struct xdpcast_dp *dp, bool owns_fds)
 	for (i = 0; i < DP_NMAPS; i++)
 		*map_fd(dp, i) = -1;
 	for (i = 0; i < XDPCAST_MAX_VIPS; i++)
-		dp->staged[i] = -1;
+		dp->staged[i].fd = dp->active[i].fd = -1;
 	dp->btf_fd = -1;
 	dp->owns_fds = owns_fds;
 }
@@ -165,13 +165,43 @@ static void close_fd(int *fd)
 	*fd = -1;
 }
 
+/* The kernel lays array values out 8-byte aligned, in the mmap view too. */
+static size_t array_stride(size_t value_size)
+{
+	return (value_size + 7) & ~(size_t)7;
+}
+
+/* Bytes of the mmap view of an array of @n values of @value_size. */
+static size_t array_view_len(size_t value_size, __u32 n)
+{
+	size_t page = getpagesize();
+
+	return ((size_t)n * array_stride(value_size) + page - 1) & ~(page - 1);
+}
+
+/* Forget a kept table: unmap its view and close its fd; the map itself lives
+ * on as long as the VIP (or anything else) still holds it. */
+static void table_drop(struct xdpcast_dp_table *t)
+{
+	if (t->mem)
+		munmap(t->mem, array_view_len(sizeof(__u32), t->entries));
+	close_fd(&t->fd);
+	*t = (struct xdpcast_dp_table){ .fd = -1 };
+}
+
+static void drop_vip_tables(struct xdpcast_dp *dp, __u32 id)
+{
+	table_drop(&dp->staged[id]);
+	table_drop(&dp->active[id]);
+}
+
 void xdpcast_dp_close(struct xdpcast_dp *dp)
 {
 	unsigned int i;
 
 	close_fd(&dp->btf_fd);
 	for (i = 0; i < XDPCAST_MAX_VIPS; i++)
-		close_fd(&dp->staged[i]);
+		drop_vip_tables(dp, i);
 	if (!dp->owns_fds)
 		return;
 	for (i = 0; i < DP_NMAPS; i++)
@@ -183,6 +213,20 @@ static int update(int fd, const void *key, const void *value, __u64 flags, const
 	if (bpf_map_update_elem(fd, key, value, flags))
 		return log_err(-errno, what);
 	return 0;
+}
+
+/* Zero entry @idx of the per-CPU array @fd, whose values are @value_size bytes. */
+static int clear_percpu(struct xdpcast_dp *dp, int fd, __u32 idx, size_t value_size,
+			const char *what)
+{
+	void *zero = calloc(dp->ncpus, (value_size + 7) & ~(size_t)7);
+	int err;
+
+	if (!zero)
+		return -ENOMEM;
+	err = update(fd, &idx, zero, BPF_ANY, what);
+	free(zero);
+	return err;
 }
 
 int xdpcast_dp_set_egress(struct xdpcast_dp *dp, __u32 ifindex)
@@ -252,18 +296,11 @@ int xdpcast_dp_get_backend(struct xdpcast_dp *dp, __u32 id, struct xdpcast_backe
 	return bpf_map_lookup_elem(dp->backends, &id, b) ? -errno : 0;
 }
 
-/* The kernel lays array values out 8-byte aligned, in the mmap view too. */
-static size_t array_stride(size_t value_size)
-{
-	return (value_size + 7) & ~(size_t)7;
-}
-
 /* Copy @n values of @value_size into the array @fd through mmap: one copy
  * into the map's own memory instead of a syscall per entry. */
 static int fill_array(int fd, __u32 value_size, const void *values, __u32 n)
 {
-	size_t page = getpagesize(), stride = array_stride(value_size);
-	size_t len = ((size_t)n * stride + page - 1) & ~(page - 1);
+	size_t stride = array_stride(value_size), len = array_view_len(value_size, n);
 	__u8 *mem;
 	__u32 i;
 
@@ -272,10 +309,6 @@ static int fill_array(int fd, __u32 value_size, const void *values, __u32 n)
 		return -errno;
 	if (stride == value_size) {
 		memcpy(mem, values, (size_t)n * value_size);
-	} else if (value_size == sizeof(__u32)) {
-		/* table slots: a store each, not a memcpy() call each */
-		for (i = 0; i < n; i++)
-			*(__u32 *)(mem + (size_t)i * stride) = ((const __u32 *)values)[i];
 	} else {
 		for (i = 0; i < n; i++)
 			memcpy(mem + (size_t)i * stride,
@@ -285,13 +318,13 @@ static int fill_array(int fd, __u32 value_size, const void *values, __u32 n)
 	return 0;
 }
 
-/* A new array of @n values of @value_size (with BTF when @btf_value_id is
- * known), filled with @values. Returns its fd. */
-static int create_filled_array(struct xdpcast_dp *dp, const char *name, __u32 value_size,
-			       __u32 btf_value_id, __u32 extra_flags, const void *values, __u32 n)
+/* A new mmapable array of @n values of @value_size (with BTF when
+ * @btf_value_id is known), all zero. Returns its fd. */
+static int create_array(struct xdpcast_dp *dp, const char *name, __u32 value_size,
+			__u32 btf_value_id, __u32 extra_flags, __u32 n)
 {
 	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = BPF_F_MMAPABLE | extra_flags);
-	int fd, err;
+	int fd;
 
 	if (dp->btf_fd >= 0 && dp->btf_u32_id && btf_value_id) {
 		opts.btf_fd = dp->btf_fd;
@@ -299,8 +332,18 @@ static int create_filled_array(struct xdpcast_dp *dp, const char *name, __u32 va
 		opts.btf_value_type_id = btf_value_id;
 	}
 	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, name, sizeof(__u32), value_size, n, &opts);
+	return fd < 0 ? -errno : fd;
+}
+
+/* create_array() filled with @values. */
+static int create_filled_array(struct xdpcast_dp *dp, const char *name, __u32 value_size,
+			       __u32 btf_value_id, __u32 extra_flags, const void *values, __u32 n)
+{
+	int fd, err;
+
+	fd = create_array(dp, name, value_size, btf_value_id, extra_flags, n);
 	if (fd < 0)
-		return -errno;
+		return fd;
 	err = fill_array(fd, value_size, values, n);
 	if (err) {
 		close(fd);
@@ -432,10 +475,12 @@ int xdpcast_dp_add_vip(struct xdpcast_dp *dp, const struct xdpcast_vip_key *key,
 
 	if (!vip_key_valid(key) || id >= XDPCAST_MAX_VIPS)
 		return -EINVAL;
-	/* a previous user of this id may have left tables behind */
+	/* a previous user of this id may have left tables and counts behind */
 	clear_slot(dp->vip_tables, id);
 	clear_slot(dp->flow_tables, id);
-	close_fd(&dp->staged[id]);
+	drop_vip_tables(dp, id);
+	clear_percpu(dp, dp->stats_vips, id, sizeof(struct xdpcast_vip_counters),
+		     "clear VIP counters");
 	if (bpf_map_update_elem(dp->vips, key, &vip, BPF_NOEXIST))
 		return errno == EEXIST ? -EEXIST : log_err(-errno, "add VIP");
 	/* either way the VIP index is rebuilt once, with the VIP in it */
@@ -459,7 +504,7 @@ int xdpcast_dp_del_vip(struct xdpcast_dp *dp, const struct xdpcast_vip_key *key)
 	err = rebuild_vip_index(dp);
 	clear_slot(dp->vip_tables, vip.id);
 	clear_slot(dp->flow_tables, vip.id);
-	close_fd(&dp->staged[vip.id]);
+	drop_vip_tables(dp, vip.id);
 	return err;
 }
 
@@ -504,15 +549,6 @@ int xdpcast_dp_set_flow_table(struct xdpcast_dp *dp, const struct xdpcast_vip_ke
 	err = update(dp->flow_tables, &vip.id, &fd, BPF_ANY, "install flow table");
 	close(fd);
 	return err ? err : set_vip_flags(dp, key, &vip, vip.flags | XDPCAST_VIP_F_FLOW_TABLE);
-}
-
-/* max_entries of the map @fd, or a negative errno. */
-static long map_entries(int fd)
-{
-	struct bpf_map_info info = {};
-	__u32 len = sizeof(info);
-
-	return bpf_obj_get_info_by_fd(fd, &info, &len) ? -errno : (long)info.max_entries;
 }
 
 /* Size of the inner map at @idx of the array of maps @outer_fd, or a negative errno. */
@@ -593,12 +629,46 @@ long xdpcast_dp_flow_table_size(struct xdpcast_dp *dp, const struct xdpcast_vip_
 	return sets < 0 ? sets : sets * XDPCAST_FLOW_WAYS;
 }
 
+/* Map the kept table @t for writing unless it is already; learns its id and size. */
+static int table_map(struct xdpcast_dp_table *t)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+	void *mem;
+
+	if (t->mem)
+		return 0;
+	if (bpf_obj_get_info_by_fd(t->fd, &info, &len))
+		return -errno;
+	mem = mmap(NULL, array_view_len(sizeof(__u32), info.max_entries), PROT_READ | PROT_WRITE,
+		   MAP_SHARED, t->fd, 0);
+	if (mem == MAP_FAILED)
+		return -errno;
+	t->mem = mem;
+	t->map_id = info.id;
+	t->entries = info.max_entries;
+	return 0;
+}
+
+/* Write the slots of the mapped table @t. */
+static void table_fill(const struct xdpcast_dp_table *t, const __u32 *slots)
+{
+	__u64 *mem = t->mem;
+	__u32 i;
+
+	/* a slot every 8 bytes (array_stride()), one 8-byte store each: the
+	 * kernel zeroed the padding and never reads it */
+	for (i = 0; i < t->entries; i++)
+		mem[i] = slots[i];
+}
+
 int xdpcast_dp_stage_table(struct xdpcast_dp *dp, const struct xdpcast_vip_key *key,
 			   const __u32 *slots, __u32 size)
 {
+	struct xdpcast_dp_table *t, fresh = { .fd = -1 };
 	struct xdpcast_vip vip;
 	__u32 i;
-	int err, fd;
+	int err;
 
 	if (!slots || size == 0 || size > XDPCAST_TABLE_SIZE_MAX)
 		return -EINVAL;
@@ -611,42 +681,65 @@ int xdpcast_dp_stage_table(struct xdpcast_dp *dp, const struct xdpcast_vip_key *
 	/*
 	 * The table flipped out last time is reused when its size fits. A packet
 	 * that still reads it (it looked it up just before the flip) may take a
-	 * slot of the new table: a current backend either way.
+	 * slot of the new table: a current backend either way. Its view stays
+	 * mapped from one refill to the next.
 	 */
-	if (dp->staged[vip.id] >= 0 && map_entries(dp->staged[vip.id]) == (long)size &&
-	    !fill_array(dp->staged[vip.id], sizeof(__u32), slots, size))
+	t = &dp->staged[vip.id];
+	if (t->fd >= 0 && !table_map(t) && t->entries == size) {
+		table_fill(t, slots);
 		return 0;
-	fd = create_filled_array(dp, "vip_table", sizeof(__u32), dp->btf_u32_id, BPF_F_INNER_MAP,
-				 slots, size);
-	if (fd < 0)
-		return log_err(fd, "create VIP table");
-	close_fd(&dp->staged[vip.id]);
-	dp->staged[vip.id] = fd;
+	}
+	fresh.fd =
+		create_array(dp, "vip_table", sizeof(__u32), dp->btf_u32_id, BPF_F_INNER_MAP, size);
+	err = fresh.fd < 0 ? fresh.fd : table_map(&fresh);
+	if (err) {
+		table_drop(&fresh);
+		return log_err(err, "create VIP table");
+	}
+	table_fill(&fresh, slots);
+	table_drop(t);
+	*t = fresh;
 	return 0;
 }
 
 int xdpcast_dp_flip_table(struct xdpcast_dp *dp, const struct xdpcast_vip_key *key)
 {
+	struct xdpcast_dp_table *staged, *active, out = { .fd = -1 };
 	struct xdpcast_vip vip;
 	__u32 active_id;
-	int err, active;
+	int err;
 
 	err = xdpcast_dp_get_vip(dp, key, &vip);
 	if (err)
 		return err;
-	if (dp->staged[vip.id] < 0)
+	staged = &dp->staged[vip.id];
+	active = &dp->active[vip.id];
+	if (staged->fd < 0)
 		return -ENOENT;
 	/* the table flipped out becomes the staged one: flipping again goes back */
-	active = -1;
-	if (!bpf_map_lookup_elem(dp->vip_tables, &vip.id, &active_id))
-		active = bpf_map_get_fd_by_id(active_id);
-	err = update(dp->vip_tables, &vip.id, &dp->staged[vip.id], BPF_ANY, "flip VIP table");
+	if (!bpf_map_lookup_elem(dp->vip_tables, &vip.id, &active_id)) {
+		out.fd = bpf_map_get_fd_by_id(active_id);
+		out.map_id = out.fd >= 0 ? active_id : 0;
+	}
+	/* most of a flip's time: the kernel returns from an update of a map of
+	 * maps once the programs that could see the old value are done */
+	err = update(dp->vip_tables, &vip.id, &staged->fd, BPF_ANY, "flip VIP table");
 	if (err) {
-		close_fd(&active);
+		close_fd(&out.fd);
 		return err;
 	}
-	close_fd(&dp->staged[vip.id]);
-	dp->staged[vip.id] = active;
+	/* its view comes along if it is the table flipped in here last (our view
+	 * holds that map: its id cannot have gone to another one) */
+	if (out.map_id && active->mem && active->map_id == out.map_id) {
+		out.mem = active->mem;
+		out.entries = active->entries;
+		active->mem = NULL;
+	}
+	table_drop(active); /* a view of a table someone else flipped out */
+	*active = *staged;
+	active->fd = -1;
+	close_fd(&staged->fd);
+	*staged = out;
 	return 0;
 }
 
@@ -660,7 +753,7 @@ int xdpcast_dp_write_table(struct xdpcast_dp *dp, const struct xdpcast_vip_key *
 		err = xdpcast_dp_get_vip(dp, key, &vip);
 		if (err)
 			return err;
-		close_fd(&dp->staged[vip.id]);
+		drop_vip_tables(dp, vip.id);
 		clear_slot(dp->vip_tables, vip.id);
 		return 0;
 	}
@@ -773,6 +866,14 @@ int xdpcast_dp_read_vip_stats(struct xdpcast_dp *dp, __u32 id, struct xdpcast_co
 		out->bytes += row.reason[r].bytes;
 	}
 	return err;
+}
+
+int xdpcast_dp_clear_backend_stats(struct xdpcast_dp *dp, __u32 id)
+{
+	if (id >= XDPCAST_MAX_BACKENDS)
+		return -EINVAL;
+	return clear_percpu(dp, dp->stats_backends, id, sizeof(struct xdpcast_counter),
+			    "clear backend counters");
 }
 
 int xdpcast_dp_read_backend_stats(struct xdpcast_dp *dp, __u32 id, struct xdpcast_counter *out)

@@ -12,6 +12,19 @@
 #include <stdbool.h>
 #include <xdpcast/abi.h>
 
+/*
+ * A VIP table this writer keeps: the map's id and size and, once filled here,
+ * a writable mmap view of it, kept so that a refill costs only the stores
+ * (mapping 512 KB, faulting its pages in and unmapping it cost over ten times
+ * the stores).
+ */
+struct xdpcast_dp_table {
+	void *mem; /* NULL: not mapped */
+	__u32 map_id; /* 0: unknown */
+	__u32 entries; /* 0: unknown */
+	int fd; /* the staged table's; -1 for the active one (its fd is not kept) */
+};
+
 /* File descriptors of one dataplane's maps. */
 struct xdpcast_dp {
 	int vips;
@@ -29,7 +42,10 @@ struct xdpcast_dp {
 	__u32 btf_u32_id; /* type ids in that BTF; 0 when not found */
 	__u32 btf_vip_slot_id;
 	__u32 btf_flow_set_id;
-	int staged[XDPCAST_MAX_VIPS]; /* per VIP id: the table staged to flip in, or -1 */
+	/* per VIP id: the table staged to flip in (fd -1: none), and the one this
+	 * writer last flipped in, whose view is reused when it is flipped out */
+	struct xdpcast_dp_table staged[XDPCAST_MAX_VIPS];
+	struct xdpcast_dp_table active[XDPCAST_MAX_VIPS];
 };
 
 /* Pinned name of map @i (0, 1, ...); NULL past the last one. */
@@ -63,7 +79,7 @@ int xdpcast_dp_get_backend(struct xdpcast_dp *dp, __u32 id, struct xdpcast_backe
 
 /*
  * Add a VIP with no usable backend yet (its packets pass to the kernel until
- * a table is written). @flow_table_size 0 = no flow table. -EEXIST if the key
+ * a table is written), its counters zeroed. @flow_table_size 0 = no flow table. -EEXIST if the key
  * is present, -EINVAL for a bad key or id.
  */
 int xdpcast_dp_add_vip(struct xdpcast_dp *dp, const struct xdpcast_vip_key *key, __u32 id,
@@ -98,6 +114,8 @@ int xdpcast_dp_read_vip_row(struct xdpcast_dp *dp, __u32 row, struct xdpcast_vip
 int xdpcast_dp_read_reason(struct xdpcast_dp *dp, enum xdpcast_reason reason,
 			   struct xdpcast_counter *out);
 int xdpcast_dp_read_vip_stats(struct xdpcast_dp *dp, __u32 id, struct xdpcast_counter *out);
+/* Zero backend @id's counters on every CPU (an id given to a new backend). */
+int xdpcast_dp_clear_backend_stats(struct xdpcast_dp *dp, __u32 id);
 int xdpcast_dp_read_backend_stats(struct xdpcast_dp *dp, __u32 id, struct xdpcast_counter *out);
 
 /* "pass_not_vip", "redirect", ...: names for stats and logs. */

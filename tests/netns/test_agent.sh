@@ -14,26 +14,14 @@ LAB_BACKENDS=4 # b4 joins by reload
 source scripts/lab.sh
 trap lab_down EXIT INT TERM
 
-checks_passed=0
-checks_failed=0
-check() {
-	local what=$1
-	shift
-	if "$@"; then
-		echo "ok - $what"
-		checks_passed=$((checks_passed + 1))
-	else
-		echo "not ok - $what"
-		checks_failed=$((checks_failed + 1))
-	fi
-}
+# shellcheck source=tests/netns/checks.sh
+source tests/netns/checks.sh
 finish() {
 	if [ "$checks_failed" -gt 0 ] && [ -n "${LOG:-}" ]; then
 		echo "# xdpcastd's log, last lines:"
 		tail -n 25 "$LOG" | sed 's/^/# /'
 	fi
-	echo "test_agent: $checks_passed passed, $checks_failed failed"
-	[ "$checks_failed" -eq 0 ]
+	checks_summary test_agent
 	exit
 }
 fail_setup() {

@@ -17,19 +17,8 @@ export BUILD=${BUILD:-build}
 source scripts/lab.sh
 trap lab_down EXIT INT TERM
 
-checks_passed=0
-checks_failed=0
-check() {
-	local what=$1
-	shift
-	if "$@"; then
-		echo "ok - $what"
-		checks_passed=$((checks_passed + 1))
-	else
-		echo "not ok - $what"
-		checks_failed=$((checks_failed + 1))
-	fi
-}
+# shellcheck source=tests/netns/checks.sh
+source tests/netns/checks.sh
 # Records the status of the command just before it: `[ a ] && [ b ]; verdict "what"`.
 verdict() {
 	local rc=$?
@@ -40,8 +29,7 @@ finish() {
 		echo "# xdpcastd's log, last lines:"
 		tail -n 25 "$LOG" | sed 's/^/# /'
 	fi
-	echo "test_ctl: $checks_passed passed, $checks_failed failed"
-	[ "$checks_failed" -eq 0 ]
+	checks_summary test_ctl
 	exit
 }
 fail_setup() {

@@ -11,22 +11,10 @@ export BUILD=${BUILD:-build}
 source scripts/lab.sh
 trap lab_down EXIT INT TERM
 
-checks_passed=0
-checks_failed=0
-check() {
-	local what=$1
-	shift
-	if "$@"; then
-		echo "ok - $what"
-		checks_passed=$((checks_passed + 1))
-	else
-		echo "not ok - $what"
-		checks_failed=$((checks_failed + 1))
-	fi
-}
+# shellcheck source=tests/netns/checks.sh
+source tests/netns/checks.sh
 finish() {
-	echo "test_forwarding: $checks_passed passed, $checks_failed failed"
-	[ "$checks_failed" -eq 0 ]
+	checks_summary test_forwarding
 	exit
 }
 

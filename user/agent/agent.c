@@ -34,8 +34,10 @@ int agent_alloc_vip_id(struct agent *a, uint32_t *id)
 }
 
 /* Renew the flow table of VIP @vip_id, if it has one. */
-static void forget_flows_of(struct agent *a, uint32_t vip_id)
+static int forget_flows_of(struct agent *a, uint32_t vip_id)
 {
+	int err;
+
 	for (size_t i = 0; i < a->n_vips; i++) {
 		struct vip *v = a->vips[i];
 
@@ -44,8 +46,11 @@ static void forget_flows_of(struct agent *a, uint32_t vip_id)
 		pr_warn("vip %s: backend ids exhausted: its flow table is renewed so that an id "
 			"it knew can serve another VIP\n",
 			v->cfg.name);
-		xdpcast_dp_set_flow_table(&a->dp, &v->key, v->cfg.flow_table_size);
+		err = xdpcast_dp_set_flow_table(&a->dp, &v->key, v->cfg.flow_table_size);
+		if (err)
+			return err;
 	}
+	return 0;
 }
 
 /*
@@ -69,7 +74,9 @@ int agent_alloc_backend_id(struct agent *a, uint32_t vip_id, uint32_t *id)
 	}
 	if (i == XDPCAST_MAX_BACKENDS && other < XDPCAST_MAX_BACKENDS) {
 		i = other;
-		forget_flows_of(a, a->backend_id_vip[i]);
+		/* no id at all rather than one that old flows still name */
+		if (forget_flows_of(a, a->backend_id_vip[i]))
+			return -ENOSPC;
 	}
 	if (i == XDPCAST_MAX_BACKENDS)
 		return -ENOSPC;

@@ -81,20 +81,23 @@ static bool same_addr(const struct addr_config *a, const struct in6_addr *b)
 	return !memcmp(&a->addr, b, sizeof(*b));
 }
 
-/* The VIP named @what, or at address @what; one only. */
+/*
+ * The VIP named @what (names are unique), else the one at address @what: one
+ * only, as an address may hold a udp and a tcp VIP.
+ */
 static struct vip *find_vip(struct request *r, const char *what)
 {
 	struct agent *a = r->agent;
 	struct vip *found = NULL;
 	struct in6_addr addr;
-	bool is_addr = parse_addr(what, &addr);
 	size_t n = 0;
 
-	for (size_t i = 0; i < a->n_vips; i++) {
-		struct vip *v = a->vips[i];
-
-		if (!strcmp(v->cfg.name, what) || (is_addr && same_addr(&v->cfg.addr, &addr))) {
-			found = v;
+	for (size_t i = 0; i < a->n_vips; i++)
+		if (!strcmp(a->vips[i]->cfg.name, what))
+			return a->vips[i];
+	for (size_t i = 0; parse_addr(what, &addr) && i < a->n_vips; i++) {
+		if (same_addr(&a->vips[i]->cfg.addr, &addr)) {
+			found = a->vips[i];
 			n++;
 		}
 	}
@@ -102,23 +105,23 @@ static struct vip *find_vip(struct request *r, const char *what)
 		fail(r, "vip \"%s\" not found", what);
 	else if (n > 1)
 		fail(r,
-		     "vip \"%s\" is ambiguous: %zu VIPs have that name or address "
-		     "(give each its own name in the configuration)",
+		     "vip \"%s\" is ambiguous: %zu VIPs have that address (name one of them "
+		     "instead)",
 		     what, n);
 	return n == 1 ? found : NULL;
 }
 
+/* The VIP's backend named @what, else the one at address @what (both unique). */
 static struct backend *find_backend(struct request *r, struct vip *v, const char *what)
 {
 	struct in6_addr addr;
-	bool is_addr = parse_addr(what, &addr);
 
-	for (size_t i = 0; i < v->n_backends; i++) {
-		struct backend *b = v->backends[i];
-
-		if (!strcmp(b->cfg.name, what) || (is_addr && same_addr(&b->cfg.addr, &addr)))
-			return b;
-	}
+	for (size_t i = 0; i < v->n_backends; i++)
+		if (!strcmp(v->backends[i]->cfg.name, what))
+			return v->backends[i];
+	for (size_t i = 0; parse_addr(what, &addr) && i < v->n_backends; i++)
+		if (same_addr(&v->backends[i]->cfg.addr, &addr))
+			return v->backends[i];
 	fail(r, "backend \"%s\" not found in vip \"%s\"", what, v->cfg.name);
 	return NULL;
 }

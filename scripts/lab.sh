@@ -8,9 +8,17 @@
 #   client (198.51.100.10) --- r0 [router, XDP] r1 --- b1 (198.18.1.2, VIP on lo, NSD)
 #                                                r2 --- b2 (198.18.2.2, ...)
 #                                                r3 --- b3 (198.18.3.2, ...)
+#
+# Dual stack: the same links carry IPv6 inside the namespaces (never the
+# root one): client 2001:db8:100::10, r0 2001:db8:100::1, b$i 2001:db8:18:$i::2
+# behind r$i 2001:db8:18:$i::1, the IPv6 VIP 2001:db8:53::53 on every
+# backend's lo. DAD is off in the lab's namespaces (and every address is
+# added nodad), so addresses are usable at once.
 
 LAB_VIP=203.0.113.53
 LAB_CLIENT=198.51.100.10
+LAB_VIP6=2001:db8:53::53
+LAB_CLIENT6=2001:db8:100::10
 LAB_BACKENDS=${LAB_BACKENDS:-3}
 LAB_PREFIX=${LAB_PREFIX:-xc$$}
 LAB_DIR=""
@@ -18,6 +26,7 @@ LAB_PIN=""
 LAB_PIDS=()
 
 lab_ns() { echo "$LAB_PREFIX-$1"; }
+lab_backend_addr6() { echo "2001:db8:18:$1::2"; }
 in_ns() {
 	local ns=$1
 	shift
@@ -30,16 +39,23 @@ lab_up() {
 	for ns in client router $(seq -f 'b%g' 1 "$LAB_BACKENDS"); do
 		ip netns add "$(lab_ns "$ns")"
 		in_ns "$ns" ip link set lo up
+		# before any veth exists: no link (nor its link-local address) waits for DAD
+		in_ns "$ns" sysctl -qw net.ipv6.conf.all.accept_dad=0 \
+			net.ipv6.conf.default.accept_dad=0
 	done
 	in_ns router sysctl -qw net.ipv4.ip_forward=1
+	in_ns router sysctl -qw net.ipv6.conf.all.forwarding=1
 
 	in_ns client ip link add c0 type veth peer name r0 netns "$(lab_ns router)"
 	in_ns client ip addr add "$LAB_CLIENT/24" dev c0
 	in_ns client ip link set c0 up
 	in_ns client ip route add default via 198.51.100.1
+	in_ns client ip -6 addr add "$LAB_CLIENT6/64" dev c0 nodad
+	in_ns client ip -6 route add default via 2001:db8:100::1
 	# native XDP on the router's side: checksums must be complete on the wire
 	in_ns client ethtool -K c0 tx off >/dev/null
 	in_ns router ip addr add 198.51.100.1/24 dev r0
+	in_ns router ip -6 addr add 2001:db8:100::1/64 dev r0 nodad
 	in_ns router ip link set r0 up
 
 	for i in $(seq 1 "$LAB_BACKENDS"); do
@@ -48,14 +64,22 @@ lab_up() {
 		in_ns "b$i" ip link set eth0 up
 		in_ns "b$i" ip route add default via "198.18.$i.1"
 		in_ns "b$i" ip addr add "$LAB_VIP/32" dev lo
+		in_ns "b$i" ip -6 addr add "$(lab_backend_addr6 "$i")/64" dev eth0 nodad
+		in_ns "b$i" ip -6 route add default via "2001:db8:18:$i::1"
+		in_ns "b$i" ip -6 addr add "$LAB_VIP6/128" dev lo nodad
 		# frames redirected into a veth need NAPI on the receiving peer
 		in_ns "b$i" ethtool -K eth0 gro on >/dev/null
 		in_ns router ip addr add "198.18.$i.1/24" dev "r$i"
+		in_ns router ip -6 addr add "2001:db8:18:$i::1/64" dev "r$i" nodad
 		in_ns router ip link set "r$i" up
 	done
 	# what the kernel does with the VIP's packets that XDP passes to it
 	in_ns router ip route add "$LAB_VIP/32" \
 		$(for i in $(seq 1 "$LAB_BACKENDS"); do echo "nexthop via 198.18.$i.2"; done)
+	in_ns router ip -6 route add "$LAB_VIP6/128" \
+		$(for i in $(seq 1 "$LAB_BACKENDS"); do
+			echo "nexthop via $(lab_backend_addr6 "$i") dev r$i"
+		done)
 
 	# a private bpffs for the pins: never the host's /sys/fs/bpf
 	mkdir -p "$LAB_DIR/bpffs"
@@ -102,6 +126,8 @@ ZONE
 server:
 	ip-address: $LAB_VIP
 	ip-address: 198.18.$i.2
+	ip-address: $LAB_VIP6
+	ip-address: $(lab_backend_addr6 "$i")
 	port: 53
 	username: ""
 	chroot: ""
@@ -140,6 +166,18 @@ lab_wait_nsd() {
 	return 1
 }
 
+# The same over IPv6: backend $1's NSD answers on the IPv6 VIP.
+lab_wait_nsd6() {
+	local _
+	for _ in $(seq 1 50); do
+		in_ns "b$1" dig -6 @"$LAB_VIP6" +short +tries=1 +time=1 CH TXT id.server \
+			>/dev/null 2>&1 && return 0
+		sleep 0.1
+	done
+	echo "lab: NSD on b$1 does not answer on $LAB_VIP6" >&2
+	return 1
+}
+
 XDPCAST_DP=${XDPCAST_DP:-${BUILD:-build}/xdpcast-dp}
 # libxdp keeps its dispatcher state in a bpffs too: the private one
 lab_dp() { LIBXDP_BPFFS="$LAB_DIR/bpffs" in_ns router "$XDPCAST_DP" --pin "$LAB_PIN" "$@"; }
@@ -161,6 +199,14 @@ lab_dataplane_up() {
 lab_query_from_port() {
 	local answer
 	answer=$(in_ns client dig @"$LAB_VIP" -b "$LAB_CLIENT#$1" +short +tries=1 +time=1 \
+		CH TXT id.server 2>/dev/null | tr -d '"')
+	echo "${answer:--}"
+}
+
+# The same over IPv6: the client's query to the IPv6 VIP from source port $1.
+lab_query6_from_port() {
+	local answer
+	answer=$(in_ns client dig -6 @"$LAB_VIP6" -b "$LAB_CLIENT6#$1" +short +tries=1 +time=1 \
 		CH TXT id.server 2>/dev/null | tr -d '"')
 	echo "${answer:--}"
 }

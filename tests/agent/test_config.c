@@ -779,6 +779,9 @@ static const struct bad_case bad_cases[] = {
 	{ "vip_address_v6", HEAD "  - address: 2001:db8::g\n" BACKEND,
 	  "t.yaml:3:14: vips[0].address: expected a unicast IPv4 or IPv6 address, got "
 	  "\"2001:db8::g\"" },
+	{ "backend_link_local", HEAD VIP "    backends:\n      - address: fe80::1\n",
+	  "t.yaml:5:18: vips[0].backends[0].address: expected a global or unique-local address "
+	  "(not link-local), got \"fe80::1\"" },
 	{ "vip_name_too_long",
 	  HEAD VIP
 	  "    name: a123456789b123456789c123456789d123456789e123456789f1234567890123\n" BACKEND,

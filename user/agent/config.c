@@ -524,6 +524,9 @@ static int parse_addr(struct ctx *c, yaml_node_t *node, const char *path, void *
 			      IN_MULTICAST(ntohl(v4.s_addr))
 		    : IN6_IS_ADDR_UNSPECIFIED(&a->addr) || IN6_IS_ADDR_MULTICAST(&a->addr))
 		return expected(c, node, path, "a unicast IPv4 or IPv6 address");
+	/* routes and probes would need an interface, which the file cannot name */
+	if (a->family == AF_INET6 && IN6_IS_ADDR_LINKLOCAL(&a->addr))
+		return expected(c, node, path, "a global or unique-local address (not link-local)");
 	inet_ntop(a->family, a->family == AF_INET ? (const void *)&v4 : (const void *)&a->addr,
 		  a->text, sizeof(a->text));
 	return 0;

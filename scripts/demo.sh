@@ -132,6 +132,6 @@ echo "== the stats file for Prometheus (backend lines)"
 sleep 0.6
 grep '^xdpcast_backend_packets_total' "$LAB_DIR/xdpcast.prom" | sed 's/^/   /'
 echo
-echo "== the agent's record of backend ids, as bpftool sees the pinned map"
-in_ns router bpftool map dump pinned "$LAB_PIN/backend_owners" 2>/dev/null |
-	grep -B1 -A8 '"in_use": 1' | head -n 22 | sed 's/^/   /'
+echo "== b2's entries as bpftool sees the pinned maps (backend id 1, BTF field names)"
+in_ns router bpftool map lookup pinned "$LAB_PIN/backend_owners" key 1 0 0 0 | sed 's/^/   /'
+in_ns router bpftool map lookup pinned "$LAB_PIN/backends" key 1 0 0 0 | sed 's/^/   /'

@@ -16,26 +16,14 @@ trap lab_down EXIT INT TERM
 
 # shellcheck source=tests/netns/checks.sh
 source tests/netns/checks.sh
-finish() {
-	if [ "$checks_failed" -gt 0 ] && [ -n "${LOG:-}" ]; then
-		echo "# xdpcastd's log, last lines:"
-		tail -n 25 "$LOG" | sed 's/^/# /'
-	fi
-	checks_summary test_agent
-	exit
-}
-fail_setup() {
-	echo "setup failed: $1"
-	[ -n "${LOG:-}" ] && tail -n 30 "$LOG"
-	checks_failed=$((checks_failed + 1))
-	finish
-}
+TEST_NAME=test_agent
+# shellcheck source=tests/netns/agent_lib.sh
+source tests/netns/agent_lib.sh
 
 INTERVAL_MS=200
 TIMEOUT_MS=150
 RISE=2
 FALL=3
-now_ms() { echo $(($(date +%s%N) / 1000000)); }
 
 # The configuration with backends b1..b$1.
 write_config() {
@@ -69,43 +57,6 @@ YAML
 	done
 }
 
-log_count() { grep -c -- "$1" "$LOG"; }
-# Waits (up to $2 ms) until the log has more than $3 lines matching $1.
-wait_log() {
-	local pattern=$1 limit=$2 before=$3 start
-	start=$(now_ms)
-	while [ "$(log_count "$pattern")" -le "$before" ]; do
-		[ $(($(now_ms) - start)) -gt "$limit" ] && return 1
-		sleep 0.01
-	done
-}
-
-FLOWS=24
-PORTS=$(seq 42001 $((42000 + FLOWS)))
-declare -A where
-# Queries every flow; fills where[port]; returns how many went unanswered.
-map_flows() {
-	local port lost=0
-	for port in $PORTS; do
-		where[$port]=$(lab_query_from_port "$port")
-		[ "${where[$port]}" = "-" ] && lost=$((lost + 1))
-	done
-	echo "$lost" >"$LAB_DIR/lost"
-}
-snapshot() { for port in $PORTS; do echo "$port ${where[$port]}"; done; }
-
-# Queries the flows listed in $1 until $2 exists; counts answers missing.
-query_loop() {
-	local ports=$1 stop=$2 out=$3 lost=0 sent=0 port
-	while [ ! -e "$stop" ]; do
-		for port in $ports; do
-			[ "$(lab_query_from_port "$port")" = "-" ] && lost=$((lost + 1))
-			sent=$((sent + 1))
-		done
-	done
-	echo "$sent $lost" >"$out"
-}
-
 lab_up || fail_setup "lab"
 for i in $(seq 1 $LAB_BACKENDS); do lab_start_nsd "$i"; done
 for i in $(seq 1 $LAB_BACKENDS); do lab_wait_nsd "$i" || fail_setup "nsd b$i"; done
@@ -118,7 +69,6 @@ check "--check-config accepts the file" "$XDPCASTD" --check-config -c "$CFG"
 lab_xdpcastd_start "$CFG" "$LOG"
 wait_log "-> up" 5000 2 || true
 check "all three backends come up" [ "$(log_count ' -> up')" -eq 3 ]
-attached() { in_ns router ip -d link show r0 | grep -q xdp; }
 check "xdpcast is attached to r0" attached
 
 map_flows
@@ -271,7 +221,6 @@ kill -TERM "$LAB_XDPCASTD_PID"
 wait "$LAB_XDPCASTD_PID"
 rc=$?
 check "SIGTERM exits 0 (rc $rc)" [ "$rc" -eq 0 ]
-detached() { ! attached; }
 check "no XDP program left on r0" detached
 check "no pinned map left" [ ! -e "$LAB_PIN/vips" ]
 finish

@@ -26,27 +26,15 @@ trap 'echo "# terminated"; exit 143' TERM
 
 # shellcheck source=tests/netns/checks.sh
 source tests/netns/checks.sh
-finish() {
-	if [ "$checks_failed" -gt 0 ] && [ -n "${LOG:-}" ] && [ -e "$LOG" ]; then
-		echo "# xdpcastd's log, last lines:"
-		tail -n 25 "$LOG" | sed 's/^/# /'
-	fi
-	checks_summary test_agent6
-	exit
-}
-fail_setup() {
-	echo "setup failed: $1"
-	[ -n "${LOG:-}" ] && [ -e "$LOG" ] && tail -n 30 "$LOG"
-	checks_failed=$((checks_failed + 1))
-	finish
-}
-
+TEST_NAME=test_agent6
+QUERY=lab_query6_from_port
+# shellcheck source=tests/netns/agent_lib.sh
+source tests/netns/agent_lib.sh
 XDPCASTCTL=${XDPCASTCTL:-$BUILD/xdpcastctl}
 INTERVAL_MS=200
 TIMEOUT_MS=150
 RISE=2
 FALL=3
-now_ms() { echo $(($(date +%s%N) / 1000000)); }
 
 write_config() {
 	local i
@@ -79,16 +67,6 @@ YAML
 	done
 }
 
-log_count() { grep -c -- "$1" "$LOG"; }
-# Waits (up to $2 ms) until the log has more than $3 lines matching $1.
-wait_log() {
-	local pattern=$1 limit=$2 before=$3 start
-	start=$(now_ms)
-	while [ "$(log_count "$pattern")" -le "$before" ]; do
-		[ $(($(now_ms) - start)) -gt "$limit" ] && return 1
-		sleep 0.01
-	done
-}
 # Process $1 runs (a zombie, ended but not yet reaped, does not).
 alive() {
 	local stat
@@ -109,37 +87,6 @@ wait_exit() {
 		sleep 0.02
 	done
 	wait "$pid" 2>/dev/null
-}
-
-# Every query the client sends to the VIP, counted here and by query_loop:
-# the VIP's redirect counter must end up equal to it.
-QUERIES=0
-FLOWS=24
-PORTS=$(seq 42001 $((42000 + FLOWS)))
-declare -A where
-# Queries every flow; fills where[port]; returns how many went unanswered.
-map_flows() {
-	local port lost=0
-	for port in $PORTS; do
-		where[$port]=$(lab_query6_from_port "$port")
-		QUERIES=$((QUERIES + 1))
-		[ "${where[$port]}" = "-" ] && lost=$((lost + 1))
-	done
-	echo "$lost" >"$LAB_DIR/lost"
-}
-snapshot() { for port in $PORTS; do echo "$port ${where[$port]}"; done; }
-
-# Queries the flows listed in $1 until $2 exists (at most 30 s); writes "sent lost" to $3.
-query_loop() {
-	local ports=$1 stop=$2 out=$3 lost=0 sent=0 port start
-	start=$(now_ms)
-	while [ ! -e "$stop" ] && [ $(($(now_ms) - start)) -lt 30000 ]; do
-		for port in $ports; do
-			[ "$(lab_query6_from_port "$port")" = "-" ] && lost=$((lost + 1))
-			sent=$((sent + 1))
-		done
-	done
-	echo "$sent $lost" >"$out"
 }
 
 # The agent's counters over the control socket; $1: a jq filter.
@@ -164,7 +111,6 @@ check "all three IPv6 backends come up" [ "$(log_count ' -> up')" -eq 3 ]
 for i in $(seq 1 "$LAB_BACKENDS"); do
 	check "b$i up at $(lab_backend_addr6 "$i")" grep -q "backend b$i $(lab_backend_addr6 "$i").* -> up" "$LOG"
 done
-attached() { in_ns router ip -d link show r0 | grep -q xdp; }
 check "xdpcast is attached to r0" attached
 
 # the next hops the agent found by NDP: each backend's own address and MAC, on r$i
@@ -261,7 +207,6 @@ kill -TERM "$LAB_XDPCASTD_PID"
 wait_exit "$LAB_XDPCASTD_PID" 5000
 rc=$?
 check "SIGTERM exits 0 (rc $rc)" [ "$rc" -eq 0 ]
-detached() { ! attached; }
 check "no XDP program left on r0" detached
 check "no pinned map left" [ ! -e "$LAB_PIN/vips" ]
 check "the control socket is gone" [ ! -e "$SOCK" ]

@@ -19,38 +19,14 @@ trap lab_down EXIT INT TERM
 
 # shellcheck source=tests/netns/checks.sh
 source tests/netns/checks.sh
+TEST_NAME=test_ctl
+# shellcheck source=tests/netns/agent_lib.sh
+source tests/netns/agent_lib.sh
 # Records the status of the command just before it: `[ a ] && [ b ]; verdict "what"`.
 verdict() {
 	local rc=$?
 	check "$1" [ "$rc" -eq 0 ]
 }
-finish() {
-	if [ "$checks_failed" -gt 0 ] && [ -n "${LOG:-}" ]; then
-		echo "# xdpcastd's log, last lines:"
-		tail -n 25 "$LOG" | sed 's/^/# /'
-	fi
-	checks_summary test_ctl
-	exit
-}
-fail_setup() {
-	echo "setup failed: $1"
-	[ -n "${LOG:-}" ] && tail -n 30 "$LOG"
-	checks_failed=$((checks_failed + 1))
-	finish
-}
-
-now_ms() { echo $(($(date +%s%N) / 1000000)); }
-log_count() { grep -c -- "$1" "$LOG"; }
-# Waits (up to $2 ms) until the log has more than $3 lines matching $1.
-wait_log() {
-	local pattern=$1 limit=$2 before=$3 start
-	start=$(now_ms)
-	while [ "$(log_count "$pattern")" -le "$before" ]; do
-		[ $(($(now_ms) - start)) -gt "$limit" ] && return 1
-		sleep 0.01
-	done
-}
-
 XDPCASTCTL=${XDPCASTCTL:-$BUILD/xdpcastctl}
 # Runs xdpcastctl on the lab's socket: stdout in $OUT, stderr in $ERR, exit code in $RC.
 ctl() {
@@ -105,14 +81,6 @@ vips:
 YAML
 }
 
-FLOWS=24
-PORTS=$(seq 42001 $((42000 + FLOWS)))
-declare -A where
-map_flows() {
-	local port
-	for port in $PORTS; do where[$port]=$(lab_query_from_port "$port"); done
-}
-snapshot() { for port in $PORTS; do echo "$port ${where[$port]}"; done; }
 # Queries new flows from ports $1..$2; prints how many each backend answered ("b1 12").
 new_flows() {
 	local port

@@ -107,6 +107,7 @@ uint32_t backend_weight(const struct backend *b);
 int backend_set_admin_weight(struct agent *a, struct backend *b, int32_t weight);
 bool backend_in_table(const struct backend *b);
 uint8_t backend_dp_state(const struct backend *b);
+/* "down", "up", "draining" or "up-unresolved": a constant string. */
 const char *backend_state_name(const struct backend *b);
 int backend_write(struct agent *a, struct backend *b);
 /* Rebuild the VIP's table; written only if it differs. Returns the number
@@ -114,6 +115,8 @@ int backend_write(struct agent *a, struct backend *b);
 long vip_rebuild(struct agent *a, struct vip *v);
 /* retry_timer's callback: rebuild the VIPs whose last table write failed. */
 void vip_retry_rebuilds(struct ev_loop *loop, ev_timer *w, int revents);
+/* Backends that take new flows (what min_healthy counts). */
+uint32_t vip_backends_in_table(const struct vip *v);
 /* Log the VIP entering or leaving service, if it did since @was_usable. */
 void vip_log_service(const struct vip *v, bool was_usable);
 /* Rebuild and log the outcome, saying @why. */

@@ -50,7 +50,7 @@ void checks_probe_done(void *arg, const struct probe_result *r)
 {
 	struct backend *b = arg;
 	struct agent *a = b->vip->agent;
-	char old_state[16];
+	const char *old_state = backend_state_name(b);
 
 	b->probing = false;
 	b->probes++;
@@ -59,7 +59,6 @@ void checks_probe_done(void *arg, const struct probe_result *r)
 	if (!r->ok)
 		pr_debug("backend %s %s: check failed: %s (%.1f ms)\n", b->cfg.name,
 			 b->cfg.addr.text, r->reason, r->latency_ms);
-	snprintf(old_state, sizeof(old_state), "%s", backend_state_name(b));
 	if (health_record(&b->health, r->ok))
 		agent_backend_changed(a, b, old_state, r->ok ? "check passed" : r->reason,
 				      r->latency_ms);

@@ -1003,9 +1003,9 @@ static const struct key vip_keys[VK_N] = {
 	[VK_BACKENDS] = { LATER("backends"), .required = true },
 };
 
-static const char *proto_name(uint8_t proto)
+const char *vip_proto_name(uint8_t proto)
 {
-	return proto == IPPROTO_TCP ? " tcp" : proto == IPPROTO_UDP ? " udp" : "";
+	return proto == IPPROTO_TCP ? "tcp" : proto == IPPROTO_UDP ? "udp" : "any";
 }
 
 /* The VIP's key as its name: "203.0.113.53", "203.0.113.53/udp", "203.0.113.53/udp/53". */
@@ -1015,10 +1015,10 @@ static void default_vip_name(struct vip_config *vip)
 		snprintf(vip->name, sizeof(vip->name), "%s", vip->addr.text);
 	else if (!vip->port)
 		snprintf(vip->name, sizeof(vip->name), "%s/%s", vip->addr.text,
-			 proto_name(vip->proto) + 1);
+			 vip_proto_name(vip->proto));
 	else
 		snprintf(vip->name, sizeof(vip->name), "%s/%s/%u", vip->addr.text,
-			 proto_name(vip->proto) + 1, vip->port);
+			 vip_proto_name(vip->proto), vip->port);
 }
 
 /* No two VIPs with the same name, or the same address, protocol and port. */
@@ -1035,8 +1035,9 @@ static int check_vip_unique(struct ctx *c, const struct config *cfg, size_t idx,
 			continue;
 		if (v->port)
 			snprintf(port, sizeof(port), " port %u", v->port);
-		return fail(c, node, path, "duplicate VIP %s%s%s (vips[%zu], line %u)",
-			    v->addr.text, proto_name(v->proto), port, i, o->line);
+		return fail(c, node, path, "duplicate VIP %s%s%s%s (vips[%zu], line %u)",
+			    v->addr.text, v->proto ? " " : "",
+			    v->proto ? vip_proto_name(v->proto) : "", port, i, o->line);
 	}
 	/* names name VIPs in logs, metrics and xdpcastctl: one each */
 	for (i = 0, o = cfg->vips; i < idx; i++, o++)

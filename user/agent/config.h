@@ -113,6 +113,8 @@ int config_load_string(const char *name, const char *yaml, struct config *cfg,
 		       char err[CONFIG_ERROR_MAX]);
 void config_free(struct config *cfg);
 
+/* A VIP's protocol: "any", "tcp" or "udp". */
+const char *vip_proto_name(uint8_t proto);
 /* "icmp", "tcp", ... */
 const char *check_type_name(enum check_type type);
 /* Whether two checks probe and judge the same way. */

@@ -72,11 +72,6 @@ static struct json_object *new_ifname(int ifindex)
 	return ifindex > 0 && if_indextoname(ifindex, name) ? json_object_new_string(name) : NULL;
 }
 
-static const char *proto_name(uint8_t proto)
-{
-	return proto == IPPROTO_TCP ? "tcp" : proto == IPPROTO_UDP ? "udp" : "any";
-}
-
 /* How xdpcast is attached to @ifindex: "native", "generic", "offload"; NULL: it is not. */
 static const char *xdp_mode_name(int ifindex)
 {
@@ -102,15 +97,6 @@ static uint32_t count_up(const struct vip *v)
 
 	for (size_t i = 0; i < v->n_backends; i++)
 		n += v->backends[i]->health.up;
-	return n;
-}
-
-static uint32_t count_in_table(const struct vip *v)
-{
-	uint32_t n = 0;
-
-	for (size_t i = 0; i < v->n_backends; i++)
-		n += backend_in_table(v->backends[i]);
 	return n;
 }
 
@@ -150,6 +136,16 @@ void control_status(struct control *c, struct json_object *reply)
 	add(reply, "backends_up", new_u64(n_up));
 }
 
+/* What names a VIP in every reply: name, address, protocol, port, id. */
+static void add_vip_key(struct json_object *o, const struct vip *v)
+{
+	add(o, "name", json_object_new_string(v->cfg.name));
+	add(o, "address", json_object_new_string(v->cfg.addr.text));
+	add(o, "protocol", json_object_new_string(vip_proto_name(v->cfg.proto)));
+	add(o, "port", json_object_new_int(v->cfg.port));
+	add(o, "id", new_u64(v->id));
+}
+
 void control_vips(struct agent *a, struct json_object *reply)
 {
 	struct json_object *list = json_object_new_array();
@@ -158,14 +154,10 @@ void control_vips(struct agent *a, struct json_object *reply)
 		const struct vip *v = a->vips[i];
 		struct json_object *o = json_object_new_object();
 
-		add(o, "name", json_object_new_string(v->cfg.name));
-		add(o, "address", json_object_new_string(v->cfg.addr.text));
-		add(o, "protocol", json_object_new_string(proto_name(v->cfg.proto)));
-		add(o, "port", json_object_new_int(v->cfg.port));
-		add(o, "id", new_u64(v->id));
+		add_vip_key(o, v);
 		add(o, "in_service", json_object_new_boolean(v->usable));
 		add(o, "backends_up", new_u64(count_up(v)));
-		add(o, "backends_in_table", new_u64(count_in_table(v)));
+		add(o, "backends_in_table", new_u64(vip_backends_in_table(v)));
 		add(o, "backends_total", new_u64(v->n_backends));
 		add(o, "min_healthy", new_u64(v->cfg.min_healthy));
 		add(o, "table_size", new_u64(v->cfg.table_size));
@@ -271,11 +263,7 @@ int control_stats(struct agent *a, struct json_object *reply, char *err, size_t 
 		const struct vip *v = a->vips[i];
 		struct json_object *o = json_object_new_object();
 
-		add(o, "name", json_object_new_string(v->cfg.name));
-		add(o, "address", json_object_new_string(v->cfg.addr.text));
-		add(o, "protocol", json_object_new_string(proto_name(v->cfg.proto)));
-		add(o, "port", json_object_new_int(v->cfg.port));
-		add(o, "id", new_u64(v->id));
+		add_vip_key(o, v);
 		add_row(o, &rows[v->id]);
 		json_object_array_add(vips, o);
 	}

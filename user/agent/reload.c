@@ -195,11 +195,11 @@ static int add_backend(struct agent *a, struct vip *v, const struct backend_conf
 /* An existing backend takes its new settings; health is kept. */
 static void update_backend(struct agent *a, struct backend *b, const struct backend_config *c)
 {
-	char old_state[16], reason[64];
+	char reason[64];
 	uint32_t old_weight = b->cfg.weight;
 	bool check_changed = !check_config_equal(&b->cfg.check, &c->check);
 
-	snprintf(old_state, sizeof(old_state), "%s", backend_state_name(b));
+	const char *old_state = backend_state_name(b);
 	b->cfg = *c;
 	if (check_changed) {
 		checks_stop(b);

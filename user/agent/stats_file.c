@@ -39,11 +39,6 @@ static const char *escape(char *buf, size_t len, const char *value)
 	return buf;
 }
 
-static const char *proto_name(uint8_t proto)
-{
-	return proto == IPPROTO_TCP ? "tcp" : proto == IPPROTO_UDP ? "udp" : "any";
-}
-
 /* The VIP's labels: its key (address, protocol, port) makes each series unique. */
 static void vip_labels(char *buf, size_t len, const struct vip *v)
 {
@@ -51,7 +46,7 @@ static void vip_labels(char *buf, size_t len, const struct vip *v)
 
 	snprintf(buf, len, "vip=\"%s\",address=\"%s\",protocol=\"%s\",port=\"%u\"",
 		 escape(name, sizeof(name), v->cfg.name), v->cfg.addr.text,
-		 proto_name(v->cfg.proto), v->cfg.port);
+		 vip_proto_name(v->cfg.proto), v->cfg.port);
 }
 
 static void backend_labels(char *buf, size_t len, const struct backend *b)
@@ -109,46 +104,90 @@ static void write_vip_gauges(FILE *f, struct agent *a)
 	}
 }
 
-static void write_backends(FILE *f, struct agent *a)
+/* A backend as one scrape sees it: its counters read once. */
+struct backend_sample {
+	const struct backend *b;
+	struct xdpcast_counter fwd;
+};
+
+static double packets(const struct backend_sample *s)
 {
-	static const struct {
-		const char *name, *type, *help;
-	} metrics[] = {
-		{ "xdpcast_backend_packets_total", "counter", "Packets forwarded to the backend." },
-		{ "xdpcast_backend_bytes_total", "counter", "Bytes forwarded to the backend." },
-		{ "xdpcast_backend_up", "gauge", "1 if the backend's health check says up." },
-		{ "xdpcast_backend_in_table", "gauge", "1 if the backend takes new flows." },
-		{ "xdpcast_backend_weight", "gauge",
-		  "Weight in force (0: drained), the operator's if set." },
-		{ "xdpcast_backend_checks_total", "counter", "Health probes completed." },
-		{ "xdpcast_backend_check_failures_total", "counter", "Health probes failed." },
-		{ "xdpcast_backend_check_latency_seconds", "gauge", "Duration of the last probe." },
-	};
+	return (double)s->fwd.packets;
+}
+static double bytes(const struct backend_sample *s)
+{
+	return (double)s->fwd.bytes;
+}
+static double up(const struct backend_sample *s)
+{
+	return s->b->health.up;
+}
+static double in_table(const struct backend_sample *s)
+{
+	return backend_in_table(s->b);
+}
+static double weight(const struct backend_sample *s)
+{
+	return backend_weight(s->b);
+}
+static double probes(const struct backend_sample *s)
+{
+	return (double)s->b->probes;
+}
+static double failures(const struct backend_sample *s)
+{
+	return (double)s->b->probe_failures;
+}
+static double latency(const struct backend_sample *s)
+{
+	return s->b->last.latency_ms / 1000.0;
+}
+
+static const struct {
+	const char *name, *type, *help;
+	double (*value)(const struct backend_sample *s);
+} backend_metrics[] = {
+	{ "xdpcast_backend_packets_total", "counter", "Packets forwarded to the backend.",
+	  packets },
+	{ "xdpcast_backend_bytes_total", "counter", "Bytes forwarded to the backend.", bytes },
+	{ "xdpcast_backend_up", "gauge", "1 if the backend's health check says up.", up },
+	{ "xdpcast_backend_in_table", "gauge", "1 if the backend takes new flows.", in_table },
+	{ "xdpcast_backend_weight", "gauge", "Weight in force (0: drained), the operator's if set.",
+	  weight },
+	{ "xdpcast_backend_checks_total", "counter", "Health probes completed.", probes },
+	{ "xdpcast_backend_check_failures_total", "counter", "Health probes failed.", failures },
+	{ "xdpcast_backend_check_latency_seconds", "gauge", "Duration of the last probe.",
+	  latency },
+};
+
+static int write_backends(FILE *f, struct agent *a)
+{
+	struct backend_sample *samples;
 	char labels[2 * LABELS_MAX];
+	size_t n = 0;
 
-	for (size_t m = 0; m < sizeof(metrics) / sizeof(metrics[0]); m++) {
-		help(f, metrics[m].name, metrics[m].type, metrics[m].help);
-		for (size_t i = 0; i < a->n_vips; i++) {
-			for (size_t j = 0; j < a->vips[i]->n_backends; j++) {
-				const struct backend *b = a->vips[i]->backends[j];
-				struct xdpcast_counter c = {};
-				double value;
-
-				if (m < 2)
-					xdpcast_dp_read_backend_stats(&a->dp, b->id, &c);
-				value = m == 0	 ? (double)c.packets
-					: m == 1 ? (double)c.bytes
-					: m == 2 ? b->health.up
-					: m == 3 ? backend_in_table(b)
-					: m == 4 ? backend_weight(b)
-					: m == 5 ? (double)b->probes
-					: m == 6 ? (double)b->probe_failures
-						 : b->last.latency_ms / 1000.0;
-				backend_labels(labels, sizeof(labels), b);
-				fprintf(f, "%s{%s} %.17g\n", metrics[m].name, labels, value);
-			}
+	for (size_t i = 0; i < a->n_vips; i++)
+		n += a->vips[i]->n_backends;
+	samples = calloc(n ? n : 1, sizeof(*samples));
+	if (!samples)
+		return -ENOMEM;
+	n = 0;
+	for (size_t i = 0; i < a->n_vips; i++) {
+		for (size_t j = 0; j < a->vips[i]->n_backends; j++, n++) {
+			samples[n].b = a->vips[i]->backends[j];
+			xdpcast_dp_read_backend_stats(&a->dp, samples[n].b->id, &samples[n].fwd);
 		}
 	}
+	for (size_t m = 0; m < sizeof(backend_metrics) / sizeof(backend_metrics[0]); m++) {
+		help(f, backend_metrics[m].name, backend_metrics[m].type, backend_metrics[m].help);
+		for (size_t k = 0; k < n; k++) {
+			backend_labels(labels, sizeof(labels), samples[k].b);
+			fprintf(f, "%s{%s} %.17g\n", backend_metrics[m].name, labels,
+				backend_metrics[m].value(&samples[k]));
+		}
+	}
+	free(samples);
+	return 0;
 }
 
 int stats_file_write(struct agent *a)
@@ -176,11 +215,12 @@ int stats_file_write(struct agent *a)
 	}
 	write_vip_counters(f, a, rows);
 	write_vip_gauges(f, a);
-	write_backends(f, a);
+	err = write_backends(f, a);
 	free(rows);
-	if (fclose(f) || rename(tmp, a->cfg.stats_file)) {
-		err = -errno;
-		pr_warn("stats file %s: %s\n", a->cfg.stats_file, strerror(errno));
+	/* a partial file is never renamed into place */
+	if (fclose(f) || err || rename(tmp, a->cfg.stats_file)) {
+		err = err ? err : -errno;
+		pr_warn("stats file %s: %s\n", a->cfg.stats_file, strerror(-err));
 		unlink(tmp);
 		return err;
 	}

@@ -43,12 +43,12 @@ uint32_t backend_weight(const struct backend *b)
 
 int backend_set_admin_weight(struct agent *a, struct backend *b, int32_t weight)
 {
-	char old_state[16], reason[80];
+	char reason[80];
 	uint32_t old = backend_weight(b);
 
 	if (weight > 0xffff)
 		return -ERANGE;
-	snprintf(old_state, sizeof(old_state), "%s", backend_state_name(b));
+	const char *old_state = backend_state_name(b);
 	b->admin_weight = weight;
 	if (weight < 0)
 		snprintf(reason, sizeof(reason), "operator: weight %u -> %u (configured)", old,
@@ -113,7 +113,7 @@ int backend_write(struct agent *a, struct backend *b)
 
 /* Backends that take new flows: up, weighted and with a resolved next hop.
  * min_healthy counts these, not those merely passing their checks. */
-static uint32_t count_in_service(const struct vip *v)
+uint32_t vip_backends_in_table(const struct vip *v)
 {
 	uint32_t n = 0;
 
@@ -173,7 +173,7 @@ static long slots_moved(const uint32_t *old, uint32_t old_size, const uint32_t *
 
 long vip_rebuild(struct agent *a, struct vip *v)
 {
-	bool usable = count_in_service(v) >= v->cfg.min_healthy;
+	bool usable = vip_backends_in_table(v) >= v->cfg.min_healthy;
 	uint32_t *table = NULL, size = 0;
 	long moved;
 	int err = 0;
@@ -219,11 +219,11 @@ void vip_log_service(const struct vip *v, bool was_usable)
 		return;
 	if (v->usable)
 		pr_info("vip %s %s: in service, %u of %zu backends take new flows\n", v->cfg.name,
-			v->cfg.addr.text, count_in_service(v), v->n_backends);
+			v->cfg.addr.text, vip_backends_in_table(v), v->n_backends);
 	else
 		pr_warn("vip %s %s: out of service (%u of %zu backends take new flows, "
 			"min_healthy %u): its packets go to the kernel\n",
-			v->cfg.name, v->cfg.addr.text, count_in_service(v), v->n_backends,
+			v->cfg.name, v->cfg.addr.text, vip_backends_in_table(v), v->n_backends,
 			v->cfg.min_healthy);
 }
 
@@ -289,16 +289,14 @@ void backend_nexthop_changed(struct agent *a, struct backend *b)
 {
 	const char *old_state = backend_state_name(b);
 	bool was_in_table = backend_in_table(b);
-	char old_name[16];
 
-	snprintf(old_name, sizeof(old_name), "%s", old_state);
 	backend_refresh_nexthop(a, b);
 	if (b->nh.state == NEXTHOP_FAILED && health_force_down(&b->health)) {
-		agent_backend_changed(a, b, old_name, "neighbour FAILED", -1);
+		agent_backend_changed(a, b, old_state, "neighbour FAILED", -1);
 		return;
 	}
 	if (was_in_table != backend_in_table(b)) {
-		agent_backend_changed(a, b, old_name,
+		agent_backend_changed(a, b, old_state,
 				      backend_in_table(b) ? "next hop resolved" : "next hop lost",
 				      -1);
 		return;

@@ -108,7 +108,6 @@ int backend_set_admin_weight(struct agent *a, struct backend *b, int32_t weight)
 bool backend_in_table(const struct backend *b);
 uint8_t backend_dp_state(const struct backend *b);
 /* "down", "up", "draining" or "up-unresolved": a constant string. */
-/* "down", "up", "draining" or "up-unresolved": a string constant. */
 const char *backend_state_name(const struct backend *b);
 int backend_write(struct agent *a, struct backend *b);
 /* Rebuild the VIP's table; written only if it differs. Returns the number

@@ -273,6 +273,21 @@ int probe_connect(const struct probe *p, int type)
 	return fd;
 }
 
+void probe_stream_start(struct probe *p, const char *what,
+			void (*cb)(struct ev_loop *loop, ev_io *w, int revents))
+{
+	int fd = probe_connect(p, SOCK_STREAM);
+
+	if (fd < 0) {
+		probe_fail_errno_soon(p, what, -fd);
+		return;
+	}
+	p->fd = fd;
+	ev_io_init(&p->io, cb, fd, EV_WRITE);
+	p->io.data = p;
+	ev_io_start(p->env->loop, &p->io);
+}
+
 void probe_close_fd(struct probe *p)
 {
 	static const struct linger rst = { .l_onoff = 1, .l_linger = 0 };

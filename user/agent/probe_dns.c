@@ -381,17 +381,8 @@ static void dns_tcp_io_cb(struct ev_loop *loop, ev_io *w, int revents)
 
 static void dns_tcp_start(struct probe *p)
 {
-	int fd = probe_connect(p, SOCK_STREAM);
-
-	if (fd < 0) {
-		probe_fail_errno_soon(p, "dns", -fd);
-		return;
-	}
-	p->fd = fd;
 	/* writable once connected: then the query goes out */
-	ev_io_init(&p->io, dns_tcp_io_cb, fd, EV_WRITE);
-	p->io.data = p;
-	ev_io_start(p->env->loop, &p->io);
+	probe_stream_start(p, "dns", dns_tcp_io_cb);
 }
 
 static void dns_stop(struct probe *p)

@@ -120,6 +120,11 @@ void probe_fail_timeout(struct probe *p);
 socklen_t probe_sockaddr(const struct probe *p, struct sockaddr_storage *ss);
 /* A non-blocking socket of @type connecting to the target: the fd, or -errno. */
 int probe_connect(const struct probe *p, int type);
+/* A TCP connect to the target, @cb called on p->io once it is writable
+ * (connected, or failed: SO_ERROR says why); a failure to even start is
+ * reported soon, as @what. */
+void probe_stream_start(struct probe *p, const char *what,
+			void (*cb)(struct ev_loop *loop, ev_io *w, int revents));
 /* Stop @p's io watcher and close its socket, resetting a TCP connection
  * (SO_LINGER 0) so that the prober keeps no TIME_WAIT per probe. */
 void probe_close_fd(struct probe *p);

@@ -30,17 +30,7 @@ static void tcp_io_cb(struct ev_loop *loop, ev_io *w, int revents)
 
 static void tcp_start(struct probe *p)
 {
-	int fd = probe_connect(p, SOCK_STREAM);
-
-	if (fd < 0) {
-		probe_fail_errno_soon(p, "tcp", -fd);
-		return;
-	}
-	p->fd = fd;
-	/* writable once connected, or failed (then SO_ERROR says why) */
-	ev_io_init(&p->io, tcp_io_cb, fd, EV_WRITE);
-	p->io.data = p;
-	ev_io_start(p->env->loop, &p->io);
+	probe_stream_start(p, "tcp", tcp_io_cb);
 }
 
 static void tcp_stop(struct probe *p)

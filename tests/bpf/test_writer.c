@@ -167,3 +167,28 @@ Test(writer, flow_table_on_off_and_inner_btf, .init = fixture_setup, .fini = fix
 	cr_assert_eq(xdpcast_dp_table_size(&fx.dp, &key), 251,
 		     "switching the flow table off lost the table");
 }
+
+/* An id given to a new backend or VIP starts from zero, not from the counts
+ * of its last holder. */
+Test(writer, reused_ids_start_with_zero_counters, .init = fixture_setup, .fini = fixture_teardown)
+{
+	static const __u32 ids[] = { 1 };
+	struct fx_vip v;
+	struct pkt_buf in;
+	int err;
+
+	fx_setup_vip(&fx, &v, FX_VIP4, 0, 0, 7, ids, 1, 0);
+	fx_flow(&in, FX_VIP4, IPPROTO_UDP, 53, 0);
+	cr_assert_eq(fx_flow_backend(&fx, &in), 1);
+	cr_assert_gt(fx_backend_stats(&fx, 1).packets, 0);
+	cr_assert_gt(fx_vip_stats(&fx, 7).packets, 0);
+
+	err = xdpcast_dp_clear_backend_stats(&fx.dp, 1);
+	cr_assert_eq(err, 0, "clear backend counters: %d", err);
+	cr_expect_eq(fx_backend_stats(&fx, 1).packets, 0);
+	cr_expect_eq(fx_backend_stats(&fx, 1).bytes, 0);
+
+	cr_assert_eq(xdpcast_dp_del_vip(&fx.dp, &v.key), 0);
+	fx_add_vip(&fx, &v, "203.0.113.54", 0, 0, 7, 0);
+	cr_expect_eq(fx_vip_stats(&fx, 7).packets, 0, "a VIP on a reused id starts at zero");
+}

@@ -223,4 +223,5 @@ rc=$?
 check "SIGTERM exits 0 (rc $rc)" [ "$rc" -eq 0 ]
 check "no XDP program left on r0" detached
 check "no pinned map left" [ ! -e "$LAB_PIN/vips" ]
+check "the stats file is removed on exit" [ ! -e "$LAB_DIR/xdpcast.prom" ]
 finish

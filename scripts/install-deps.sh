@@ -14,6 +14,8 @@ packages=(
 	libcriterion-dev clang-format cppcheck
 	# lab, demo and end-to-end tests
 	iproute2 ethtool nsd dnsutils jq
+	# routing daemons that redistribute xdpcast's routes into OSPF (tests, bench)
+	frr bird2
 )
 
 missing=()
@@ -31,8 +33,10 @@ echo "install-deps: installing ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-# Debian's nsd package enables a system-wide service; xdpcast runs its own
-# instances in namespaces only.
-if [[ " ${missing[*]} " == *" nsd "* ]] && command -v systemctl >/dev/null; then
-	systemctl disable --now nsd >/dev/null 2>&1 || true
-fi
+# Debian's nsd, frr and bird2 packages enable system-wide services; xdpcast's
+# tests and demo run their own instances in namespaces only.
+for p in nsd:nsd frr:frr bird2:bird; do
+	[[ " ${missing[*]} " == *" ${p%%:*} "* ]] || continue
+	systemctl disable --now "${p#*:}" >/dev/null 2>&1 || # without systemd:
+		service "${p#*:}" stop >/dev/null 2>&1 || true
+done

@@ -6,6 +6,8 @@ CLANG ?= clang-19
 BPFTOOL ?= bpftool
 CC ?= gcc
 BUILD ?= build
+PREFIX ?= /usr/local
+DESTDIR ?=
 
 ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 # -mcpu=v3: 32-bit ALU and jumps (kernel 5.1+), fewer instructions than the v1 default
@@ -25,7 +27,7 @@ TEST_LIB_SRCS := $(wildcard tests/lib/*.c)
 TEST_SRCS := $(wildcard tests/unit/*.c tests/bpf/*.c tests/agent/*.c) $(TEST_LIB_SRCS)
 BENCH_BPF := floor bench_paths
 
-.PHONY: all deps test check format bench demo clean update-vmlinux help
+.PHONY: all deps test check format bench demo install clean update-vmlinux help
 
 all: $(BUILD)/xdpcast.skel.h $(BUILD)/xdpcast.bpf.o $(BUILD)/xdpcast-dp $(BUILD)/xdpcastd \
 	$(BUILD)/xdpcastctl
@@ -36,6 +38,8 @@ help:
 	@echo "make test       every test (unit, BPF packet tests, netns end to end); needs root"
 	@echo "make bench      per-packet cost of each path (BPF_PROG_TEST_RUN)"
 	@echo "make check      clang-format and cppcheck"
+	@echo "make install    xdpcastd, xdpcastctl, xdpcast-dp into \$$(DESTDIR)\$$(PREFIX)/sbin, and the"
+	@echo "                rt_protos name of xdpcast's routes into \$$(DESTDIR)/etc/iproute2/rt_protos.d"
 	@echo "make update-vmlinux  regenerate vmlinux/vmlinux.h from this kernel's BTF"
 
 deps:
@@ -108,6 +112,11 @@ bench: deps
 demo: deps
 	@$(MAKE) --no-print-directory all
 	@scripts/demo.sh $(BUILD)
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)/etc/iproute2/rt_protos.d
+	install -m 0755 $(BUILD)/xdpcastd $(BUILD)/xdpcastctl $(BUILD)/xdpcast-dp $(DESTDIR)$(PREFIX)/sbin/
+	install -m 0644 scripts/rt_protos.d/xdpcast.conf $(DESTDIR)/etc/iproute2/rt_protos.d/
 
 C_SRCS = $(shell git ls-files '*.c' '*.h' 2>/dev/null | grep -v '^vmlinux/')
 

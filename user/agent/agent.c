@@ -379,6 +379,11 @@ int agent_start(struct agent *a, struct ev_loop *loop, struct config *cfg, bool 
 		err = -EPERM;
 		goto fail;
 	}
+	err = routes_open(a);
+	if (err) {
+		pr_warn("cannot open a netlink socket for the VIPs' routes: %s\n", strerror(-err));
+		goto fail;
+	}
 	err = dataplane_up(a, &adopting);
 	if (err)
 		goto fail;
@@ -387,6 +392,9 @@ int agent_start(struct agent *a, struct ev_loop *loop, struct config *cfg, bool 
 		pr_warn("cannot program the dataplane: %s\n", strerror(-err));
 		goto fail_dp;
 	}
+	err = routes_activate(a);
+	if (err)
+		goto fail_dp;
 	for (size_t i = 0; i < a->n_vips; i++)
 		for (size_t j = 0; j < a->vips[i]->n_backends; j++)
 			checks_start(a, a->vips[i]->backends[j]);
@@ -412,6 +420,7 @@ void agent_stop_state(struct agent *a)
 {
 	control_free(a->ctl);
 	a->ctl = NULL;
+	routes_close(a);
 	if (ev_is_active(&a->stats_timer))
 		ev_timer_stop(a->loop, &a->stats_timer);
 	if (ev_is_active(&a->retry_timer))
@@ -443,8 +452,12 @@ void agent_stop(struct agent *a)
 	if (a->cfg.stats_file[0] && unlink(a->cfg.stats_file) && errno != ENOENT)
 		pr_warn("stats file %s: %s\n", a->cfg.stats_file, strerror(errno));
 	if (keep) {
-		pr_info("leaving the dataplane attached and pinned in %s\n", a->cfg.pin_dir);
+		pr_info("leaving the dataplane attached and pinned in %s, and the routes in "
+			"place\n",
+			a->cfg.pin_dir);
 	} else {
+		/* first the announcement, then the forwarding: no flow is sent here for nothing */
+		routes_withdraw_all(a, "xdpcastd stopping");
 		for (size_t i = 0; i < a->cfg.n_ifaces; i++)
 			xdpcast_detach(a->cfg.ifaces[i].name);
 	}

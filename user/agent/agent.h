@@ -20,6 +20,7 @@
 
 struct agent;
 struct control;
+struct routes;
 struct vip;
 
 #define BACKEND_ID_NEVER 0xffffffffu /* backend_id_vip[]: an id no VIP used yet */
@@ -72,6 +73,7 @@ struct agent {
 	ev_timer stats_timer;
 	ev_timer retry_timer; /* rebuilds tables whose write failed */
 	struct control *ctl; /* the control socket (control.h); NULL: none */
+	struct routes *routes; /* the VIPs' routes in the kernel FIB (routes.c) */
 };
 
 /* Attach (or adopt) the dataplane, build the state, start the checks. On
@@ -139,6 +141,23 @@ void checks_probe_done(void *arg, const struct probe_result *r);
 int adopt_pinned(struct agent *a);
 /* Free the pinned backend ids nothing adopted (after the tables are rebuilt). */
 void adopt_cleanup(struct agent *a);
+
+/* routes.c: one kernel route per VIP address while its VIPs are in service */
+/* Open the netlink socket; nothing is written until routes_activate(). */
+int routes_open(struct agent *a);
+/* At start, once the VIPs are built: adopt our protocol's routes at configured
+ * addresses, remove the others, install what the VIPs say, start the reconcile. */
+int routes_activate(struct agent *a);
+/* The VIPs at @addr changed (service, backends, weights, next hops). */
+void routes_update(struct agent *a, const struct addr_config *addr);
+/* Every address again, with the settings of a->cfg (after a reload). */
+void routes_update_all(struct agent *a);
+/* Delete every route installed (exit), logging @why. */
+void routes_withdraw_all(struct agent *a, const char *why);
+/* Whether the route of @addr is in the kernel. */
+bool routes_announced(const struct agent *a, const struct addr_config *addr);
+/* Free the state; the kernel's routes stay as they are. */
+void routes_close(struct agent *a);
 
 /* stats_file.c */
 int stats_file_write(struct agent *a);

@@ -33,6 +33,7 @@
 #define ROUTE_PROTOCOL_DEFAULT 252
 #define ROUTE_METRIC_DEFAULT 20
 #define ROUTE_TABLE_DEFAULT 254
+#define ROUTE_RECONCILE_DEFAULT_MS 1000
 #define STATS_PERIOD_DEFAULT_MS 10000
 #define PIN_DIR_DEFAULT "/sys/fs/bpf/xdpcast"
 #define CONTROL_SOCKET_DEFAULT "/run/xdpcast/xdpcastd.sock"
@@ -1166,10 +1167,33 @@ static int parse_interfaces(struct ctx *c, yaml_node_t *node, const char *path, 
 	return err;
 }
 
+/* Whether rtnetlink protocol @p belongs to the kernel or a routing daemon
+ * (linux/rtnetlink.h, FRR's zebra/rt_netlink.h), which would take xdpcast's
+ * routes for its own: FRR sweeps routes of its numbers when it starts. */
+static bool route_protocol_taken(uint64_t p)
+{
+	return p <= 4 || (p >= 8 && p <= 18) || p == 42 || p == 99 || (p >= 186 && p <= 198);
+}
+
+static int parse_route_protocol(struct ctx *c, yaml_node_t *node, const char *path, void *field)
+{
+	const char *s = scalar(node);
+	uint64_t v;
+
+	if (s && parse_u64(s, &v) && v <= 255 && !route_protocol_taken(v)) {
+		*(uint8_t *)field = (uint8_t)v;
+		return 0;
+	}
+	return expected(c, node, path,
+			"a protocol number 5..255 that neither the kernel nor a routing daemon "
+			"uses (not 8-18, 42, 99 or 186-198)");
+}
+
 static const struct key route_keys[] = {
-	{ UINT("protocol", struct config, route_protocol, 0, 255) },
+	{ FN("protocol", struct config, route_protocol, parse_route_protocol) },
 	{ UINT("metric", struct config, route_metric, 0, UINT32_MAX) },
 	{ UINT("table", struct config, route_table, 1, UINT32_MAX) },
+	{ MS("reconcile_interval", struct config, route_reconcile_ms, 100, HOUR_MS) },
 };
 
 static const struct key stats_keys[] = {
@@ -1211,6 +1235,7 @@ static void set_defaults(struct config *cfg)
 	cfg->route_protocol = ROUTE_PROTOCOL_DEFAULT;
 	cfg->route_metric = ROUTE_METRIC_DEFAULT;
 	cfg->route_table = ROUTE_TABLE_DEFAULT;
+	cfg->route_reconcile_ms = ROUTE_RECONCILE_DEFAULT_MS;
 	cfg->stats_period_ms = STATS_PERIOD_DEFAULT_MS;
 	strcpy(cfg->control_socket, CONTROL_SOCKET_DEFAULT);
 }

@@ -95,6 +95,7 @@ struct config {
 	uint8_t route_protocol; /* rtnetlink protocol number of xdpcast's routes (default 252) */
 	uint32_t route_metric; /* default 20 */
 	uint32_t route_table; /* default 254 (main) */
+	uint32_t route_reconcile_ms; /* how often the kernel's routes are checked (default 1000) */
 	char stats_file[CONFIG_TEXT_MAX]; /* "" = no stats file */
 	uint32_t stats_period_ms; /* default 10000 */
 	char control_socket[CONFIG_TEXT_MAX]; /* default /run/xdpcast/xdpcastd.sock */

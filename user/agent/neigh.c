@@ -29,11 +29,10 @@
 #include <libmnl/libmnl.h>
 
 #include "log.h"
+#include "nl.h"
 
-#define NL_BUF_SIZE 65536 /* a link message with all its attributes can exceed 8 KiB */
 #define EVENT_RCVBUF (4 << 20) /* a routing daemon's bursts fit */
 #define EVENT_BATCH 256 /* events read per wake-up before the loop runs other watchers */
-#define QUERY_TIMEOUT_S 1 /* the kernel answers at once: never wait longer */
 #define PASS_LINKS 16 /* links remembered during one pass over the entries */
 #define ETH_MAC_LEN 6
 #define NUD_USABLE (NUD_REACHABLE | NUD_STALE | NUD_DELAY | NUD_PROBE | NUD_PERMANENT | NUD_NOARP)
@@ -56,16 +55,13 @@ struct neigh_watch {
 	struct ev_loop *loop;
 	neigh_changed_fn changed;
 	void *arg;
-	struct mnl_socket *query;
+	struct nl_query q; /* queries and their answers */
 	struct mnl_socket *events;
-	unsigned int portid; /* of the query socket */
-	unsigned int seq;
 	ev_io io; /* events readable */
 	ev_timer refresh; /* look everything up again on the next loop iteration */
 	struct tracked *v; /* sorted by family, then address */
 	size_t n, cap;
 	unsigned int gen; /* bumped when v is reshaped, so that notify() starts over */
-	char qbuf[NL_BUF_SIZE]; /* answers */
 	char ebuf[NL_BUF_SIZE]; /* events */
 };
 
@@ -99,12 +95,6 @@ struct route_info {
 	struct in6_addr gw;
 };
 
-/* An attribute table for mnl_attr_parse(). */
-struct attrs {
-	const struct nlattr **tb;
-	unsigned int max;
-};
-
 const char *nexthop_state_name(enum nexthop_state state)
 {
 	switch (state) {
@@ -119,29 +109,6 @@ const char *nexthop_state_name(enum nexthop_state state)
 }
 
 /* ---- addresses ---- */
-
-static size_t addr_len(int family)
-{
-	return family == AF_INET ? 4 : 16;
-}
-
-/* The address bytes as the kernel takes them: 4 for IPv4 (the mapped tail). */
-static const uint8_t *addr_bytes(int family, const struct in6_addr *a)
-{
-	return family == AF_INET ? &a->s6_addr[12] : a->s6_addr;
-}
-
-static void addr_set(int family, struct in6_addr *a, const void *bytes)
-{
-	memset(a, 0, sizeof(*a));
-	if (family == AF_INET) {
-		a->s6_addr[10] = 0xff;
-		a->s6_addr[11] = 0xff;
-		memcpy(&a->s6_addr[12], bytes, 4);
-	} else {
-		memcpy(a->s6_addr, bytes, 16);
-	}
-}
 
 /* The first @plen bits of @a and @b are equal. */
 static bool prefix_eq(const uint8_t *a, const uint8_t *b, unsigned int plen)
@@ -159,7 +126,7 @@ static bool prefix_eq(const uint8_t *a, const uint8_t *b, unsigned int plen)
 
 static void addr_text(int family, const struct in6_addr *a, char *buf, size_t size)
 {
-	if (!family || !inet_ntop(family, addr_bytes(family, a), buf, size))
+	if (!family || !inet_ntop(family, nl_addr_bytes(family, a), buf, size))
 		snprintf(buf, size, "-");
 }
 
@@ -211,53 +178,6 @@ static int grow(struct neigh_watch *w)
 
 /* ---- netlink queries ---- */
 
-static int put_attr(const struct nlattr *a, void *data)
-{
-	const struct attrs *t = data;
-	unsigned int type = mnl_attr_get_type(a);
-
-	if (type <= t->max)
-		t->tb[type] = a;
-	return MNL_CB_OK;
-}
-
-static void parse_attrs(const struct nlmsghdr *nlh, size_t hdr, const struct nlattr **tb,
-			unsigned int max)
-{
-	struct attrs t = { .tb = tb, .max = max };
-
-	mnl_attr_parse(nlh, (unsigned int)hdr, put_attr, &t);
-}
-
-static struct nlmsghdr *new_request(struct neigh_watch *w, uint16_t type)
-{
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(w->qbuf);
-
-	nlh->nlmsg_type = type;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
-	nlh->nlmsg_seq = ++w->seq;
-	return nlh;
-}
-
-/* Send @nlh (in qbuf), run @cb on the answer until the kernel's ack: 0 or -errno. */
-static int query(struct neigh_watch *w, struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
-{
-	unsigned int seq = nlh->nlmsg_seq;
-	ssize_t n;
-	int ret;
-
-	if (mnl_socket_sendto(w->query, nlh, nlh->nlmsg_len) < 0)
-		return -errno;
-	do {
-		n = mnl_socket_recvfrom(w->query, w->qbuf, sizeof(w->qbuf));
-		if (n < 0)
-			return errno == EAGAIN ? -ETIMEDOUT : -errno;
-		ret = mnl_cb_run(w->qbuf, (size_t)n, seq, w->portid, cb, data);
-		/* EPROTO: the late answer of a query that timed out; skip it */
-	} while (ret > MNL_CB_STOP || (ret < 0 && errno == EPROTO));
-	return ret < 0 ? -errno : 0;
-}
-
 static void parse_via(const struct nlattr *a, struct route_info *r)
 {
 	const struct rtvia *via = mnl_attr_get_payload(a);
@@ -265,10 +185,10 @@ static void parse_via(const struct nlattr *a, struct route_info *r)
 
 	if (len < sizeof(*via) || (via->rtvia_family != AF_INET && via->rtvia_family != AF_INET6))
 		return;
-	if (len < sizeof(*via) + addr_len(via->rtvia_family))
+	if (len < sizeof(*via) + nl_addr_len(via->rtvia_family))
 		return;
 	r->gw_family = via->rtvia_family;
-	addr_set(r->gw_family, &r->gw, via->rtvia_addr);
+	nl_addr_set(r->gw_family, &r->gw, via->rtvia_addr);
 }
 
 static int route_cb(const struct nlmsghdr *nlh, void *data)
@@ -279,15 +199,15 @@ static int route_cb(const struct nlmsghdr *nlh, void *data)
 
 	if (nlh->nlmsg_type != RTM_NEWROUTE || mnl_nlmsg_get_payload_len(nlh) < sizeof(*rtm))
 		return MNL_CB_OK;
-	parse_attrs(nlh, sizeof(*rtm), tb, RTA_MAX);
+	nl_parse_attrs(nlh, sizeof(*rtm), tb, RTA_MAX);
 	r->found = true;
 	r->type = rtm->rtm_type;
 	if (tb[RTA_OIF] && mnl_attr_get_payload_len(tb[RTA_OIF]) == sizeof(uint32_t))
 		r->oif = (int)mnl_attr_get_u32(tb[RTA_OIF]);
 	if (tb[RTA_GATEWAY] &&
-	    mnl_attr_get_payload_len(tb[RTA_GATEWAY]) == addr_len(rtm->rtm_family)) {
+	    mnl_attr_get_payload_len(tb[RTA_GATEWAY]) == nl_addr_len(rtm->rtm_family)) {
 		r->gw_family = rtm->rtm_family;
-		addr_set(r->gw_family, &r->gw, mnl_attr_get_payload(tb[RTA_GATEWAY]));
+		nl_addr_set(r->gw_family, &r->gw, mnl_attr_get_payload(tb[RTA_GATEWAY]));
 	} else if (tb[RTA_VIA]) {
 		parse_via(tb[RTA_VIA], r); /* an IPv4 route through an IPv6 neighbour */
 	}
@@ -297,14 +217,14 @@ static int route_cb(const struct nlmsghdr *nlh, void *data)
 /* `ip route get @a`: 0, or -errno (no route, unreachable, prohibited...). */
 static int query_route(struct neigh_watch *w, const struct addr_config *a, struct route_info *r)
 {
-	struct nlmsghdr *nlh = new_request(w, RTM_GETROUTE);
+	struct nlmsghdr *nlh = nl_request(&w->q, RTM_GETROUTE, 0);
 	struct rtmsg *rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
 
 	rtm->rtm_family = (uint8_t)a->family;
-	rtm->rtm_dst_len = (uint8_t)(addr_len(a->family) * 8);
-	mnl_attr_put(nlh, RTA_DST, addr_len(a->family), addr_bytes(a->family, &a->addr));
+	rtm->rtm_dst_len = (uint8_t)(nl_addr_len(a->family) * 8);
+	mnl_attr_put(nlh, RTA_DST, nl_addr_len(a->family), nl_addr_bytes(a->family, &a->addr));
 	memset(r, 0, sizeof(*r));
-	return query(w, nlh, route_cb, r);
+	return nl_query_run(&w->q, nlh, route_cb, r);
 }
 
 static int link_cb(const struct nlmsghdr *nlh, void *data)
@@ -315,7 +235,7 @@ static int link_cb(const struct nlmsghdr *nlh, void *data)
 
 	if (nlh->nlmsg_type != RTM_NEWLINK || mnl_nlmsg_get_payload_len(nlh) < sizeof(*ifi))
 		return MNL_CB_OK;
-	parse_attrs(nlh, sizeof(*ifi), tb, IFLA_MAX);
+	nl_parse_attrs(nlh, sizeof(*ifi), tb, IFLA_MAX);
 	l->flags = ifi->ifi_flags;
 	l->ether = ifi->ifi_type == ARPHRD_ETHER && tb[IFLA_ADDRESS] &&
 		   mnl_attr_get_payload_len(tb[IFLA_ADDRESS]) == ETH_MAC_LEN;
@@ -326,14 +246,14 @@ static int link_cb(const struct nlmsghdr *nlh, void *data)
 
 static void query_link(struct neigh_watch *w, int ifindex, struct link_info *l)
 {
-	struct nlmsghdr *nlh = new_request(w, RTM_GETLINK);
+	struct nlmsghdr *nlh = nl_request(&w->q, RTM_GETLINK, 0);
 	struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
 
 	ifi->ifi_family = AF_UNSPEC;
 	ifi->ifi_index = ifindex;
 	memset(l, 0, sizeof(*l));
 	l->ifindex = ifindex;
-	l->err = query(w, nlh, link_cb, l);
+	l->err = nl_query_run(&w->q, nlh, link_cb, l);
 }
 
 static int neigh_cb(const struct nlmsghdr *nlh, void *data)
@@ -344,7 +264,7 @@ static int neigh_cb(const struct nlmsghdr *nlh, void *data)
 
 	if (nlh->nlmsg_type != RTM_NEWNEIGH || mnl_nlmsg_get_payload_len(nlh) < sizeof(*ndm))
 		return MNL_CB_OK;
-	parse_attrs(nlh, sizeof(*ndm), tb, NDA_MAX);
+	nl_parse_attrs(nlh, sizeof(*ndm), tb, NDA_MAX);
 	ni->found = true;
 	ni->state = ndm->ndm_state;
 	ni->has_mac = tb[NDA_LLADDR] && mnl_attr_get_payload_len(tb[NDA_LLADDR]) == ETH_MAC_LEN;
@@ -357,16 +277,16 @@ static int neigh_cb(const struct nlmsghdr *nlh, void *data)
 static void query_neigh(struct neigh_watch *w, int family, int ifindex, const struct in6_addr *gw,
 			struct neigh_info *ni)
 {
-	struct nlmsghdr *nlh = new_request(w, RTM_GETNEIGH);
+	struct nlmsghdr *nlh = nl_request(&w->q, RTM_GETNEIGH, 0);
 	struct ndmsg *ndm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ndm));
 	char text[INET6_ADDRSTRLEN];
 	int err;
 
 	ndm->ndm_family = (uint8_t)family;
 	ndm->ndm_ifindex = ifindex;
-	mnl_attr_put(nlh, NDA_DST, addr_len(family), addr_bytes(family, gw));
+	mnl_attr_put(nlh, NDA_DST, nl_addr_len(family), nl_addr_bytes(family, gw));
 	memset(ni, 0, sizeof(*ni));
-	err = query(w, nlh, neigh_cb, ni);
+	err = nl_query_run(&w->q, nlh, neigh_cb, ni);
 	/* ENOENT: no entry; ENODEV: the link went, its own event follows */
 	if (err && err != -ENOENT && err != -ENODEV) {
 		addr_text(family, gw, text, sizeof(text));
@@ -575,10 +495,10 @@ static void on_neigh_event(struct neigh_watch *w, const struct nlmsghdr *nlh)
 	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*ndm) || (ndm->ndm_flags & NTF_PROXY) ||
 	    (ndm->ndm_family != AF_INET && ndm->ndm_family != AF_INET6))
 		return;
-	parse_attrs(nlh, sizeof(*ndm), tb, NDA_MAX);
-	if (!tb[NDA_DST] || mnl_attr_get_payload_len(tb[NDA_DST]) != addr_len(ndm->ndm_family))
+	nl_parse_attrs(nlh, sizeof(*ndm), tb, NDA_MAX);
+	if (!tb[NDA_DST] || mnl_attr_get_payload_len(tb[NDA_DST]) != nl_addr_len(ndm->ndm_family))
 		return;
-	addr_set(ndm->ndm_family, &gw, mnl_attr_get_payload(tb[NDA_DST]));
+	nl_addr_set(ndm->ndm_family, &gw, mnl_attr_get_payload(tb[NDA_DST]));
 	for (i = 0; i < w->n; i++) {
 		h = w->v[i].hop;
 		if (!hop_through(&h, ndm->ndm_family, ndm->ndm_ifindex, &gw))
@@ -620,10 +540,10 @@ static void on_link_event(struct neigh_watch *w, const struct nlmsghdr *nlh)
 /* Whether @e's address or its gateway falls in @dst/@plen of @family. */
 static bool route_covers(const struct tracked *e, int family, const uint8_t *dst, unsigned int plen)
 {
-	if (e->addr.family == family && prefix_eq(addr_bytes(family, &e->addr.addr), dst, plen))
+	if (e->addr.family == family && prefix_eq(nl_addr_bytes(family, &e->addr.addr), dst, plen))
 		return true;
 	return e->hop.gw_family == family &&
-	       prefix_eq(addr_bytes(family, &e->hop.nh.gateway), dst, plen);
+	       prefix_eq(nl_addr_bytes(family, &e->hop.nh.gateway), dst, plen);
 }
 
 /* Whether route event @nlh can change a tracked next hop: its prefix covers an address or
@@ -638,10 +558,10 @@ static bool route_event_matters(const struct neigh_watch *w, const struct nlmsgh
 	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*rtm) || (rtm->rtm_flags & RTM_F_CLONED) ||
 	    (rtm->rtm_family != AF_INET && rtm->rtm_family != AF_INET6))
 		return false;
-	len = addr_len(rtm->rtm_family);
+	len = nl_addr_len(rtm->rtm_family);
 	if (rtm->rtm_dst_len > len * 8)
 		return false;
-	parse_attrs(nlh, sizeof(*rtm), tb, RTA_MAX);
+	nl_parse_attrs(nlh, sizeof(*rtm), tb, RTA_MAX);
 	if (tb[RTA_DST] && mnl_attr_get_payload_len(tb[RTA_DST]) == len)
 		memcpy(dst, mnl_attr_get_payload(tb[RTA_DST]), len);
 	for (i = 0; i < w->n; i++)
@@ -718,22 +638,6 @@ static void on_events(struct ev_loop *loop, ev_io *io, int revents)
 
 /* ---- sockets ---- */
 
-static struct mnl_socket *open_query(unsigned int *portid)
-{
-	struct timeval tv = { .tv_sec = QUERY_TIMEOUT_S };
-	struct mnl_socket *nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
-
-	if (!nl)
-		return NULL;
-	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0 ||
-	    setsockopt(mnl_socket_get_fd(nl), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0) {
-		mnl_socket_close(nl);
-		return NULL;
-	}
-	*portid = mnl_socket_get_portid(nl);
-	return nl;
-}
-
 static void set_rcvbuf(int fd)
 {
 	int size = EVENT_RCVBUF;
@@ -780,8 +684,7 @@ struct neigh_watch *neigh_watch_new(struct ev_loop *loop, neigh_changed_fn chang
 	w->loop = loop;
 	w->changed = changed;
 	w->arg = arg;
-	w->query = open_query(&w->portid);
-	w->events = w->query ? open_events() : NULL;
+	w->events = nl_query_open(&w->q) ? NULL : open_events();
 	if (!w->events) {
 		pr_warn("neigh: netlink sockets: %s\n", strerror(errno));
 		neigh_watch_free(w);
@@ -805,8 +708,7 @@ void neigh_watch_free(struct neigh_watch *w)
 		ev_timer_stop(w->loop, &w->refresh);
 	if (w->events)
 		mnl_socket_close(w->events);
-	if (w->query)
-		mnl_socket_close(w->query);
+	nl_query_close(&w->q);
 	free(w->v);
 	free(w);
 }

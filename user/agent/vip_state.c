@@ -171,7 +171,7 @@ static long slots_moved(const uint32_t *old, uint32_t old_size, const uint32_t *
 	return moved;
 }
 
-long vip_rebuild(struct agent *a, struct vip *v)
+static long rebuild_table(struct agent *a, struct vip *v)
 {
 	bool usable = vip_backends_in_table(v) >= v->cfg.min_healthy;
 	uint32_t *table = NULL, size = 0;
@@ -210,6 +210,15 @@ long vip_rebuild(struct agent *a, struct vip *v)
 	v->table = table;
 	v->table_size = size;
 	v->usable = size > 0;
+	return moved;
+}
+
+long vip_rebuild(struct agent *a, struct vip *v)
+{
+	long moved = rebuild_table(a, v);
+
+	/* the route follows the table: the kernel takes what XDP passes */
+	routes_update(a, &v->cfg.addr);
 	return moved;
 }
 
@@ -302,6 +311,7 @@ void backend_nexthop_changed(struct agent *a, struct backend *b)
 		return;
 	}
 	backend_write(a, b);
+	routes_update(a, &b->vip->cfg.addr); /* the route names the next hop too */
 	pr_debug("backend %s %s: next hop updated (ifindex %d)\n", b->cfg.name, b->cfg.addr.text,
 		 b->nh.ifindex);
 }

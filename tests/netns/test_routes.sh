@@ -1,0 +1,233 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+# xdpcastd's routes in the router's kernel FIB (no routing daemon here; see
+# test_ospf.sh for FRR and BIRD): one multipath host route per VIP address
+# over the backends taking new flows, with their weights; withdrawn when the
+# last backend fails and back with the first one; a route deleted or changed
+# by hand is restored by the reconcile; a stale route of xdpcast's protocol
+# is removed at start; a restart adopts the routes without touching them; a
+# reload moves them to a new metric; SIGTERM removes them, --keep-dataplane
+# leaves them. Other protocols' routes are never touched.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+export BUILD=${BUILD:-build}
+LAB_STATIC_VIP_ROUTE=0 # xdpcastd's route is the only one for the VIP
+# shellcheck source=scripts/lab.sh
+source scripts/lab.sh
+trap lab_down EXIT INT TERM
+
+# shellcheck source=tests/netns/checks.sh
+source tests/netns/checks.sh
+TEST_NAME=test_routes
+# shellcheck source=tests/netns/agent_lib.sh
+source tests/netns/agent_lib.sh
+
+INTERVAL_MS=100
+TIMEOUT_MS=80
+FALL=2
+RECONCILE_MS=200
+PROTO=252
+XDPCASTCTL=${XDPCASTCTL:-$BUILD/xdpcastctl}
+
+write_config() {
+	local metric=$1 i
+	cat >"$CFG" <<YAML
+interfaces: [r0]
+pin_dir: $LAB_PIN
+control_socket: $LAB_DIR/xdpcastd.sock
+route: { protocol: $PROTO, metric: $metric, reconcile_interval: ${RECONCILE_MS}ms }
+vips:
+  - name: dns
+    address: $LAB_VIP
+    protocol: udp
+    port: 53
+    check: { type: dns, name: anycast.test, interval: ${INTERVAL_MS}ms, timeout: ${TIMEOUT_MS}ms, rise: 1, fall: $FALL }
+    backends:
+YAML
+	for i in 1 2 3; do
+		printf '      - { name: b%d, address: 198.18.%d.2, weight: %d }\n' "$i" "$i" \
+			$((i == 3 ? 2 : 1)) >>"$CFG"
+	done
+	cat >>"$CFG" <<YAML
+  - name: dns6
+    address: $LAB_VIP6
+    protocol: udp
+    port: 53
+    check: { type: dns, name: anycast.test, interval: ${INTERVAL_MS}ms, timeout: ${TIMEOUT_MS}ms, rise: 1, fall: $FALL }
+    backends:
+YAML
+	for i in 1 2 3; do
+		printf '      - { name: b%d, address: %s }\n' "$i" "$(lab_backend_addr6 "$i")" >>"$CFG"
+	done
+}
+
+# The router's route of xdpcast's protocol for $1 (v4 or v6), on one line.
+route_of() { in_ns router ip -o route show "$1" proto "$PROTO" table all; }
+route6_of() { in_ns router ip -6 -o route show "$1" proto "$PROTO" table all; }
+nexthops() { grep -o 'nexthop via [^ ]* dev [^ ]* weight [0-9]*' | sed 's/nexthop via //'; }
+# Waits up to $2 ms until "$3" (a command) succeeds; prints the ms it took.
+wait_until() {
+	local what=$1 limit=$2 start
+	shift 2
+	start=$(now_ms)
+	until "$@"; do
+		if [ $(($(now_ms) - start)) -gt "$limit" ]; then
+			echo "-1"
+			return 1
+		fi
+		sleep 0.005
+	done
+	echo $(($(now_ms) - start))
+	: "$what"
+}
+has_route() { [ -n "$(route_of "$LAB_VIP")" ]; }
+no_route() { [ -z "$(route_of "$LAB_VIP")" ]; }
+route_via() { route_of "$LAB_VIP" | grep -q "via $1 "; }
+# The VIP's route at metric $1 in table $2, multipath.
+route_at() { in_ns router ip -o route show "$LAB_VIP/32" proto "$PROTO" metric "$1" table "$2" | grep -q nexthop; }
+no_route_at() { [ -z "$(in_ns router ip -o route show "$LAB_VIP/32" proto "$PROTO" metric "$1" table all)" ]; }
+n_nexthops() { route_of "$LAB_VIP" | grep -o nexthop | wc -l; }
+three_nexthops() { [ "$(n_nexthops)" -eq 3 ]; }
+not_via() { ! route_via "$1"; }
+others_kept() { in_ns router ip route show 203.0.113.99 proto static | grep -q via; }
+
+lab_up || fail_setup "lab"
+for i in 1 2 3; do lab_start_nsd "$i"; done
+for i in 1 2 3; do lab_wait_nsd "$i" || fail_setup "nsd b$i"; done
+CFG=$LAB_DIR/xdpcast.yaml
+LOG=$LAB_DIR/xdpcastd.log
+: >"$LOG"
+write_config 20
+
+# left by an earlier xdpcastd for a VIP no longer configured, and someone else's
+in_ns router ip route add 198.51.100.99/32 via 198.18.1.2 proto "$PROTO" metric 20
+in_ns router ip route add 203.0.113.99/32 via 198.18.1.2 proto static metric 20
+
+t0=$(now_ms)
+lab_xdpcastd_start "$CFG" "$LOG"
+ms=$(wait_until "route" 5000 has_route)
+echo "# the route appeared ${ms} ms after xdpcastd started"
+wait_log "-> up" 3000 5 || true
+sleep 0.3
+route=$(route_of "$LAB_VIP")
+echo "# $route"
+check "the VIP's route has the three backends as next hops" \
+	[ "$(echo "$route" | nexthops | wc -l)" -eq 3 ]
+check "with their weights (b3 has 2)" \
+	[ "$(echo "$route" | nexthops | grep -c 'weight 1')" -eq 2 -a \
+	"$(echo "$route" | nexthops | grep -c '198.18.3.2 dev r3 weight 2')" -eq 1 ]
+check "of protocol $PROTO and metric 20, in table main" route_at 20 main
+route6=$(route6_of "$LAB_VIP6")
+check "the IPv6 VIP's route has the three backends as next hops" \
+	[ "$(echo "$route6" | nexthops | wc -l)" -eq 3 ]
+check "the stale route of protocol $PROTO is removed at start" \
+	[ -z "$(route_of 198.51.100.99)" ]
+check "and its removal logged" grep -q "route removed: 198.51.100.99/32 proto $PROTO" "$LOG"
+check "another protocol's route is left alone" others_kept
+
+# the shipped rt_protos.d entry names the protocol, as `make install` puts it
+make -s --no-print-directory install BUILD="$BUILD" DESTDIR="$LAB_DIR/root" >/dev/null
+named=$(unshare -m sh -c "mount --bind '$LAB_DIR/root/etc/iproute2/rt_protos.d' \
+	/etc/iproute2/rt_protos.d && ip -n '$(lab_ns router)' route show '$LAB_VIP'")
+check "ip route prints proto xdpcast with the installed rt_protos.d entry" \
+	grep -q "proto xdpcast" <<<"$named"
+
+# --- every backend fails: the route is withdrawn, and back with the first ---
+for i in 1 2 3; do kill "$(eval echo "\$LAB_NSD_PID_$i")"; done
+t0=$(now_ms)
+for i in 1 2 3; do wait "$(eval echo "\$LAB_NSD_PID_$i")" 2>/dev/null; done
+ms=$(wait_until "withdrawn" 5000 no_route)
+bound=$((INTERVAL_MS * FALL + TIMEOUT_MS + 1000))
+echo "# the route was withdrawn ${ms} ms after the last backend's NSD stopped"
+check "the route is withdrawn within interval x fall + margin (${ms} <= ${bound} ms)" \
+	[ "$ms" -ge 0 -a "$ms" -le "$bound" ]
+check "the withdrawal is logged with its reason" \
+	grep -q "route withdrawn: $LAB_VIP/32 proto $PROTO metric 20 table 254 (vip dns out of service)" "$LOG"
+lab_start_nsd 2
+lab_wait_nsd 2 || fail_setup "nsd b2 restart"
+ms=$(wait_until "back" 5000 has_route)
+echo "# the route was back ${ms} ms after b2's NSD answered"
+check "the route is back via b2" route_via '198.18.2.2 dev r2'
+check "b2 is its only next hop" [ "$(n_nexthops)" -eq 0 ]
+
+# --- deleted and changed by hand: the reconcile restores it ---
+in_ns router ip route del "$LAB_VIP/32" proto "$PROTO"
+ms=$(wait_until "restored" $((RECONCILE_MS + 2000)) has_route)
+echo "# a route deleted by hand was restored ${ms} ms later (reconcile every ${RECONCILE_MS} ms)"
+check "a route deleted by hand is restored by the reconcile (${ms} ms)" [ "$ms" -ge 0 ]
+check "the deletion and the restoration are logged" \
+	grep -q "route deleted outside xdpcastd: $LAB_VIP/32" "$LOG"
+check "the restoration is logged" grep -q "route restored: $LAB_VIP/32" "$LOG"
+in_ns router ip route replace "$LAB_VIP/32" via 198.18.3.2 proto "$PROTO" metric 20
+ms=$(wait_until "restored" $((RECONCILE_MS + 2000)) route_via 198.18.2.2)
+echo "# a route changed by hand was put back ${ms} ms later"
+check "a route changed by hand is put back (${ms} ms)" [ "$ms" -ge 0 ]
+check "the change is logged" grep -q "route changed outside xdpcastd: $LAB_VIP/32 .*via 198.18.3.2" "$LOG"
+
+# --- weights follow the operator's ---
+lab_start_nsd 1
+lab_start_nsd 3
+lab_wait_nsd 1 && lab_wait_nsd 3 || fail_setup "nsd b1 b3 restart"
+wait_until "three" 5000 three_nexthops >/dev/null
+LIBXDP_BPFFS="$LAB_DIR/bpffs" in_ns router "$XDPCASTCTL" -s "$LAB_DIR/xdpcastd.sock" \
+	weight dns b1 7 >/dev/null
+sleep 0.2
+check "xdpcastctl weight changes the route's weight" route_via '198.18.1.2 dev r1 weight 7'
+LIBXDP_BPFFS="$LAB_DIR/bpffs" in_ns router "$XDPCASTCTL" -s "$LAB_DIR/xdpcastd.sock" \
+	drain dns b1 >/dev/null
+sleep 0.2
+check "a drained backend leaves the route" not_via 198.18.1.2
+LIBXDP_BPFFS="$LAB_DIR/bpffs" in_ns router "$XDPCASTCTL" -s "$LAB_DIR/xdpcastd.sock" \
+	undrain dns b1 >/dev/null
+sleep 0.2
+before=$(route_of "$LAB_VIP")
+
+# --- kill -9 and restart: the routes are adopted, never withdrawn ---
+in_ns router ip -o monitor route >"$LAB_DIR/monitor" 2>/dev/null &
+monitor=$!
+LAB_PIDS+=("$monitor")
+sleep 0.1
+kill -9 "$LAB_XDPCASTD_PID"
+wait "$LAB_XDPCASTD_PID" 2>/dev/null
+check "the route outlives a killed xdpcastd" has_route
+lab_xdpcastd_start "$CFG" "$LOG"
+wait_log "route adopted, unchanged: $LAB_VIP/32" 5000 0 || true
+sleep $((RECONCILE_MS * 2))e-3
+check "a restarted xdpcastd adopts the route unchanged" \
+	grep -q "route adopted, unchanged: $LAB_VIP/32" "$LOG"
+check "and the IPv6 one" grep -q "route adopted, unchanged: $LAB_VIP6/128" "$LOG"
+kill "$monitor"
+wait "$monitor" 2>/dev/null
+touched=$(grep -c -e "$LAB_VIP " -e "$LAB_VIP6 " "$LAB_DIR/monitor")
+check "nor deleted nor replaced across the restart ($touched route messages)" [ "$touched" -eq 0 ]
+check "the route is the same" [ "$(route_of "$LAB_VIP")" = "$before" ]
+
+# --- reload to a new metric: the route moves, the old one goes ---
+write_config 30
+before=$(log_count "reloaded")
+kill -HUP "$LAB_XDPCASTD_PID"
+wait_log "reloaded" 3000 "$before" || true
+check "after a reload to metric 30 the route has it" route_at 30 main
+check "and no route is left at metric 20" no_route_at 20
+
+# --- exit: --keep-dataplane leaves the routes, a plain SIGTERM removes them ---
+kill -TERM "$LAB_XDPCASTD_PID"
+wait "$LAB_XDPCASTD_PID"
+lab_xdpcastd_start "$CFG" "$LOG" --keep-dataplane
+wait_log "route adopted, unchanged: $LAB_VIP/32" 5000 0 || true
+sleep 0.3
+has_route || fail_setup "no route before the keep-dataplane exit"
+kill -TERM "$LAB_XDPCASTD_PID"
+wait "$LAB_XDPCASTD_PID"
+check "--keep-dataplane leaves the routes in place for the next xdpcastd" has_route
+lab_xdpcastd_start "$CFG" "$LOG"
+sleep 0.5
+kill -TERM "$LAB_XDPCASTD_PID"
+wait "$LAB_XDPCASTD_PID"
+rc=$?
+check "SIGTERM exits 0 (rc $rc)" [ "$rc" -eq 0 ]
+check "SIGTERM removes the routes" no_route
+check "both families" [ -z "$(route6_of "$LAB_VIP6")" ]
+check "the removal is logged" grep -q "route withdrawn: .*(xdpcastd stopping)" "$LOG"
+check "another protocol's route is still there" others_kept
+finish

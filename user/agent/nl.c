@@ -1,0 +1,123 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/* rtnetlink helpers shared by the next-hop watch and the route mirror (nl.h). */
+#include "nl.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+
+#define QUERY_TIMEOUT_S 1 /* the kernel answers at once: never wait longer */
+
+struct attrs {
+	const struct nlattr **tb;
+	unsigned int max;
+};
+
+int nl_query_open(struct nl_query *q)
+{
+	struct timeval tv = { .tv_sec = QUERY_TIMEOUT_S };
+	int err;
+
+	q->seq = 0;
+	q->sk = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
+	if (!q->sk)
+		return -errno;
+	if (mnl_socket_bind(q->sk, 0, MNL_SOCKET_AUTOPID) < 0 ||
+	    setsockopt(mnl_socket_get_fd(q->sk), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0) {
+		err = -errno;
+		nl_query_close(q);
+		return err;
+	}
+	q->portid = mnl_socket_get_portid(q->sk);
+	return 0;
+}
+
+void nl_query_close(struct nl_query *q)
+{
+	if (q->sk)
+		mnl_socket_close(q->sk);
+	q->sk = NULL;
+}
+
+struct nlmsghdr *nl_request(struct nl_query *q, uint16_t type, uint16_t flags)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(q->buf);
+
+	nlh->nlmsg_type = type;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | flags;
+	nlh->nlmsg_seq = ++q->seq;
+	return nlh;
+}
+
+int nl_query_run(struct nl_query *q, struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
+{
+	unsigned int seq = nlh->nlmsg_seq;
+	ssize_t n;
+	int ret;
+
+	if (mnl_socket_sendto(q->sk, nlh, nlh->nlmsg_len) < 0)
+		return -errno;
+	do {
+		n = mnl_socket_recvfrom(q->sk, q->buf, sizeof(q->buf));
+		if (n < 0)
+			return errno == EAGAIN ? -ETIMEDOUT : -errno;
+		ret = mnl_cb_run(q->buf, (size_t)n, seq, q->portid, cb, data);
+		/* EPROTO: the late answer of a query that timed out; skip it */
+	} while (ret > MNL_CB_STOP || (ret < 0 && errno == EPROTO));
+	return ret < 0 ? -errno : 0;
+}
+
+static int put_attr(const struct nlattr *a, void *data)
+{
+	const struct attrs *t = data;
+	unsigned int type = mnl_attr_get_type(a);
+
+	if (type <= t->max)
+		t->tb[type] = a;
+	return MNL_CB_OK;
+}
+
+void nl_parse_attrs(const struct nlmsghdr *nlh, size_t hdr, const struct nlattr **tb,
+		    unsigned int max)
+{
+	struct attrs t = { .tb = tb, .max = max };
+
+	mnl_attr_parse(nlh, (unsigned int)hdr, put_attr, &t);
+}
+
+void nl_parse_nested(const struct nlattr *nest, const struct nlattr **tb, unsigned int max)
+{
+	struct attrs t = { .tb = tb, .max = max };
+
+	mnl_attr_parse_nested(nest, put_attr, &t);
+}
+
+void nl_parse_buf(const void *buf, size_t len, const struct nlattr **tb, unsigned int max)
+{
+	struct attrs t = { .tb = tb, .max = max };
+
+	mnl_attr_parse_payload(buf, len, put_attr, &t);
+}
+
+size_t nl_addr_len(int family)
+{
+	return family == AF_INET ? 4 : 16;
+}
+
+const uint8_t *nl_addr_bytes(int family, const struct in6_addr *a)
+{
+	return family == AF_INET ? &a->s6_addr[12] : a->s6_addr;
+}
+
+void nl_addr_set(int family, struct in6_addr *a, const void *bytes)
+{
+	memset(a, 0, sizeof(*a));
+	if (family == AF_INET) {
+		a->s6_addr[10] = 0xff;
+		a->s6_addr[11] = 0xff;
+		memcpy(&a->s6_addr[12], bytes, 4);
+	} else {
+		memcpy(a->s6_addr, bytes, 16);
+	}
+}

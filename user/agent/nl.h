@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * What the agent's rtnetlink users share (libmnl): a query socket that sends
+ * one request and reads its answer up to the kernel's ack, attribute tables,
+ * and addresses as the kernel takes them (4 bytes for IPv4, 16 for IPv6; the
+ * agent keeps IPv4 IPv4-mapped in a struct in6_addr).
+ */
+#ifndef XDPCAST_NL_H
+#define XDPCAST_NL_H
+
+#include <netinet/in.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <libmnl/libmnl.h>
+
+#define NL_BUF_SIZE 65536 /* a link message with all its attributes can exceed 8 KiB */
+
+struct nl_query {
+	struct mnl_socket *sk;
+	unsigned int portid;
+	unsigned int seq;
+	char buf[NL_BUF_SIZE]; /* the request, then its answers */
+};
+
+/* Open @q: a blocking socket whose reads give up after a second (the kernel
+ * answers at once). 0 or -errno. */
+int nl_query_open(struct nl_query *q);
+void nl_query_close(struct nl_query *q);
+/* A request of @type with NLM_F_REQUEST | NLM_F_ACK | @flags, in q->buf. */
+struct nlmsghdr *nl_request(struct nl_query *q, uint16_t type, uint16_t flags);
+/* Send @nlh, run @cb (may be NULL) on each answer until the ack or the end of a
+ * dump: 0 or -errno (the kernel's error, or -ETIMEDOUT). */
+int nl_query_run(struct nl_query *q, struct nlmsghdr *nlh, mnl_cb_t cb, void *data);
+
+/* Fill @tb[0..@max] with the attributes that follow a header of @hdr bytes. */
+void nl_parse_attrs(const struct nlmsghdr *nlh, size_t hdr, const struct nlattr **tb,
+		    unsigned int max);
+/* The same for the attributes nested in @nest. */
+void nl_parse_nested(const struct nlattr *nest, const struct nlattr **tb, unsigned int max);
+/* The same for the attributes in @len bytes at @buf (an rtnexthop's). */
+void nl_parse_buf(const void *buf, size_t len, const struct nlattr **tb, unsigned int max);
+
+size_t nl_addr_len(int family);
+const uint8_t *nl_addr_bytes(int family, const struct in6_addr *a);
+void nl_addr_set(int family, struct in6_addr *a, const void *bytes);
+
+#endif /* XDPCAST_NL_H */

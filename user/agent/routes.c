@@ -1,0 +1,529 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * The VIPs' routes in the kernel FIB, for the routing daemon to announce
+ * (docs/routing.md). One host route per VIP address, of the configured
+ * protocol, metric and table, multipath over the next hops of the backends
+ * that take new flows, with their weights. It is present while every VIP at
+ * that address is in service (min_healthy), so the address is announced only
+ * while this site can serve all of it.
+ *
+ * Every change is one NLM_F_REPLACE (or one delete). A timer dumps the
+ * protocol's routes and puts back what someone deleted or changed, and
+ * removes routes of the protocol that xdpcastd does not announce. A new
+ * xdpcastd takes the routes it finds as its own, so a restart that keeps
+ * the dataplane never withdraws them.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "agent.h"
+#include "fib.h"
+#include "log.h"
+
+#define ROUTE_TEXT_MAX 1024 /* a logged route: longer ones are cut */
+#define ROUTE_ERROR_MAX 128
+
+struct route_entry {
+	struct addr_config addr; /* the VIPs' address */
+	struct fib_route installed; /* what xdpcastd put in the kernel; n_nh 0: nothing */
+	char error[ROUTE_ERROR_MAX]; /* the last write's failure ("" = none), logged once */
+	bool seen; /* found in the kernel by the current reconcile */
+	bool changed; /* found different from installed */
+};
+
+struct routes {
+	struct fib *fib;
+	struct route_entry *v;
+	size_t n, cap;
+	bool active; /* the agent has started: writes allowed */
+	ev_timer timer; /* reconcile */
+	struct fib_route *stale; /* routes of our protocol found by a dump that nobody wants */
+	size_t n_stale, cap_stale;
+	struct fib_nexthop scratch[FIB_NEXTHOPS_MAX];
+};
+
+static void on_reconcile(struct ev_loop *loop, ev_timer *w, int revents);
+
+/* ---- entries ---- */
+
+static bool same_addr(const struct addr_config *a, int family, const struct in6_addr *addr)
+{
+	return a->family == family && !memcmp(&a->addr, addr, sizeof(*addr));
+}
+
+static struct route_entry *find_entry(struct routes *rs, int family, const struct in6_addr *addr)
+{
+	for (size_t i = 0; i < rs->n; i++)
+		if (same_addr(&rs->v[i].addr, family, addr))
+			return &rs->v[i];
+	return NULL;
+}
+
+static struct route_entry *get_entry(struct routes *rs, const struct addr_config *addr)
+{
+	struct route_entry *e = find_entry(rs, addr->family, &addr->addr);
+
+	if (e)
+		return e;
+	if (rs->n == rs->cap) {
+		size_t cap = rs->cap ? rs->cap * 2 : 16;
+		struct route_entry *v = realloc(rs->v, cap * sizeof(*v));
+
+		if (!v)
+			return NULL;
+		rs->v = v;
+		rs->cap = cap;
+	}
+	e = &rs->v[rs->n++];
+	memset(e, 0, sizeof(*e));
+	e->addr = *addr;
+	return e;
+}
+
+/* Forget entries with nothing installed and no VIP left at their address. */
+static void prune_entries(struct agent *a, struct routes *rs)
+{
+	size_t i = 0;
+
+	while (i < rs->n) {
+		struct route_entry *e = &rs->v[i];
+		bool vip = false;
+
+		for (size_t j = 0; j < a->n_vips && !vip; j++)
+			vip = same_addr(&e->addr, a->vips[j]->cfg.addr.family,
+					&a->vips[j]->cfg.addr.addr);
+		if (vip || e->installed.n_nh) {
+			i++;
+			continue;
+		}
+		rs->v[i] = rs->v[--rs->n];
+	}
+}
+
+/* ---- what the route should be ---- */
+
+static void route_key(const struct agent *a, const struct addr_config *addr, struct fib_route *r)
+{
+	r->family = addr->family;
+	r->dst = addr->addr;
+	r->table = a->cfg.route_table;
+	r->metric = a->cfg.route_metric;
+	r->protocol = a->cfg.route_protocol;
+}
+
+static bool same_key(const struct fib_route *x, const struct fib_route *y)
+{
+	return x->family == y->family && !memcmp(&x->dst, &y->dst, sizeof(x->dst)) &&
+	       x->table == y->table && x->metric == y->metric && x->protocol == y->protocol;
+}
+
+static void add_nexthop(struct fib_route *r, const struct backend *b)
+{
+	struct fib_nexthop nh = {
+		.gw = b->nh.gateway,
+		.gw_family = IN6_IS_ADDR_V4MAPPED(&b->nh.gateway) ? AF_INET : AF_INET6,
+		.ifindex = b->nh.ifindex,
+	};
+	uint32_t weight = backend_weight(b);
+
+	/* several VIPs at one address may share a server: one next hop, the larger weight */
+	for (size_t i = 0; i < r->n_nh; i++) {
+		if (r->nh[i].ifindex == nh.ifindex &&
+		    !memcmp(&r->nh[i].gw, &nh.gw, sizeof(nh.gw))) {
+			if (weight > r->nh[i].weight)
+				r->nh[i].weight = (uint16_t)weight;
+			return;
+		}
+	}
+	if (r->n_nh == FIB_NEXTHOPS_MAX)
+		return;
+	nh.weight = (uint16_t)weight;
+	r->nh[r->n_nh++] = nh;
+}
+
+/* Backend weights go up to 65535, the kernel's to 256: scaled, never to 0. */
+static void scale_weights(struct fib_route *r)
+{
+	uint32_t max = 0;
+
+	for (size_t i = 0; i < r->n_nh; i++)
+		if (r->nh[i].weight > max)
+			max = r->nh[i].weight;
+	if (max <= FIB_WEIGHT_MAX)
+		return;
+	for (size_t i = 0; i < r->n_nh; i++) {
+		uint32_t w = (r->nh[i].weight * FIB_WEIGHT_MAX + max / 2) / max;
+
+		r->nh[i].weight = (uint16_t)(w ? w : 1);
+	}
+}
+
+/*
+ * The route @e's address should have, in @r (next hops in rs->scratch): true
+ * if it should be present. When it should not, @why names the VIP out of
+ * service ("" when no VIP is left at the address).
+ */
+static bool desired_route(struct agent *a, struct routes *rs, const struct route_entry *e,
+			  struct fib_route *r, const char **why)
+{
+	bool any = false;
+
+	route_key(a, &e->addr, r);
+	r->nh = rs->scratch;
+	r->n_nh = 0;
+	*why = "";
+	for (size_t i = 0; i < a->n_vips; i++) {
+		const struct vip *v = a->vips[i];
+
+		if (!same_addr(&e->addr, v->cfg.addr.family, &v->cfg.addr.addr))
+			continue;
+		any = true;
+		if (!v->usable) {
+			*why = v->cfg.name;
+			return false;
+		}
+		for (size_t j = 0; j < v->n_backends; j++)
+			if (backend_in_table(v->backends[j]))
+				add_nexthop(r, v->backends[j]);
+	}
+	if (!any || !r->n_nh)
+		return false;
+	scale_weights(r);
+	fib_route_sort(r);
+	return true;
+}
+
+/* ---- writing ---- */
+
+static void format_route(const struct fib_route *r, bool with_nexthops, char *buf, size_t len)
+{
+	struct fib_route key = *r;
+
+	if (!with_nexthops)
+		key.n_nh = 0;
+	fib_route_format(&key, buf, len);
+}
+
+/* A failed write is logged once per distinct error; the reconcile retries. */
+static void write_failed(struct route_entry *e, const char *what, const struct fib_route *r,
+			 int err)
+{
+	char text[ROUTE_TEXT_MAX], msg[ROUTE_ERROR_MAX];
+
+	snprintf(msg, sizeof(msg), "%s: %s", what, strerror(-err));
+	if (!strcmp(msg, e->error))
+		return;
+	snprintf(e->error, sizeof(e->error), "%s", msg);
+	format_route(r, true, text, sizeof(text));
+	pr_warn("route %s: cannot %s %s: retrying every reconcile\n", e->addr.text, msg, text);
+}
+
+static int delete_route(struct routes *rs, const struct fib_route *r)
+{
+	int err = fib_delete(rs->fib, r);
+
+	return err == -ESRCH ? 0 : err; /* already gone: what was wanted */
+}
+
+static void withdraw(struct routes *rs, struct route_entry *e, const char *why)
+{
+	char text[ROUTE_TEXT_MAX];
+	int err = delete_route(rs, &e->installed);
+
+	if (err) {
+		write_failed(e, "delete", &e->installed, err);
+		return;
+	}
+	format_route(&e->installed, false, text, sizeof(text));
+	pr_warn("route withdrawn: %s (%s)\n", text, why);
+	fib_route_free(&e->installed);
+	e->error[0] = '\0';
+}
+
+/* Put @want in the kernel in place of whatever e->installed was. */
+static void install(struct routes *rs, struct route_entry *e, const struct fib_route *want,
+		    const char *what)
+{
+	char text[ROUTE_TEXT_MAX];
+	struct fib_route copy;
+	int err = fib_replace(rs->fib, want);
+
+	if (!err)
+		err = fib_route_copy(&copy, want);
+	if (err) {
+		write_failed(e, "install", want, err);
+		return;
+	}
+	/* a new metric or table is a new route: the old one goes once the new one is in */
+	if (e->installed.n_nh && !same_key(&e->installed, want)) {
+		err = delete_route(rs, &e->installed);
+		if (err)
+			pr_warn("route %s: cannot delete its old route (%s)\n", e->addr.text,
+				strerror(-err));
+	}
+	fib_route_free(&e->installed);
+	e->installed = copy;
+	e->error[0] = '\0';
+	format_route(want, true, text, sizeof(text));
+	pr_info("route %s: %s\n", what, text);
+}
+
+enum sync_reason {
+	SYNC_CHANGE, /* the VIPs' state changed */
+	SYNC_ADOPT, /* the installed route was found in the kernel at start */
+	SYNC_RESTORE, /* the kernel's route was deleted or changed by someone else */
+};
+
+/* Make @e's route what the VIPs at its address say. */
+static void sync_entry(struct agent *a, struct routes *rs, struct route_entry *e,
+		       enum sync_reason reason)
+{
+	char why[CONFIG_NAME_MAX + 32], text[ROUTE_TEXT_MAX];
+	struct fib_route want;
+	const char *vip;
+
+	if (!desired_route(a, rs, e, &want, &vip)) {
+		if (!e->installed.n_nh)
+			return;
+		if (*vip)
+			snprintf(why, sizeof(why), "vip %s out of service", vip);
+		else
+			snprintf(why, sizeof(why), "no VIP at this address");
+		withdraw(rs, e, why);
+		return;
+	}
+	if (e->installed.n_nh && fib_route_equal(&e->installed, &want) && !e->error[0] &&
+	    reason != SYNC_RESTORE) {
+		if (reason == SYNC_ADOPT) {
+			format_route(&want, true, text, sizeof(text));
+			pr_info("route adopted, unchanged: %s\n", text);
+		}
+		return;
+	}
+	if (reason == SYNC_RESTORE)
+		install(rs, e, &want, "restored");
+	else if (reason == SYNC_ADOPT && e->installed.n_nh)
+		install(rs, e, &want, "adopted and updated");
+	else
+		install(rs, e, &want, e->installed.n_nh ? "updated" : "announced");
+}
+
+void routes_update(struct agent *a, const struct addr_config *addr)
+{
+	struct routes *rs = a->routes;
+	struct route_entry *e;
+
+	if (!rs || !rs->active)
+		return;
+	e = get_entry(rs, addr);
+	if (!e) {
+		pr_warn("route %s: out of memory\n", addr->text);
+		return;
+	}
+	sync_entry(a, rs, e, SYNC_CHANGE);
+}
+
+void routes_update_all(struct agent *a)
+{
+	struct routes *rs = a->routes;
+
+	if (!rs || !rs->active)
+		return;
+	for (size_t i = 0; i < a->n_vips; i++)
+		if (!get_entry(rs, &a->vips[i]->cfg.addr))
+			pr_warn("route %s: out of memory\n", a->vips[i]->cfg.addr.text);
+	for (size_t i = 0; i < rs->n; i++)
+		sync_entry(a, rs, &rs->v[i], SYNC_CHANGE);
+	prune_entries(a, rs);
+	/* a new interval applies from now */
+	rs->timer.repeat = a->cfg.route_reconcile_ms / 1000.0;
+	ev_timer_again(a->loop, &rs->timer);
+}
+
+/* ---- the kernel's view ---- */
+
+static void add_stale(struct routes *rs, const struct fib_route *r)
+{
+	if (rs->n_stale == rs->cap_stale) {
+		size_t cap = rs->cap_stale ? rs->cap_stale * 2 : 8;
+		struct fib_route *v = realloc(rs->stale, cap * sizeof(*v));
+
+		if (!v)
+			return; /* found again by the next reconcile */
+		rs->stale = v;
+		rs->cap_stale = cap;
+	}
+	if (!fib_route_copy(&rs->stale[rs->n_stale], r))
+		rs->n_stale++;
+}
+
+/* At start: our protocol's routes at a configured address with the configured
+ * table and metric become the entries' installed routes; the others are stale. */
+static void adopt_cb(void *arg, const struct fib_route *r)
+{
+	struct agent *a = arg;
+	struct routes *rs = a->routes;
+	struct route_entry *e = find_entry(rs, r->family, &r->dst);
+	struct fib_route key;
+
+	if (e) {
+		route_key(a, &e->addr, &key);
+		if (same_key(&key, r) && !e->installed.n_nh && !fib_route_copy(&e->installed, r))
+			return;
+	}
+	add_stale(rs, r);
+}
+
+/* Later: compare with what was installed. */
+static void reconcile_cb(void *arg, const struct fib_route *r)
+{
+	struct routes *rs = arg;
+	struct route_entry *e = find_entry(rs, r->family, &r->dst);
+	char text[ROUTE_TEXT_MAX];
+
+	if (e && e->installed.n_nh && same_key(&e->installed, r) && !e->seen) {
+		e->seen = true;
+		if (!fib_route_equal(&e->installed, r)) {
+			e->changed = true;
+			fib_route_format(r, text, sizeof(text));
+			pr_warn("route changed outside xdpcastd: %s\n", text);
+		}
+		return;
+	}
+	add_stale(rs, r);
+}
+
+static void remove_stale(struct routes *rs, const char *why)
+{
+	char text[ROUTE_TEXT_MAX];
+	int err;
+
+	for (size_t i = 0; i < rs->n_stale; i++) {
+		fib_route_format(&rs->stale[i], text, sizeof(text));
+		err = delete_route(rs, &rs->stale[i]);
+		if (err)
+			pr_warn("route %s: cannot remove it (%s)\n", text, strerror(-err));
+		else
+			pr_warn("route removed: %s (%s)\n", text, why);
+		fib_route_free(&rs->stale[i]);
+	}
+	rs->n_stale = 0;
+}
+
+static void reconcile(struct agent *a, struct routes *rs)
+{
+	int err;
+
+	for (size_t i = 0; i < rs->n; i++)
+		rs->v[i].seen = rs->v[i].changed = false;
+	err = fib_dump(rs->fib, a->cfg.route_protocol, reconcile_cb, rs);
+	if (err) {
+		pr_warn("routes: cannot list the kernel's routes of protocol %u (%s)\n",
+			a->cfg.route_protocol, strerror(-err));
+		return;
+	}
+	remove_stale(rs, "of xdpcast's protocol, not announced by xdpcastd");
+	for (size_t i = 0; i < rs->n; i++) {
+		struct route_entry *e = &rs->v[i];
+		char text[ROUTE_TEXT_MAX];
+
+		if (e->installed.n_nh && !e->seen) {
+			format_route(&e->installed, true, text, sizeof(text));
+			pr_warn("route deleted outside xdpcastd: %s\n", text);
+			fib_route_free(&e->installed);
+		}
+		/* put back what the VIPs say; a failed write is retried here too */
+		sync_entry(a, rs, e, !e->seen || e->changed ? SYNC_RESTORE : SYNC_CHANGE);
+	}
+}
+
+static void on_reconcile(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct agent *a = w->data;
+
+	(void)loop;
+	(void)revents;
+	reconcile(a, a->routes);
+}
+
+/* ---- lifecycle ---- */
+
+int routes_open(struct agent *a)
+{
+	struct routes *rs = calloc(1, sizeof(*rs));
+	int err;
+
+	if (!rs)
+		return -ENOMEM;
+	err = fib_open(&rs->fib);
+	if (err) {
+		free(rs);
+		return err;
+	}
+	ev_init(&rs->timer, on_reconcile);
+	rs->timer.data = a;
+	a->routes = rs;
+	return 0;
+}
+
+int routes_activate(struct agent *a)
+{
+	struct routes *rs = a->routes;
+	int err;
+
+	for (size_t i = 0; i < a->n_vips; i++)
+		if (!get_entry(rs, &a->vips[i]->cfg.addr))
+			return -ENOMEM;
+	err = fib_dump(rs->fib, a->cfg.route_protocol, adopt_cb, a);
+	if (err) {
+		pr_warn("routes: cannot list the kernel's routes of protocol %u (%s)\n",
+			a->cfg.route_protocol, strerror(-err));
+		return err;
+	}
+	rs->active = true;
+	remove_stale(rs, "no VIP of this configuration");
+	for (size_t i = 0; i < rs->n; i++)
+		sync_entry(a, rs, &rs->v[i], SYNC_ADOPT);
+	rs->timer.repeat = a->cfg.route_reconcile_ms / 1000.0;
+	ev_timer_again(a->loop, &rs->timer);
+	return 0;
+}
+
+void routes_withdraw_all(struct agent *a, const char *why)
+{
+	struct routes *rs = a->routes;
+
+	if (!rs)
+		return;
+	for (size_t i = 0; i < rs->n; i++)
+		if (rs->v[i].installed.n_nh)
+			withdraw(rs, &rs->v[i], why);
+}
+
+bool routes_announced(const struct agent *a, const struct addr_config *addr)
+{
+	struct routes *rs = a->routes;
+	const struct route_entry *e = rs ? find_entry(rs, addr->family, &addr->addr) : NULL;
+
+	return e && e->installed.n_nh && !e->error[0];
+}
+
+void routes_close(struct agent *a)
+{
+	struct routes *rs = a->routes;
+
+	if (!rs)
+		return;
+	if (ev_is_active(&rs->timer))
+		ev_timer_stop(a->loop, &rs->timer);
+	for (size_t i = 0; i < rs->n; i++)
+		fib_route_free(&rs->v[i].installed);
+	for (size_t i = 0; i < rs->n_stale; i++)
+		fib_route_free(&rs->stale[i]);
+	free(rs->stale);
+	free(rs->v);
+	fib_close(rs->fib);
+	free(rs);
+	a->routes = NULL;
+}

@@ -72,6 +72,7 @@ Test(config, minimal_defaults)
 	cr_assert_eq(cfg.route_protocol, 252);
 	cr_assert_eq(cfg.route_metric, 20);
 	cr_assert_eq(cfg.route_table, 254);
+	cr_assert_eq(cfg.route_reconcile_ms, 1000);
 	cr_assert_str_eq(cfg.stats_file, "");
 	cr_assert_eq(cfg.stats_period_ms, 10000);
 	cr_assert_str_eq(cfg.control_socket, "/run/xdpcast/xdpcastd.sock");
@@ -94,7 +95,7 @@ Test(config, top_level_values)
 		"  - {name: eth2, mode: native}\n"
 		"pin_dir: /sys/fs/bpf/lab\n"
 		"seed: 0x5EED\n"
-		"route: {protocol: 0, metric: 4294967295, table: 100}\n"
+		"route: {protocol: 5, metric: 4294967295, table: 100, reconcile_interval: 2s}\n"
 		"stats:\n"
 		"  file: /run/xdpcast/xdpcast.prom\n"
 		"  period: 1.5s\n"
@@ -111,9 +112,10 @@ Test(config, top_level_values)
 	cr_assert_eq(cfg.ifaces[2].mode, XDP_MODE_NATIVE);
 	cr_assert_str_eq(cfg.pin_dir, "/sys/fs/bpf/lab");
 	cr_assert_eq(cfg.seed, 0x5eed);
-	cr_assert_eq(cfg.route_protocol, 0);
+	cr_assert_eq(cfg.route_protocol, 5);
 	cr_assert_eq(cfg.route_metric, 4294967295u);
 	cr_assert_eq(cfg.route_table, 100);
+	cr_assert_eq(cfg.route_reconcile_ms, 2000);
 	cr_assert_str_eq(cfg.stats_file, "/run/xdpcast/xdpcast.prom");
 	cr_assert_eq(cfg.stats_period_ms, 1500);
 	cr_assert_str_eq(cfg.control_socket, "/run/x.sock");
@@ -684,6 +686,10 @@ struct bad_case {
 	const char *error;
 };
 
+#define ROUTE_PROTOCOLS                                                                            \
+	"a protocol number 5..255 that neither the kernel nor a routing daemon uses (not "         \
+	"8-18, 42, 99 or 186-198)"
+
 static const struct bad_case bad_cases[] = {
 	/* YAML itself */
 	{ "syntax", "interfaces: [eth0\nvips: []\n",
@@ -764,9 +770,18 @@ static const struct bad_case bad_cases[] = {
 	  "t.yaml:2:17: control_socket: expected a string of 1..107 characters, got "
 	  "\"/run/xdpcast/aaaaaaaaaaaaaaaaaaaaaaaaaaa...\"" },
 	{ "route_protocol", "interfaces: [eth0]\nroute: {protocol: 256}\n",
-	  "t.yaml:2:19: route.protocol: expected an integer 0..255, got \"256\"" },
+	  "t.yaml:2:19: route.protocol: expected " ROUTE_PROTOCOLS ", got \"256\"" },
+	{ "route_protocol_kernel", "interfaces: [eth0]\nroute: {protocol: 4}\n",
+	  "t.yaml:2:19: route.protocol: expected " ROUTE_PROTOCOLS ", got \"4\"" },
+	{ "route_protocol_frr_ospf", "interfaces: [eth0]\nroute: {protocol: 188}\n",
+	  "t.yaml:2:19: route.protocol: expected " ROUTE_PROTOCOLS ", got \"188\"" },
+	{ "route_protocol_bird", "interfaces: [eth0]\nroute: {protocol: 12}\n",
+	  "t.yaml:2:19: route.protocol: expected " ROUTE_PROTOCOLS ", got \"12\"" },
+	{ "route_reconcile", "interfaces: [eth0]\nroute: {reconcile_interval: 10ms}\n",
+	  "t.yaml:2:29: route.reconcile_interval: expected a duration 100ms..1h, got \"10ms\"" },
 	{ "route_unknown_key", "interfaces: [eth0]\nroute:\n  proto: 4\n",
-	  "t.yaml:3:3: route: unknown key \"proto\"; expected one of: protocol, metric, table" },
+	  "t.yaml:3:3: route: unknown key \"proto\"; expected one of: protocol, metric, table, "
+	  "reconcile_interval" },
 	{ "stats_period", "interfaces: [eth0]\nstats: {period: 10ms}\n",
 	  "t.yaml:2:17: stats.period: expected a duration 100ms..1h, got \"10ms\"" },
 	{ "vips_not_a_list", "interfaces: [eth0]\nvips: {}\n",

@@ -208,11 +208,11 @@ static void print_status(struct json_object *r)
 
 static void print_vips(struct json_object *r)
 {
-	struct table t = { .ncols = 10 };
+	struct table t = { .ncols = 11 };
 	char up[48];
 
 	table_row(&t, "NAME", "ADDRESS", "PROTO", "PORT", "STATE", "UP", "IN-TABLE", "MIN", "TABLE",
-		  "FLOWS");
+		  "FLOWS", "ROUTE");
 	for (size_t i = 0; i < array_len(r, "vips"); i++) {
 		struct json_object *o = item(r, "vips", i);
 
@@ -224,7 +224,9 @@ static void print_vips(struct json_object *r)
 									: "out-of-service",
 			  up, text(o, "backends_in_table"), text(o, "min_healthy"),
 			  text(o, "table_size"),
-			  num(o, "flow_table_size") ? text(o, "flow_table_size") : "-");
+			  num(o, "flow_table_size") ? text(o, "flow_table_size") : "-",
+			  json_object_get_boolean(get(o, "route_announced")) ? "announced"
+									     : "withdrawn");
 	}
 	table_print(&t);
 }

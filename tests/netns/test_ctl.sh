@@ -130,13 +130,13 @@ verdict "status --json keeps its key order"
 # --- vips ---
 ctl vips
 [ "$(head -n 1 <<<"$OUT" | awk '{print $1, $2, $5, $6}')" = "NAME ADDRESS STATE UP" ] &&
-	grep -Eq "^dns +$LAB_VIP +udp +53 +in-service +3/3 +3 +1 +65537 +4096\$" <<<"$OUT"
+	grep -Eq "^dns +$LAB_VIP +udp +53 +in-service +3/3 +3 +1 +65537 +4096 +announced\$" <<<"$OUT"
 verdict "vips: a header and dns in service with 3/3 up"
 ctl --json vips
 check "vips --json" json_true "
 	.vips == [{name: \"dns\", address: \"$LAB_VIP\", protocol: \"udp\", port: 53, id: 0,
-	in_service: true, backends_up: 3, backends_in_table: 3, backends_total: 3, min_healthy: 1, table_size: 65537,
-	flow_table_size: 4096}]"
+	in_service: true, route_announced: true, backends_up: 3, backends_in_table: 3, backends_total: 3,
+	min_healthy: 1, table_size: 65537, flow_table_size: 4096}]"
 
 # --- backends ---
 ctl backends

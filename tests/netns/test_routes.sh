@@ -35,6 +35,7 @@ write_config() {
 interfaces: [r0]
 pin_dir: $LAB_PIN
 control_socket: $LAB_DIR/xdpcastd.sock
+stats: { file: $LAB_DIR/xdpcast.prom, period: 100ms }
 route: { protocol: $PROTO, metric: $metric, reconcile_interval: ${RECONCILE_MS}ms }
 vips:
   - name: dns
@@ -89,6 +90,13 @@ no_route_at() { [ -z "$(in_ns router ip -o route show "$LAB_VIP/32" proto "$PROT
 n_nexthops() { route_of "$LAB_VIP" | grep -o nexthop | wc -l; }
 three_nexthops() { [ "$(n_nexthops)" -eq 3 ]; }
 not_via() { ! route_via "$1"; }
+ctl() { in_ns router "$XDPCASTCTL" -s "$LAB_DIR/xdpcastd.sock" "$@"; }
+# xdpcastctl's and the stats file's view of the dns VIP's route: "true true" / "false false".
+route_shown() {
+	echo "$(ctl --json vips | jq -r '.vips[] | select(.name == "dns") | .route_announced')" \
+		"$(grep '^xdpcast_vip_route_announced{vip="dns"' "$LAB_DIR/xdpcast.prom" |
+			awk '{print $2 == 1 ? "true" : "false"}')"
+}
 others_kept() { in_ns router ip route show 203.0.113.99 proto static | grep -q via; }
 
 lab_up || fail_setup "lab"
@@ -143,12 +151,18 @@ check "the route is withdrawn within interval x fall + margin (${ms} <= ${bound}
 	[ "$ms" -ge 0 -a "$ms" -le "$bound" ]
 check "the withdrawal is logged with its reason" \
 	grep -q "route withdrawn: $LAB_VIP/32 proto $PROTO metric 20 table 254 (vip dns out of service)" "$LOG"
+sleep 0.3
+shown=$(route_shown)
+check "xdpcastctl vips and the stats file show it withdrawn ($shown)" [ "$shown" = "false false" ]
 lab_start_nsd 2
 lab_wait_nsd 2 || fail_setup "nsd b2 restart"
 ms=$(wait_until "back" 5000 has_route)
 echo "# the route was back ${ms} ms after b2's NSD answered"
 check "the route is back via b2" route_via '198.18.2.2 dev r2'
 check "b2 is its only next hop" [ "$(n_nexthops)" -eq 0 ]
+sleep 0.3
+shown=$(route_shown)
+check "xdpcastctl vips and the stats file show it announced ($shown)" [ "$shown" = "true true" ]
 
 # --- deleted and changed by hand: the reconcile restores it ---
 in_ns router ip route del "$LAB_VIP/32" proto "$PROTO"
@@ -169,16 +183,13 @@ lab_start_nsd 1
 lab_start_nsd 3
 lab_wait_nsd 1 && lab_wait_nsd 3 || fail_setup "nsd b1 b3 restart"
 wait_until "three" 5000 three_nexthops >/dev/null
-LIBXDP_BPFFS="$LAB_DIR/bpffs" in_ns router "$XDPCASTCTL" -s "$LAB_DIR/xdpcastd.sock" \
-	weight dns b1 7 >/dev/null
+ctl weight dns b1 7 >/dev/null
 sleep 0.2
 check "xdpcastctl weight changes the route's weight" route_via '198.18.1.2 dev r1 weight 7'
-LIBXDP_BPFFS="$LAB_DIR/bpffs" in_ns router "$XDPCASTCTL" -s "$LAB_DIR/xdpcastd.sock" \
-	drain dns b1 >/dev/null
+ctl drain dns b1 >/dev/null
 sleep 0.2
 check "a drained backend leaves the route" not_via 198.18.1.2
-LIBXDP_BPFFS="$LAB_DIR/bpffs" in_ns router "$XDPCASTCTL" -s "$LAB_DIR/xdpcastd.sock" \
-	undrain dns b1 >/dev/null
+ctl undrain dns b1 >/dev/null
 sleep 0.2
 before=$(route_of "$LAB_VIP")
 

@@ -102,6 +102,14 @@ static void write_vip_gauges(FILE *f, struct agent *a)
 		vip_labels(labels, sizeof(labels), a->vips[i]);
 		fprintf(f, "xdpcast_vip_in_service{%s} %d\n", labels, a->vips[i]->usable);
 	}
+	help(f, "xdpcast_vip_route_announced", "gauge",
+	     "1 while the kernel has xdpcastd's route for the VIP's address (every VIP at the "
+	     "address in service), for the routing daemon to announce.");
+	for (size_t i = 0; i < a->n_vips; i++) {
+		vip_labels(labels, sizeof(labels), a->vips[i]);
+		fprintf(f, "xdpcast_vip_route_announced{%s} %d\n", labels,
+			routes_announced(a, &a->vips[i]->cfg.addr));
+	}
 }
 
 /* A backend as one scrape sees it: its counters read once. */

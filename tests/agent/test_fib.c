@@ -71,8 +71,6 @@ static void teardown(void)
 	fib_close(fib);
 }
 
-TestSuite(fib, .init = setup, .fini = teardown);
-
 static void set_addr(int family, struct in6_addr *a, const char *text)
 {
 	memset(a, 0, sizeof(*a));
@@ -132,7 +130,7 @@ static void assert_dumped_as(const struct fib_route *want)
 	cr_assert(fib_route_equal(&found[0], want), "wrote %s, read %s", a, b);
 }
 
-Test(fib, single_next_hop_round_trip)
+Test(fib, single_next_hop_round_trip, .init = setup, .fini = teardown, .timeout = 30)
 {
 	struct fib_nexthop nh[1];
 	struct fib_route r = route(AF_INET, "198.18.0.53", nh);
@@ -146,7 +144,7 @@ Test(fib, single_next_hop_round_trip)
 	cr_assert_str_eq(line, "198.18.0.53 via 198.51.100.2 dev xin metric 20 ");
 }
 
-Test(fib, multipath_weights_round_trip)
+Test(fib, multipath_weights_round_trip, .init = setup, .fini = teardown, .timeout = 30)
 {
 	struct fib_nexthop nh[3];
 	struct fib_route r = route(AF_INET, "198.18.0.53", nh);
@@ -163,7 +161,7 @@ Test(fib, multipath_weights_round_trip)
 	cr_assert(strstr(line, "nexthop via 198.51.100.3 dev xin weight 5"), "%s", line);
 }
 
-Test(fib, replace_changes_the_route_in_place)
+Test(fib, replace_changes_the_route_in_place, .init = setup, .fini = teardown, .timeout = 30)
 {
 	struct fib_nexthop nh1[2], nh2[1];
 	struct fib_route r1 = route(AF_INET, "198.18.0.53", nh1);
@@ -181,7 +179,7 @@ Test(fib, replace_changes_the_route_in_place)
 	assert_dumped_as(&r1);
 }
 
-Test(fib, ipv6_multipath_round_trip)
+Test(fib, ipv6_multipath_round_trip, .init = setup, .fini = teardown, .timeout = 30)
 {
 	struct fib_nexthop nh[2], nh2[1];
 	struct fib_route r = route(AF_INET6, "2001:db8:53::53", nh);
@@ -202,7 +200,7 @@ Test(fib, ipv6_multipath_round_trip)
 	cr_assert_eq(n_found, 0);
 }
 
-Test(fib, ipv4_route_through_an_ipv6_neighbour)
+Test(fib, ipv4_route_through_an_ipv6_neighbour, .init = setup, .fini = teardown, .timeout = 30)
 {
 	struct fib_nexthop nh[2];
 	struct fib_route r = route(AF_INET, "198.18.0.54", nh);
@@ -214,7 +212,7 @@ Test(fib, ipv4_route_through_an_ipv6_neighbour)
 	assert_dumped_as(&r);
 }
 
-Test(fib, delete_touches_only_its_protocol)
+Test(fib, delete_touches_only_its_protocol, .init = setup, .fini = teardown, .timeout = 30)
 {
 	struct fib_nexthop nh[1];
 	struct fib_route r = route(AF_INET, "198.18.0.53", nh);
@@ -231,7 +229,8 @@ Test(fib, delete_touches_only_its_protocol)
 	cr_assert_str_eq(line, "2", "the static routes are gone");
 }
 
-Test(fib, dump_lists_host_routes_of_the_protocol_in_every_table)
+Test(fib, dump_lists_host_routes_of_the_protocol_in_every_table, .init = setup, .fini = teardown,
+     .timeout = 30)
 {
 	struct fib_nexthop nh[1];
 	struct fib_route r = route(AF_INET, "198.18.0.53", nh);
@@ -251,7 +250,8 @@ Test(fib, dump_lists_host_routes_of_the_protocol_in_every_table)
 		"198.18.0.53/32 proto 252 metric 7 table 1000 via 198.51.100.2 dev xin weight 1");
 }
 
-Test(fib, a_route_without_gateway_is_seen_and_never_equal)
+Test(fib, a_route_without_gateway_is_seen_and_never_equal, .init = setup, .fini = teardown,
+     .timeout = 30)
 {
 	struct fib_nexthop nh[1];
 	struct fib_route r = route(AF_INET, "198.18.0.53", nh);
@@ -265,7 +265,8 @@ Test(fib, a_route_without_gateway_is_seen_and_never_equal)
 	cr_assert_eq(fib_delete(fib, &r), 0, "deleted by key, whatever its next hops");
 }
 
-Test(fib, equal_compares_sorted_next_hops_and_weights)
+Test(fib, equal_compares_sorted_next_hops_and_weights, .init = setup, .fini = teardown,
+     .timeout = 30)
 {
 	struct fib_nexthop n1[2], n2[2];
 	struct fib_route a = route(AF_INET, "198.18.0.53", n1);
@@ -285,7 +286,7 @@ Test(fib, equal_compares_sorted_next_hops_and_weights)
 	cr_assert_not(fib_route_equal(&a, &b));
 }
 
-Test(fib, bad_routes_are_refused)
+Test(fib, bad_routes_are_refused, .init = setup, .fini = teardown, .timeout = 30)
 {
 	struct fib_nexthop nh[1];
 	struct fib_route r = route(AF_INET, "198.18.0.53", nh);

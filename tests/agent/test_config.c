@@ -70,7 +70,7 @@ Test(config, minimal_defaults)
 	cr_assert_str_eq(cfg.pin_dir, "/sys/fs/bpf/xdpcast");
 	cr_assert_eq(cfg.seed, 0x78647063);
 	cr_assert_eq(cfg.route_protocol, 252);
-	cr_assert_eq(cfg.route_metric, 20);
+	cr_assert_eq(cfg.route_metric, 10);
 	cr_assert_eq(cfg.route_table, 254);
 	cr_assert_eq(cfg.route_reconcile_ms, 1000);
 	cr_assert_str_eq(cfg.stats_file, "");

@@ -93,7 +93,7 @@ struct config {
 	char pin_dir[CONFIG_TEXT_MAX]; /* default /sys/fs/bpf/xdpcast */
 	uint32_t seed; /* flow hash seed (default 0x78647063): equal on routers that share ECMP */
 	uint8_t route_protocol; /* rtnetlink protocol number of xdpcast's routes (default 252) */
-	uint32_t route_metric; /* default 20 */
+	uint32_t route_metric; /* default 10 */
 	uint32_t route_table; /* default 254 (main) */
 	uint32_t route_reconcile_ms; /* how often the kernel's routes are checked (default 1000) */
 	char stats_file[CONFIG_TEXT_MAX]; /* "" = no stats file */

@@ -57,7 +57,7 @@ bool fib_route_equal(const struct fib_route *a, const struct fib_route *b);
 /* Deep copy: 0 or -ENOMEM. */
 int fib_route_copy(struct fib_route *dst, const struct fib_route *src);
 void fib_route_free(struct fib_route *r);
-/* "203.0.113.53/32 proto 252 metric 20 table 254 via 198.18.1.2 dev r1 weight 1, ..."
+/* "203.0.113.53/32 proto 252 metric 10 table 254 via 198.18.1.2 dev r1 weight 1, ..."
  * (truncated to @len). */
 void fib_route_format(const struct fib_route *r, char *buf, size_t len);
 

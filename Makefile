@@ -36,7 +36,8 @@ help:
 	@echo "make            build the XDP program, its skeleton, library and tools"
 	@echo "make demo       netns lab: three backends, real traffic, where each flow went"
 	@echo "make test       every test (unit, BPF packet tests, netns end to end); needs root"
-	@echo "make bench      per-packet cost of each path (BPF_PROG_TEST_RUN)"
+	@echo "make bench      per-packet cost of each path (BPF_PROG_TEST_RUN), table rebuild, check"
+	@echo "                CPU, withdrawal time to an OSPF neighbour (FRR)"
 	@echo "make check      clang-format and cppcheck"
 	@echo "make install    xdpcastd, xdpcastctl, xdpcast-dp into \$$(DESTDIR)\$$(PREFIX)/sbin, and the"
 	@echo "                rt_protos name of xdpcast's routes into \$$(DESTDIR)/etc/iproute2/rt_protos.d"
@@ -108,6 +109,7 @@ bench: deps
 	@$(BUILD)/xdpcast-bench
 	@$(BUILD)/xdpcast-bench-rebuild
 	@scripts/bench-checks.sh $(BUILD)
+	@scripts/bench-withdraw.sh $(BUILD)
 
 demo: deps
 	@$(MAKE) --no-print-directory all

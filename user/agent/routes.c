@@ -216,7 +216,8 @@ static void write_failed(struct route_entry *e, const char *what, const struct f
 		return;
 	snprintf(e->error, sizeof(e->error), "%s", msg);
 	format_route(r, true, text, sizeof(text));
-	pr_warn("route %s: cannot %s %s: retrying every reconcile\n", e->addr.text, msg, text);
+	pr_warn("route %s: cannot %s (%s), retrying every reconcile: %s\n", e->addr.text, what,
+		strerror(-err), text);
 }
 
 static int delete_route(struct routes *rs, const struct fib_route *r)

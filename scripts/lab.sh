@@ -20,10 +20,15 @@ LAB_CLIENT=198.51.100.10
 LAB_VIP6=2001:db8:53::53
 LAB_CLIENT6=2001:db8:100::10
 LAB_BACKENDS=${LAB_BACKENDS:-3}
+# 1: lab_up adds static multipath routes for the VIPs in the router; 0: it
+# leaves them to xdpcastd (or to a test), e.g. when a routing daemon
+# redistributes the router's routes
+LAB_STATIC_VIP_ROUTE=${LAB_STATIC_VIP_ROUTE:-1}
 LAB_PREFIX=${LAB_PREFIX:-xc$$}
 LAB_DIR=""
 LAB_PIN=""
 LAB_PIDS=()
+LAB_EXTRA_NS=() # more namespaces (short names) for lab_down to delete
 
 lab_ns() { echo "$LAB_PREFIX-$1"; }
 lab_backend_addr6() { echo "2001:db8:18:$1::2"; }
@@ -74,12 +79,14 @@ lab_up() {
 		in_ns router ip link set "r$i" up
 	done
 	# what the kernel does with the VIP's packets that XDP passes to it
-	in_ns router ip route add "$LAB_VIP/32" \
-		$(for i in $(seq 1 "$LAB_BACKENDS"); do echo "nexthop via 198.18.$i.2"; done)
-	in_ns router ip -6 route add "$LAB_VIP6/128" \
-		$(for i in $(seq 1 "$LAB_BACKENDS"); do
-			echo "nexthop via $(lab_backend_addr6 "$i") dev r$i"
-		done)
+	if [ "$LAB_STATIC_VIP_ROUTE" = 1 ]; then
+		in_ns router ip route add "$LAB_VIP/32" \
+			$(for i in $(seq 1 "$LAB_BACKENDS"); do echo "nexthop via 198.18.$i.2"; done)
+		in_ns router ip -6 route add "$LAB_VIP6/128" \
+			$(for i in $(seq 1 "$LAB_BACKENDS"); do
+				echo "nexthop via $(lab_backend_addr6 "$i") dev r$i"
+			done)
+	fi
 
 	# a private bpffs for the pins: never the host's /sys/fs/bpf
 	mkdir -p "$LAB_DIR/bpffs"
@@ -97,9 +104,10 @@ lab_down() {
 		wait "$pid" 2>/dev/null
 	done
 	LAB_PIDS=()
-	for ns in client router $(seq -f 'b%g' 1 "$LAB_BACKENDS"); do
+	for ns in client router $(seq -f 'b%g' 1 "$LAB_BACKENDS") "${LAB_EXTRA_NS[@]}"; do
 		ip netns del "$(lab_ns "$ns")" 2>/dev/null
 	done
+	LAB_EXTRA_NS=()
 	if [ -n "$LAB_DIR" ]; then
 		umount "$LAB_DIR/bpffs" 2>/dev/null
 		rm -rf "$LAB_DIR"

@@ -1,16 +1,22 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
-# `make demo`: a throwaway lab (client, router, three NSD backends in network
-# namespaces) with xdpcastd on the router: it attaches the XDP program,
-# checks each NSD with DNS queries, and steers the anycast DNS address.
-# Real queries from the client show where each flow went while a backend is
-# drained (xdpcastctl), dies (its NSD stopped), comes back, and while the
-# agent itself is killed and restarted. Removes everything it made on exit.
+# `make demo`: a throwaway lab (client, router, three NSD backends, and a
+# core router speaking OSPF with the router, in network namespaces) with
+# xdpcastd on the router: it attaches the XDP program, checks each NSD with
+# DNS queries, steers the anycast DNS address, and keeps its route in the
+# kernel for FRR to announce to the core. Real queries from the client show
+# where each flow went while a backend is drained (xdpcastctl), dies (its
+# NSD stopped), comes back, and while the agent itself is killed and
+# restarted; then the whole site is drained and the core forgets the
+# address. Removes everything it made on exit.
 set -euo pipefail
 export BUILD=${1:-build}
 cd "$(dirname "$0")/.."
+LAB_STATIC_VIP_ROUTE=0 # the VIP's route is xdpcastd's
 # shellcheck source=scripts/lab.sh
 source scripts/lab.sh
+# shellcheck source=scripts/lab_routing.sh
+source scripts/lab_routing.sh
 trap lab_down EXIT INT TERM
 
 [ "$(id -u)" -eq 0 ] || { echo "demo: needs root (network namespaces, BPF)" >&2; exit 1; }
@@ -18,8 +24,12 @@ FLOWS=9
 XDPCASTCTL=$BUILD/xdpcastctl
 
 lab_up
+lab_core_up
+lab_frr_start router router
+lab_frr_start core core
 for i in $(seq 1 $LAB_BACKENDS); do lab_start_nsd "$i"; done
 for i in $(seq 1 $LAB_BACKENDS); do lab_wait_nsd "$i"; done
+lab_ospf_wait_full router
 
 CFG=$LAB_DIR/xdpcast.yaml
 LOG=$LAB_DIR/xdpcastd.log
@@ -29,6 +39,7 @@ interfaces: [r0]
 pin_dir: $LAB_PIN
 control_socket: $SOCK
 seed: 0x5eed
+route: { protocol: $LAB_ROUTE_PROTO, metric: 10 }
 stats: { file: $LAB_DIR/xdpcast.prom, period: 500ms }
 vips:
   - name: dns
@@ -85,6 +96,11 @@ show_log
 echo
 ctl backends
 echo
+echo "== the VIP's route in the router's kernel (proto $LAB_ROUTE_PROTO), and at the core through FRR and OSPF"
+lab_wait_core_route present "$LAB_VIP/32" 20000 >/dev/null
+in_ns router ip route show "$LAB_VIP" proto "$LAB_ROUTE_PROTO" | sed 's/^/   router: /'
+in_ns core ip route show "$LAB_VIP" | sed 's/^/   core:   /'
+echo
 echo "== the client's flows to $LAB_VIP (Maglev, 65537 slots, flow table)"
 show_flows $KNOWN
 
@@ -135,3 +151,20 @@ echo
 echo "== b2's entries as bpftool sees the pinned maps (backend id 1, BTF field names)"
 in_ns router bpftool map lookup pinned "$LAB_PIN/backend_owners" key 1 0 0 0 | sed 's/^/   /'
 in_ns router bpftool map lookup pinned "$LAB_PIN/backends" key 1 0 0 0 | sed 's/^/   /'
+
+echo
+echo "== the whole site drained (xdpcastctl drain b1 b2 b3): the route is withdrawn, the core forgets $LAB_VIP"
+ctl drain dns b1 >/dev/null
+ctl drain dns b2 >/dev/null
+drain_b3() { ctl drain dns b3 >/dev/null; }
+ms=$(lab_wait_core_route absent "$LAB_VIP/32" 10000 drain_b3)
+show_log
+echo "   the core lost the route $ms ms after xdpcastd deleted it"
+echo "   core:   $(in_ns core ip route show "$LAB_VIP")(no route: with another site announcing $LAB_VIP, its traffic would go there)"
+echo
+echo "== b1 undrained: the route and the core's route are back"
+undrain_b1() { ctl undrain dns b1 >/dev/null; }
+ms=$(lab_wait_core_route present "$LAB_VIP/32" 10000 undrain_b1)
+show_log
+echo "   the core had the route again $ms ms after xdpcastd added it"
+in_ns core ip route show "$LAB_VIP" | sed 's/^/   core:   /'

@@ -119,7 +119,17 @@ lab_backend_mac() { in_ns "b$1" cat /sys/class/net/eth0/address; }
 
 # NSD on backend $1, answering for the VIP with identity b$1.
 lab_start_nsd() {
-	local i=$1 dir="$LAB_DIR/nsd-b$1"
+	lab_nsd_start "b$1" "b$1" "198.18.$1.2" "$(lab_backend_addr6 "$1")"
+	eval "LAB_NSD_PID_$1=$LAB_NSD_PID"
+}
+
+# NSD in namespace $1 (short name) answering as identity $2 on the VIP and
+# address $3, and, given an IPv6 address $4, on the IPv6 VIP and $4 (the VIPs
+# must be on the namespace's lo): lab_nsd_start far far 198.19.1.2. Sets
+# LAB_NSD_PID.
+LAB_NSD_PID=""
+lab_nsd_start() {
+	local ns=$1 identity=$2 addr=$3 addr6=${4:-} dir="$LAB_DIR/nsd-$1"
 	mkdir -p "$dir"
 	# the zone a DNS health check asks for (id.server is class CH: not checkable)
 	cat >"$dir/anycast.test.zone" <<ZONE
@@ -130,12 +140,15 @@ lab_start_nsd() {
 ns IN A $LAB_VIP
 www IN A $LAB_VIP
 ZONE
-	cat >"$dir/nsd.conf" <<NSD
-server:
-	ip-address: $LAB_VIP
-	ip-address: 198.18.$i.2
-	ip-address: $LAB_VIP6
-	ip-address: $(lab_backend_addr6 "$i")
+	{
+		echo "server:"
+		echo "	ip-address: $LAB_VIP"
+		echo "	ip-address: $addr"
+		if [ -n "$addr6" ]; then
+			echo "	ip-address: $LAB_VIP6"
+			echo "	ip-address: $addr6"
+		fi
+		cat <<NSD
 	port: 53
 	username: ""
 	chroot: ""
@@ -145,7 +158,7 @@ server:
 	xfrdfile: "$dir/xfrd.state"
 	pidfile: "$dir/nsd.pid"
 	logfile: "$dir/nsd.log"
-	identity: "b$i"
+	identity: "$identity"
 	hide-identity: no
 	rrl-ratelimit: 0
 	server-count: 1
@@ -156,21 +169,24 @@ zone:
 	name: anycast.test
 	zonefile: anycast.test.zone
 NSD
+	} >"$dir/nsd.conf"
 	# a simple command: $! is NSD itself (ip netns exec execs it)
-	ip netns exec "$(lab_ns "b$i")" nsd -d -c "$dir/nsd.conf" &
+	ip netns exec "$(lab_ns "$ns")" nsd -d -c "$dir/nsd.conf" &
 	LAB_PIDS+=($!)
-	eval "LAB_NSD_PID_$i=$!"
+	LAB_NSD_PID=$!
 }
 
-# Waits until backend $1's NSD answers from the backend itself.
+# Waits until backend $1's NSD answers from the backend itself ($1 a number),
+# or namespace $1's (a name: lab_wait_nsd far).
 lab_wait_nsd() {
-	local tries
+	local tries ns=$1
+	[[ $ns == [0-9]* ]] && ns=b$1
 	for tries in $(seq 1 50); do
-		in_ns "b$1" dig @"$LAB_VIP" +short +tries=1 +time=1 CH TXT id.server >/dev/null 2>&1 &&
+		in_ns "$ns" dig @"$LAB_VIP" +short +tries=1 +time=1 CH TXT id.server >/dev/null 2>&1 &&
 			return 0
 		sleep 0.1
 	done
-	echo "lab: NSD on b$1 did not start" >&2
+	echo "lab: NSD on $ns did not start" >&2
 	return 1
 }
 

@@ -8,14 +8,25 @@
 #
 #   router rc (198.19.0.1, 2001:db8:19::1) --- c0 core (198.19.0.2, 2001:db8:19::2)
 #
+# lab_far_up adds another anycast site behind the core: a "far" namespace
+# with the VIPs on its lo, which FRR there announces with a higher external
+# metric than the router's, so the core prefers the router while it
+# announces and the far site when it does not:
+#
+#   core cf (198.19.1.1, 2001:db8:19:1::1) --- f0 far (198.19.1.2, 2001:db8:19:1::2)
+#
 # The daemons run in the namespaces only, with their files in $LAB_DIR, and
-# lab_down stops them (LAB_PIDS) and deletes the core (LAB_EXTRA_NS).
+# lab_down stops them (LAB_PIDS) and deletes the core and far (LAB_EXTRA_NS).
 
 LAB_ROUTE_PROTO=${LAB_ROUTE_PROTO:-252}
 # what the router redistributes into OSPF (FRR: its prefix lists)
 LAB_ROUTED_PREFIXES=${LAB_ROUTED_PREFIXES:-"$LAB_VIP/32"}
 LAB_ROUTED_PREFIXES6=${LAB_ROUTED_PREFIXES6:-"$LAB_VIP6/128"}
 LAB_FRR_BIN=${LAB_FRR_BIN:-/usr/lib/frr}
+# what the far site redistributes (its connected VIPs), at which type 2 metric
+LAB_FAR_PREFIXES=${LAB_FAR_PREFIXES:-"$LAB_VIP/32"}
+LAB_FAR_PREFIXES6=${LAB_FAR_PREFIXES6:-"$LAB_VIP6/128"}
+LAB_FAR_METRIC=${LAB_FAR_METRIC:-1000}
 
 lab_core_up() {
 	ip netns add "$(lab_ns core)"
@@ -34,16 +45,83 @@ lab_core_up() {
 	in_ns core ip link set c0 up
 }
 
-# The router-id and the link's interface of a routing role.
-_lab_rid() { [ "$1" = router ] && echo 198.19.0.1 || echo 198.19.0.2; }
-_lab_rif() { [ "$1" = router ] && echo rc || echo c0; }
+# The far site (after lab_core_up): namespace far, veth cf (core) - f0 (far),
+# the VIPs on far's lo, far's default route via the core and the core's
+# routes to the client's network via the router (the far site's answers to
+# the client). Its NSD: lab_nsd_start far far 198.19.1.2 2001:db8:19:1::2;
+# its FRR: lab_frr_start far far (start the core's after lab_far_up: it then
+# runs OSPF on cf too).
+lab_far_up() {
+	ip netns add "$(lab_ns far)"
+	LAB_EXTRA_NS+=(far)
+	in_ns far ip link set lo up
+	in_ns far sysctl -qw net.ipv6.conf.all.accept_dad=0 \
+		net.ipv6.conf.default.accept_dad=0
+	in_ns core ip link add cf type veth peer name f0 netns "$(lab_ns far)"
+	in_ns core ip addr add 198.19.1.1/24 dev cf
+	in_ns core ip -6 addr add 2001:db8:19:1::1/64 dev cf nodad
+	in_ns core ip link set cf up
+	in_ns far ip addr add 198.19.1.2/24 dev f0
+	in_ns far ip -6 addr add 2001:db8:19:1::2/64 dev f0 nodad
+	in_ns far ip link set f0 up
+	in_ns far ip addr add "$LAB_VIP/32" dev lo
+	in_ns far ip -6 addr add "$LAB_VIP6/128" dev lo nodad
+	in_ns far ip route add default via 198.19.1.1
+	in_ns far ip -6 route add default via 2001:db8:19:1::1
+	in_ns core ip route add 198.51.100.0/24 via 198.19.0.1
+	in_ns core ip -6 route add 2001:db8:100::/64 via 2001:db8:19::1
+}
 
-# FRR (zebra, ospfd, ospf6d) in namespace $1 as role $2 (router or core).
+_lab_has_far() { [[ " ${LAB_EXTRA_NS[*]} " == *" far "* ]]; }
+
+# The router-id, the OSPF interfaces and the IPv4 networks of a routing role
+# (the core's link to the far site once lab_far_up made it).
+_lab_rid() {
+	case $1 in
+	router) echo 198.19.0.1 ;;
+	far) echo 198.19.1.2 ;;
+	*) echo 198.19.0.2 ;;
+	esac
+}
+_lab_rif() {
+	case $1 in
+	router) echo rc ;;
+	far) echo f0 ;;
+	*)
+		echo c0
+		if _lab_has_far; then echo cf; fi
+		;;
+	esac
+}
+_lab_rnets() {
+	case $1 in
+	router) echo 198.19.0.0/24 ;;
+	far) echo 198.19.1.0/24 ;;
+	*)
+		echo 198.19.0.0/24
+		if _lab_has_far; then echo 198.19.1.0/24; fi
+		;;
+	esac
+}
+
+# FRR (zebra, ospfd, ospf6d) in namespace $1 as role $2: router (announces
+# its kernel routes to $LAB_ROUTED_PREFIXES), core, or far (announces its
+# connected $LAB_FAR_PREFIXES at metric $LAB_FAR_METRIC).
 lab_frr_start() {
 	local ns=$1 role=$2 dir="$LAB_DIR/frr-$1" d p i
-	local rid ifc
+	local rid ifc net plist prefixes prefixes6 redist
 	rid=$(_lab_rid "$role")
-	ifc=$(_lab_rif "$role")
+	case $role in
+	router)
+		plist=XDPCAST prefixes=$LAB_ROUTED_PREFIXES prefixes6=$LAB_ROUTED_PREFIXES6
+		redist="kernel"
+		;;
+	far)
+		plist=ANYCAST prefixes=$LAB_FAR_PREFIXES prefixes6=$LAB_FAR_PREFIXES6
+		redist="connected metric $LAB_FAR_METRIC"
+		;;
+	*) plist="" ;;
+	esac
 	mkdir -p "$dir"
 	# the daemons drop to user frr: it must reach $dir (mktemp made LAB_DIR 0700)
 	chmod 711 "$LAB_DIR"
@@ -54,53 +132,63 @@ lab_frr_start() {
 	{
 		echo "hostname $ns"
 		echo "log file $dir/ospfd.log"
-		if [ "$role" = router ]; then
+		if [ -n "$plist" ]; then
 			i=5
-			for p in $LAB_ROUTED_PREFIXES; do
-				echo "ip prefix-list XDPCAST seq $i permit $p"
+			for p in $prefixes; do
+				echo "ip prefix-list $plist seq $i permit $p"
 				i=$((i + 5))
 			done
-			echo "route-map XDPCAST permit 10"
-			echo " match ip address prefix-list XDPCAST"
+			echo "route-map $plist permit 10"
+			echo " match ip address prefix-list $plist"
 		fi
+		for ifc in $(_lab_rif "$role"); do
+			cat <<-EOF
+				interface $ifc
+				 ip ospf network point-to-point
+				 ip ospf hello-interval 1
+				 ip ospf dead-interval 3
+			EOF
+		done
 		cat <<-EOF
-			interface $ifc
-			 ip ospf network point-to-point
-			 ip ospf hello-interval 1
-			 ip ospf dead-interval 3
 			router ospf
 			 ospf router-id $rid
 			 timers throttle spf 0 0 0
 			 timers throttle lsa all 0
 			 timers lsa min-arrival 0
-			 network 198.19.0.0/24 area 0
 		EOF
-		[ "$role" = router ] && echo " redistribute kernel route-map XDPCAST"
+		for net in $(_lab_rnets "$role"); do
+			echo " network $net area 0"
+		done
+		[ -z "$plist" ] || echo " redistribute $redist route-map $plist"
 	} >"$dir/ospfd.conf"
 	{
 		echo "hostname $ns"
 		echo "log file $dir/ospf6d.log"
-		if [ "$role" = router ]; then
+		if [ -n "$plist" ]; then
 			i=5
-			for p in $LAB_ROUTED_PREFIXES6; do
-				echo "ipv6 prefix-list XDPCAST6 seq $i permit $p"
+			for p in $prefixes6; do
+				echo "ipv6 prefix-list ${plist}6 seq $i permit $p"
 				i=$((i + 5))
 			done
-			echo "route-map XDPCAST6 permit 10"
-			echo " match ipv6 address prefix-list XDPCAST6"
+			echo "route-map ${plist}6 permit 10"
+			echo " match ipv6 address prefix-list ${plist}6"
 		fi
+		for ifc in $(_lab_rif "$role"); do
+			cat <<-EOF
+				interface $ifc
+				 ipv6 ospf6 area 0
+				 ipv6 ospf6 network point-to-point
+				 ipv6 ospf6 hello-interval 1
+				 ipv6 ospf6 dead-interval 3
+			EOF
+		done
 		cat <<-EOF
-			interface $ifc
-			 ipv6 ospf6 area 0
-			 ipv6 ospf6 network point-to-point
-			 ipv6 ospf6 hello-interval 1
-			 ipv6 ospf6 dead-interval 3
 			router ospf6
 			 ospf6 router-id $rid
 			 timers throttle spf 0 0 0
 			 timers lsa min-arrival 0
 		EOF
-		[ "$role" = router ] && echo " redistribute kernel route-map XDPCAST6"
+		[ -z "$plist" ] || echo " redistribute $redist route-map ${plist}6"
 	} >"$dir/ospf6d.conf"
 
 	mkdir -p "$dir/run"
@@ -141,12 +229,18 @@ _lab_frr_wait() {
 	return 1
 }
 
-# BIRD 2 in namespace $1 as role $2 (router or core), IPv4 (OSPFv2) and IPv6
-# (OSPFv3).
+# BIRD 2 in namespace $1 as role $2 (router or core; no far), IPv4 (OSPFv2)
+# and IPv6 (OSPFv3).
 lab_bird_start() {
-	local ns=$1 role=$2 dir="$LAB_DIR/bird-$1" rid ifc af ospfv kernel ospf_export
+	local ns=$1 role=$2 dir="$LAB_DIR/bird-$1" rid ifc="" i af ospfv kernel ospf_export
+	if [ "$role" = far ]; then
+		echo "lab: no BIRD configuration for the far site" >&2
+		return 1
+	fi
 	rid=$(_lab_rid "$role")
-	ifc=$(_lab_rif "$role")
+	for i in $(_lab_rif "$role"); do
+		ifc+="${ifc:+, }\"$i\""
+	done
 	mkdir -p "$dir"
 	{
 		echo "log \"$dir/bird.log\" all;"
@@ -173,7 +267,7 @@ lab_bird_start() {
 				  tick 1;
 				  ipv$af { import all; $ospf_export };
 				  area 0 {
-				    interface "$ifc" { type ptp; hello 1; dead 3; retransmit 2; };
+				    interface $ifc { type ptp; hello 1; dead 3; retransmit 2; };
 				  };
 				}
 			EOF
@@ -265,8 +359,9 @@ _lab_mon_start() {
 
 _lab_mon_stop() {
 	local fd=${_LAB_MON_FD[$1]} pid=${_LAB_MON_PID[$1]} p pids=()
-	kill "$pid" 2>/dev/null
-	wait "$pid" 2>/dev/null
+	# "|| true": the demo runs with set -e, and a killed monitor exits non-zero
+	kill "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
 	for p in "${LAB_PIDS[@]}"; do
 		[ "$p" = "$pid" ] || pids+=("$p")
 	done

@@ -76,6 +76,15 @@ vips:
       - { name: b1, address: 198.18.1.2 }
       - { name: b2, address: 198.18.2.2 }
       - { name: b3, address: 198.18.3.2 }
+  - name: dns6
+    address: $LAB_VIP6
+    protocol: udp
+    port: 53
+    check: { type: dns, name: anycast.test, interval: ${INTERVAL_MS}ms, timeout: ${TIMEOUT_MS}ms, rise: 1, fall: $FALL }
+    backends:
+      - { name: b1, address: $(lab_backend_addr6 1) }
+      - { name: b2, address: $(lab_backend_addr6 2) }
+      - { name: b3, address: $(lab_backend_addr6 3) }
 YAML
 
 # --- the core learns the VIP once a backend is healthy ---
@@ -86,6 +95,9 @@ ms=$(lab_wait_core_route present "$PREFIX" 20000)
 echo "# the core learned $PREFIX $(($(now_ms) - t0)) ms after xdpcastd started"
 check "the core learns the VIP via OSPF from the router ($ms)" [ "$ms" != timeout ]
 check "through the router, as an OSPF route ($(core_route))" core_via_router "$CORE_PROTO"
+ms=$(lab_wait_core_route present "$LAB_VIP6/128" 20000)
+echo "# the core learned $LAB_VIP6/128 $(($(now_ms) - t0)) ms after xdpcastd started"
+check "the core learns the IPv6 VIP via OSPFv3 ($ms)" [ "$ms" != timeout ]
 
 # --- every backend stops: the router withdraws, then the core ---
 for i in 1 2 3; do lab_query_from_port $((42000 + i)) >/dev/null; done
@@ -101,6 +113,8 @@ check "the core's route is withdrawn within interval x fall + OSPF + margin (${g
 	[ "$ms" != timeout -a "$gone_ms" -le "$bound" ]
 t_withdrawn=$(grep -c "route withdrawn: $PREFIX" "$LOG")
 check "xdpcastd logged the withdrawal" [ "$t_withdrawn" -ge 1 ]
+ms=$(lab_wait_core_route absent "$LAB_VIP6/128" "$bound")
+check "the IPv6 VIP is withdrawn too ($ms)" [ "$ms" != timeout ]
 
 # --- a backend back: the route is back at the core ---
 t0=$(now_ms)

@@ -66,3 +66,43 @@ query_loop() {
 	done
 	echo "$sent $lost" >"$out"
 }
+
+# Waits up to $1 ms until the command that follows succeeds; prints the ms it
+# took, or -1 (and fails) at the limit.
+wait_until() {
+	local limit=$1 start
+	shift
+	start=$(now_ms)
+	until "$@"; do
+		if [ $(($(now_ms) - start)) -gt "$limit" ]; then
+			echo -1
+			return 1
+		fi
+		sleep 0.005
+	done
+	echo $(($(now_ms) - start))
+}
+
+# A UDP/53 VIP of xdpcastd's file with a DNS check every INTERVAL_MS
+# (timeout TIMEOUT_MS, rise 1, fall FALL): dns_vip_yaml NAME ADDRESS BACKEND...,
+# each BACKEND "name address [weight]".
+dns_vip_yaml() {
+	local name=$1 address=$2 b
+	shift 2
+	cat <<YAML
+  - name: $name
+    address: $address
+    protocol: udp
+    port: 53
+    check: { type: dns, name: anycast.test, interval: ${INTERVAL_MS}ms, timeout: ${TIMEOUT_MS}ms, rise: 1, fall: $FALL }
+    backends:
+YAML
+	for b in "$@"; do
+		# shellcheck disable=SC2086 # the words of one backend
+		set -- $b
+		printf '      - { name: %s, address: %s%s }\n' "$1" "$2" "${3:+, weight: $3}"
+	done
+}
+# The lab's backends 1..$1 (default 3) for dns_vip_yaml, IPv4 or (lab_backends6) IPv6.
+lab_backends4() { for i in $(seq 1 "${1:-3}"); do echo "b$i 198.18.$i.2"; done; }
+lab_backends6() { for i in $(seq 1 "${1:-3}"); do echo "b$i $(lab_backend_addr6 "$i")"; done; }

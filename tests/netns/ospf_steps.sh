@@ -67,24 +67,8 @@ pin_dir: $LAB_PIN
 control_socket: $LAB_DIR/xdpcastd.sock
 route: { protocol: $PROTO, reconcile_interval: ${RECONCILE_MS}ms }
 vips:
-  - name: dns
-    address: $LAB_VIP
-    protocol: udp
-    port: 53
-    check: { type: dns, name: anycast.test, interval: ${INTERVAL_MS}ms, timeout: ${TIMEOUT_MS}ms, rise: 1, fall: $FALL }
-    backends:
-      - { name: b1, address: 198.18.1.2 }
-      - { name: b2, address: 198.18.2.2 }
-      - { name: b3, address: 198.18.3.2 }
-  - name: dns6
-    address: $LAB_VIP6
-    protocol: udp
-    port: 53
-    check: { type: dns, name: anycast.test, interval: ${INTERVAL_MS}ms, timeout: ${TIMEOUT_MS}ms, rise: 1, fall: $FALL }
-    backends:
-      - { name: b1, address: $(lab_backend_addr6 1) }
-      - { name: b2, address: $(lab_backend_addr6 2) }
-      - { name: b3, address: $(lab_backend_addr6 3) }
+$(mapfile -t b4 < <(lab_backends4); dns_vip_yaml dns "$LAB_VIP" "${b4[@]}")
+$(mapfile -t b6 < <(lab_backends6); dns_vip_yaml dns6 "$LAB_VIP6" "${b6[@]}")
 YAML
 
 # --- the core learns the VIP once a backend is healthy ---

@@ -48,19 +48,6 @@ passed_no_backend() {
 	ctl stats --json | jq -r '.vips[] | select(.name == "dns") | .reasons.pass_no_backend.packets'
 }
 # Waits up to $1 ms until a command succeeds; prints the ms it took (-1: never).
-wait_until() {
-	local limit=$1 start
-	shift
-	start=$(now_ms)
-	until "$@"; do
-		if [ $(($(now_ms) - start)) -gt "$limit" ]; then
-			echo -1
-			return 1
-		fi
-		sleep 0.01
-	done
-	echo $(($(now_ms) - start))
-}
 # How many flows map_flows saw answered by $1 (a pattern: b[123], far, -).
 answered_by() { snapshot | awk -v w="^($1)\$" '$2 ~ w' | wc -l; }
 
@@ -180,15 +167,7 @@ pin_dir: $LAB_PIN
 control_socket: $LAB_DIR/xdpcastd.sock
 route: { protocol: $PROTO, reconcile_interval: ${RECONCILE_MS}ms }
 vips:
-  - name: dns
-    address: $LAB_VIP
-    protocol: udp
-    port: 53
-    check: { type: dns, name: anycast.test, interval: ${INTERVAL_MS}ms, timeout: ${TIMEOUT_MS}ms, rise: 1, fall: $FALL }
-    backends:
-      - { name: b1, address: 198.18.1.2 }
-      - { name: b2, address: 198.18.2.2 }
-      - { name: b3, address: 198.18.3.2 }
+$(mapfile -t b4 < <(lab_backends4); dns_vip_yaml dns "$LAB_VIP" "${b4[@]}")
 YAML
 
 # --- the local backends are up: they answer, the core goes to the router ---

@@ -30,7 +30,7 @@ PROTO=252
 XDPCASTCTL=${XDPCASTCTL:-$BUILD/xdpcastctl}
 
 write_config() {
-	local metric=$1 i
+	local metric=$1
 	cat >"$CFG" <<YAML
 interfaces: [r0]
 pin_dir: $LAB_PIN
@@ -38,49 +38,15 @@ control_socket: $LAB_DIR/xdpcastd.sock
 stats: { file: $LAB_DIR/xdpcast.prom, period: 100ms }
 route: { protocol: $PROTO, metric: $metric, reconcile_interval: ${RECONCILE_MS}ms }
 vips:
-  - name: dns
-    address: $LAB_VIP
-    protocol: udp
-    port: 53
-    check: { type: dns, name: anycast.test, interval: ${INTERVAL_MS}ms, timeout: ${TIMEOUT_MS}ms, rise: 1, fall: $FALL }
-    backends:
+$(dns_vip_yaml dns "$LAB_VIP" "b1 198.18.1.2" "b2 198.18.2.2" "b3 198.18.3.2 2")
+$(mapfile -t b6 < <(lab_backends6); dns_vip_yaml dns6 "$LAB_VIP6" "${b6[@]}")
 YAML
-	for i in 1 2 3; do
-		printf '      - { name: b%d, address: 198.18.%d.2, weight: %d }\n' "$i" "$i" \
-			$((i == 3 ? 2 : 1)) >>"$CFG"
-	done
-	cat >>"$CFG" <<YAML
-  - name: dns6
-    address: $LAB_VIP6
-    protocol: udp
-    port: 53
-    check: { type: dns, name: anycast.test, interval: ${INTERVAL_MS}ms, timeout: ${TIMEOUT_MS}ms, rise: 1, fall: $FALL }
-    backends:
-YAML
-	for i in 1 2 3; do
-		printf '      - { name: b%d, address: %s }\n' "$i" "$(lab_backend_addr6 "$i")" >>"$CFG"
-	done
 }
 
 # The router's route of xdpcast's protocol for $1 (v4 or v6), on one line.
 route_of() { in_ns router ip -o route show "$1" proto "$PROTO" table all; }
 route6_of() { in_ns router ip -6 -o route show "$1" proto "$PROTO" table all; }
 nexthops() { grep -o 'nexthop via [^ ]* dev [^ ]* weight [0-9]*' | sed 's/nexthop via //'; }
-# Waits up to $2 ms until "$3" (a command) succeeds; prints the ms it took.
-wait_until() {
-	local what=$1 limit=$2 start
-	shift 2
-	start=$(now_ms)
-	until "$@"; do
-		if [ $(($(now_ms) - start)) -gt "$limit" ]; then
-			echo "-1"
-			return 1
-		fi
-		sleep 0.005
-	done
-	echo $(($(now_ms) - start))
-	: "$what"
-}
 has_route() { [ -n "$(route_of "$LAB_VIP")" ]; }
 no_route() { [ -z "$(route_of "$LAB_VIP")" ]; }
 route_via() { route_of "$LAB_VIP" | grep -q "via $1 "; }
@@ -113,7 +79,7 @@ in_ns router ip route add 203.0.113.99/32 via 198.18.1.2 proto static metric 20
 
 t0=$(now_ms)
 lab_xdpcastd_start "$CFG" "$LOG"
-ms=$(wait_until "route" 5000 has_route)
+ms=$(wait_until 5000 has_route)
 echo "# the route appeared ${ms} ms after xdpcastd started"
 wait_log "-> up" 3000 5 || true
 sleep 0.3
@@ -144,7 +110,7 @@ check "ip route prints proto xdpcast with the installed rt_protos.d entry" \
 for i in 1 2 3; do kill "$(eval echo "\$LAB_NSD_PID_$i")"; done
 t0=$(now_ms)
 for i in 1 2 3; do wait "$(eval echo "\$LAB_NSD_PID_$i")" 2>/dev/null; done
-ms=$(wait_until "withdrawn" 5000 no_route)
+ms=$(wait_until 5000 no_route)
 bound=$((INTERVAL_MS * FALL + TIMEOUT_MS + 1000))
 echo "# the route was withdrawn ${ms} ms after the last backend's NSD stopped"
 check "the route is withdrawn within interval x fall + margin (${ms} <= ${bound} ms)" \
@@ -156,7 +122,7 @@ shown=$(route_shown)
 check "xdpcastctl vips and the stats file show it withdrawn ($shown)" [ "$shown" = "false false" ]
 lab_start_nsd 2
 lab_wait_nsd 2 || fail_setup "nsd b2 restart"
-ms=$(wait_until "back" 5000 has_route)
+ms=$(wait_until 5000 has_route)
 echo "# the route was back ${ms} ms after b2's NSD answered"
 check "the route is back via b2" route_via '198.18.2.2 dev r2'
 check "b2 is its only next hop" [ "$(n_nexthops)" -eq 0 ]
@@ -166,14 +132,14 @@ check "xdpcastctl vips and the stats file show it announced ($shown)" [ "$shown"
 
 # --- deleted and changed by hand: the reconcile restores it ---
 in_ns router ip route del "$LAB_VIP/32" proto "$PROTO"
-ms=$(wait_until "restored" $((RECONCILE_MS + 2000)) has_route)
+ms=$(wait_until $((RECONCILE_MS + 2000)) has_route)
 echo "# a route deleted by hand was restored ${ms} ms later (reconcile every ${RECONCILE_MS} ms)"
 check "a route deleted by hand is restored by the reconcile (${ms} ms)" [ "$ms" -ge 0 ]
 check "the deletion and the restoration are logged" \
 	grep -q "route deleted outside xdpcastd: $LAB_VIP/32" "$LOG"
 check "the restoration is logged" grep -q "route restored: $LAB_VIP/32" "$LOG"
 in_ns router ip route replace "$LAB_VIP/32" via 198.18.3.2 proto "$PROTO" metric 20
-ms=$(wait_until "restored" $((RECONCILE_MS + 2000)) route_via 198.18.2.2)
+ms=$(wait_until $((RECONCILE_MS + 2000)) route_via 198.18.2.2)
 echo "# a route changed by hand was put back ${ms} ms later"
 check "a route changed by hand is put back (${ms} ms)" [ "$ms" -ge 0 ]
 check "the change is logged" grep -q "route changed outside xdpcastd: $LAB_VIP/32 .*via 198.18.3.2" "$LOG"
@@ -182,7 +148,7 @@ check "the change is logged" grep -q "route changed outside xdpcastd: $LAB_VIP/3
 lab_start_nsd 1
 lab_start_nsd 3
 lab_wait_nsd 1 && lab_wait_nsd 3 || fail_setup "nsd b1 b3 restart"
-wait_until "three" 5000 three_nexthops >/dev/null
+wait_until 5000 three_nexthops >/dev/null
 ctl weight dns b1 7 >/dev/null
 sleep 0.2
 check "xdpcastctl weight changes the route's weight" route_via '198.18.1.2 dev r1 weight 7'

@@ -28,17 +28,6 @@ static int xin, ya;
 static struct fib_route found[MAX_ROUTES];
 static size_t n_found;
 
-static void sh(const char *fmt, ...)
-{
-	char cmd[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	cr_assert_eq(system(cmd), 0, "failed: %s", cmd);
-}
-
 /* The first line of a command's output. */
 static void sh_read(char *out, size_t len, const char *cmd)
 {
@@ -54,9 +43,9 @@ static void sh_read(char *out, size_t len, const char *cmd)
 static void setup(void)
 {
 	fixture_netns();
-	sh("ip addr add 198.51.100.1/24 dev xin && ip -6 addr add 2001:db8::1/64 dev xin nodad");
-	sh("ip link add ya type veth peer name yb && ip link set ya up && ip link set yb up && "
-	   "ip addr add 203.0.113.1/24 dev ya");
+	fx_sh("ip addr add 198.51.100.1/24 dev xin && ip -6 addr add 2001:db8::1/64 dev xin nodad");
+	fx_sh("ip link add ya type veth peer name yb && ip link set ya up && ip link set yb up && "
+	      "ip addr add 203.0.113.1/24 dev ya");
 	xin = (int)if_nametoindex("xin");
 	ya = (int)if_nametoindex("ya");
 	cr_assert(xin && ya);
@@ -220,8 +209,8 @@ Test(fib, delete_touches_only_its_protocol, .init = setup, .fini = teardown, .ti
 
 	hop(&r, AF_INET, "198.51.100.2", xin, 1);
 	cr_assert_eq(fib_delete(fib, &r), -ESRCH, "nothing to delete yet");
-	sh("ip route add 198.18.0.53/32 via 203.0.113.2 proto static metric 20 table 100");
-	sh("ip route add 198.18.0.53/32 via 203.0.113.2 proto static metric 30");
+	fx_sh("ip route add 198.18.0.53/32 via 203.0.113.2 proto static metric 20 table 100");
+	fx_sh("ip route add 198.18.0.53/32 via 203.0.113.2 proto static metric 30");
 	cr_assert_eq(fib_replace(fib, &r), 0);
 	cr_assert_eq(fib_delete(fib, &r), 0);
 	cr_assert_eq(fib_delete(fib, &r), -ESRCH);
@@ -240,9 +229,9 @@ Test(fib, dump_lists_host_routes_of_the_protocol_in_every_table, .init = setup, 
 	r.table = 1000; /* above 255: RTA_TABLE only */
 	r.metric = 7;
 	cr_assert_eq(fib_replace(fib, &r), 0);
-	sh("ip route add 198.18.9.0/24 via 198.51.100.2 proto 252");
-	sh("ip route add 198.18.0.99/32 via 198.51.100.2 proto static");
-	sh("ip route add 198.18.0.98/32 via 198.51.100.2 proto 253");
+	fx_sh("ip route add 198.18.9.0/24 via 198.51.100.2 proto 252");
+	fx_sh("ip route add 198.18.0.99/32 via 198.51.100.2 proto static");
+	fx_sh("ip route add 198.18.0.98/32 via 198.51.100.2 proto 253");
 	assert_dumped_as(&r);
 	fib_route_format(&found[0], text, sizeof(text));
 	cr_assert_str_eq(
@@ -257,7 +246,7 @@ Test(fib, a_route_without_gateway_is_seen_and_never_equal, .init = setup, .fini 
 	struct fib_route r = route(AF_INET, "198.18.0.53", nh);
 
 	hop(&r, AF_INET, "198.51.100.2", xin, 1);
-	sh("ip route add 198.18.0.53/32 dev xin proto 252 metric 20");
+	fx_sh("ip route add 198.18.0.53/32 dev xin proto 252 metric 20");
 	dump();
 	cr_assert_eq(n_found, 1);
 	cr_assert_eq(found[0].nh[0].gw_family, 0);

@@ -42,17 +42,6 @@ static struct seen seen;
 static ev_timer tick; /* wakes ev_run(EVRUN_ONCE) up so deadlines are checked */
 static int ya; /* ifindex of the second interface */
 
-static void sh(const char *fmt, ...)
-{
-	char cmd[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	cr_assert_eq(system(cmd), 0, "failed: %s", cmd);
-}
-
 static struct addr_config addr(const char *text)
 {
 	struct addr_config a = { .family = AF_INET6 };
@@ -167,9 +156,9 @@ static void await_change(const char *text)
 static void setup(void)
 {
 	fixture_netns();
-	sh("ip addr add 198.51.100.1/24 dev xin && ip -6 addr add 2001:db8::1/64 dev xin nodad");
-	sh("ip link add ya type veth peer name yb && ip link set ya up && ip link set yb up && "
-	   "ip addr add 203.0.113.1/24 dev ya");
+	fx_sh("ip addr add 198.51.100.1/24 dev xin && ip -6 addr add 2001:db8::1/64 dev xin nodad");
+	fx_sh("ip link add ya type veth peer name yb && ip link set ya up && ip link set yb up && "
+	      "ip addr add 203.0.113.1/24 dev ya");
 	ya = (int)if_nametoindex("ya");
 	cr_assert(ya);
 	memset(&seen, 0, sizeof(seen));
@@ -238,7 +227,7 @@ static void expect(const char *text, enum nexthop_state state, int ifindex, cons
 
 Test(neigh, onlink_permanent_v4, .init = setup, .fini = teardown, .timeout = 30)
 {
-	sh("ip neigh replace 198.51.100.10 dev xin lladdr 02:00:00:00:01:0a nud permanent");
+	fx_sh("ip neigh replace 198.51.100.10 dev xin lladdr 02:00:00:00:01:0a nud permanent");
 	track("198.51.100.10");
 	expect("198.51.100.10", NEXTHOP_REACHABLE, (int)fx_in, "198.51.100.10",
 	       "02:00:00:00:01:0a");
@@ -246,16 +235,16 @@ Test(neigh, onlink_permanent_v4, .init = setup, .fini = teardown, .timeout = 30)
 
 Test(neigh, via_gateway_uses_gateway_mac, .init = setup, .fini = teardown, .timeout = 30)
 {
-	sh("ip neigh replace 198.51.100.254 dev xin lladdr 02:00:00:00:01:fe nud permanent && "
-	   "ip route add 198.18.0.0/24 via 198.51.100.254");
+	fx_sh("ip neigh replace 198.51.100.254 dev xin lladdr 02:00:00:00:01:fe nud permanent && "
+	      "ip route add 198.18.0.0/24 via 198.51.100.254");
 	track("198.18.0.10");
 	expect("198.18.0.10", NEXTHOP_REACHABLE, (int)fx_in, "198.51.100.254", "02:00:00:00:01:fe");
 }
 
 Test(neigh, stale_and_noarp_are_reachable, .init = setup, .fini = teardown, .timeout = 30)
 {
-	sh("ip neigh replace 198.51.100.10 dev xin lladdr 02:00:00:00:01:0a nud stale && "
-	   "ip neigh replace 198.51.100.11 dev xin lladdr 02:00:00:00:01:0b nud noarp");
+	fx_sh("ip neigh replace 198.51.100.10 dev xin lladdr 02:00:00:00:01:0a nud stale && "
+	      "ip neigh replace 198.51.100.11 dev xin lladdr 02:00:00:00:01:0b nud noarp");
 	track("198.51.100.10");
 	track("198.51.100.11");
 	expect("198.51.100.10", NEXTHOP_REACHABLE, (int)fx_in, NULL, "02:00:00:00:01:0a");
@@ -266,16 +255,16 @@ Test(neigh, no_neighbour_is_unresolved, .init = setup, .fini = teardown, .timeou
 {
 	track("198.51.100.20");
 	expect("198.51.100.20", NEXTHOP_UNRESOLVED, (int)fx_in, "198.51.100.20", NULL);
-	sh("ip neigh replace 198.51.100.21 dev xin nud incomplete");
+	fx_sh("ip neigh replace 198.51.100.21 dev xin nud incomplete");
 	track("198.51.100.21");
 	expect("198.51.100.21", NEXTHOP_UNRESOLVED, (int)fx_in, "198.51.100.21", NULL);
 	/* tracking does not resolve: no entry appeared */
-	sh("! ip neigh show dev xin | grep -q '^198.51.100.20 '");
+	fx_sh("! ip neigh show dev xin | grep -q '^198.51.100.20 '");
 }
 
 Test(neigh, failed_neighbour, .init = setup, .fini = teardown, .timeout = 30)
 {
-	sh("ip neigh replace 198.51.100.30 dev xin nud failed");
+	fx_sh("ip neigh replace 198.51.100.30 dev xin nud failed");
 	track("198.51.100.30");
 	expect("198.51.100.30", NEXTHOP_FAILED, (int)fx_in, "198.51.100.30", NULL);
 }
@@ -283,8 +272,8 @@ Test(neigh, failed_neighbour, .init = setup, .fini = teardown, .timeout = 30)
 Test(neigh, no_route_local_and_loopback_are_unresolved, .init = setup, .fini = teardown,
      .timeout = 30)
 {
-	sh("ip route add unreachable 198.18.2.0/24 && ip route add blackhole 198.18.3.0/24 && "
-	   "ip route add 198.18.4.0/24 dev lo");
+	fx_sh("ip route add unreachable 198.18.2.0/24 && ip route add blackhole 198.18.3.0/24 && "
+	      "ip route add 198.18.4.0/24 dev lo");
 	track("198.18.1.1"); /* no route at all: no default in the namespace */
 	track("198.18.2.1");
 	track("198.18.3.1");
@@ -303,19 +292,19 @@ Test(neigh, no_route_local_and_loopback_are_unresolved, .init = setup, .fini = t
 
 Test(neigh, neighbour_change_calls_back, .init = setup, .fini = teardown, .timeout = 30)
 {
-	sh("ip neigh replace 198.51.100.10 dev xin lladdr 02:00:00:00:01:0a nud permanent");
+	fx_sh("ip neigh replace 198.51.100.10 dev xin lladdr 02:00:00:00:01:0a nud permanent");
 	track("198.51.100.10");
 	settle();
-	sh("ip neigh replace 198.51.100.10 dev xin lladdr 02:00:00:00:01:1a nud permanent");
+	fx_sh("ip neigh replace 198.51.100.10 dev xin lladdr 02:00:00:00:01:1a nud permanent");
 	await_change("198.51.100.10");
 	expect("198.51.100.10", NEXTHOP_REACHABLE, (int)fx_in, NULL, "02:00:00:00:01:1a");
 	cr_assert_eq(calls("198.51.100.10"), 1);
 
-	sh("ip neigh replace 198.51.100.10 dev xin nud failed");
+	fx_sh("ip neigh replace 198.51.100.10 dev xin nud failed");
 	await_change("198.51.100.10");
 	expect("198.51.100.10", NEXTHOP_FAILED, (int)fx_in, NULL, NULL);
 
-	sh("ip neigh replace 198.51.100.10 dev xin lladdr 02:00:00:00:01:0a nud reachable");
+	fx_sh("ip neigh replace 198.51.100.10 dev xin lladdr 02:00:00:00:01:0a nud reachable");
 	await_change("198.51.100.10");
 	expect("198.51.100.10", NEXTHOP_REACHABLE, (int)fx_in, NULL, "02:00:00:00:01:0a");
 }
@@ -325,23 +314,23 @@ Test(neigh, neighbour_appears_and_is_deleted, .init = setup, .fini = teardown, .
 	track("198.51.100.10");
 	settle();
 	expect("198.51.100.10", NEXTHOP_UNRESOLVED, (int)fx_in, NULL, NULL);
-	sh("ip neigh replace 198.51.100.10 dev xin lladdr 02:00:00:00:01:0a nud permanent");
+	fx_sh("ip neigh replace 198.51.100.10 dev xin lladdr 02:00:00:00:01:0a nud permanent");
 	await_change("198.51.100.10");
 	expect("198.51.100.10", NEXTHOP_REACHABLE, (int)fx_in, NULL, "02:00:00:00:01:0a");
-	sh("ip neigh del 198.51.100.10 dev xin");
+	fx_sh("ip neigh del 198.51.100.10 dev xin");
 	await_change("198.51.100.10");
 	expect("198.51.100.10", NEXTHOP_UNRESOLVED, (int)fx_in, "198.51.100.10", NULL);
 }
 
 Test(neigh, unrelated_events_do_not_call_back, .init = setup, .fini = teardown, .timeout = 30)
 {
-	sh("ip neigh replace 198.51.100.10 dev xin lladdr 02:00:00:00:01:0a nud permanent");
+	fx_sh("ip neigh replace 198.51.100.10 dev xin lladdr 02:00:00:00:01:0a nud permanent");
 	track("198.51.100.10");
 	settle();
 	/* another neighbour, a route elsewhere, another link, the same entry rewritten */
-	sh("ip neigh replace 198.51.100.11 dev xin lladdr 02:00:00:00:01:0b nud permanent && "
-	   "ip route add 198.18.7.0/24 via 198.51.100.11 && ip link set yb down && "
-	   "ip neigh replace 198.51.100.10 dev xin lladdr 02:00:00:00:01:0a nud permanent");
+	fx_sh("ip neigh replace 198.51.100.11 dev xin lladdr 02:00:00:00:01:0b nud permanent && "
+	      "ip route add 198.18.7.0/24 via 198.51.100.11 && ip link set yb down && "
+	      "ip neigh replace 198.51.100.10 dev xin lladdr 02:00:00:00:01:0a nud permanent");
 	neigh_refresh(nw);
 	run_for(QUIET_WAIT_S);
 	cr_assert_eq(calls("198.51.100.10"), 0, "called back %d times for no change",
@@ -350,12 +339,12 @@ Test(neigh, unrelated_events_do_not_call_back, .init = setup, .fini = teardown, 
 
 Test(neigh, shared_gateway_calls_back_each, .init = setup, .fini = teardown, .timeout = 30)
 {
-	sh("ip neigh replace 198.51.100.254 dev xin lladdr 02:00:00:00:01:fe nud permanent && "
-	   "ip route add 198.18.0.0/24 via 198.51.100.254");
+	fx_sh("ip neigh replace 198.51.100.254 dev xin lladdr 02:00:00:00:01:fe nud permanent && "
+	      "ip route add 198.18.0.0/24 via 198.51.100.254");
 	track("198.18.0.10");
 	track("198.18.0.11");
 	settle();
-	sh("ip neigh replace 198.51.100.254 dev xin lladdr 02:00:00:00:02:fe nud permanent");
+	fx_sh("ip neigh replace 198.51.100.254 dev xin lladdr 02:00:00:00:02:fe nud permanent");
 	cr_assert(run_until("198.18.0.11", 1, EVENT_WAIT_S));
 	cr_assert(run_until("198.18.0.10", 1, EVENT_WAIT_S));
 	expect("198.18.0.10", NEXTHOP_REACHABLE, (int)fx_in, "198.51.100.254", "02:00:00:00:02:fe");
@@ -364,23 +353,23 @@ Test(neigh, shared_gateway_calls_back_each, .init = setup, .fini = teardown, .ti
 
 Test(neigh, route_change_moves_next_hop, .init = setup, .fini = teardown, .timeout = 30)
 {
-	sh("ip neigh replace 198.51.100.254 dev xin lladdr 02:00:00:00:01:fe nud permanent && "
-	   "ip neigh replace 203.0.113.254 dev ya lladdr 02:00:00:00:03:fe nud permanent && "
-	   "ip route add 198.18.0.0/24 via 198.51.100.254");
+	fx_sh("ip neigh replace 198.51.100.254 dev xin lladdr 02:00:00:00:01:fe nud permanent && "
+	      "ip neigh replace 203.0.113.254 dev ya lladdr 02:00:00:00:03:fe nud permanent && "
+	      "ip route add 198.18.0.0/24 via 198.51.100.254");
 	track("198.18.0.10");
 	settle();
 	expect("198.18.0.10", NEXTHOP_REACHABLE, (int)fx_in, "198.51.100.254", "02:00:00:00:01:fe");
 
-	sh("ip route replace 198.18.0.0/24 via 203.0.113.254");
+	fx_sh("ip route replace 198.18.0.0/24 via 203.0.113.254");
 	await_change("198.18.0.10");
 	expect("198.18.0.10", NEXTHOP_REACHABLE, ya, "203.0.113.254", "02:00:00:00:03:fe");
 
 	/* a more specific route wins */
-	sh("ip route add 198.18.0.10/32 via 198.51.100.254");
+	fx_sh("ip route add 198.18.0.10/32 via 198.51.100.254");
 	await_change("198.18.0.10");
 	expect("198.18.0.10", NEXTHOP_REACHABLE, (int)fx_in, "198.51.100.254", "02:00:00:00:01:fe");
 
-	sh("ip route del 198.18.0.10/32 && ip route del 198.18.0.0/24");
+	fx_sh("ip route del 198.18.0.10/32 && ip route del 198.18.0.0/24");
 	cr_assert(run_until("198.18.0.10", 3, EVENT_WAIT_S));
 	run_for(0.05);
 	expect("198.18.0.10", NEXTHOP_UNRESOLVED, 0, NULL, NULL);
@@ -388,20 +377,20 @@ Test(neigh, route_change_moves_next_hop, .init = setup, .fini = teardown, .timeo
 
 Test(neigh, link_down_and_up, .init = setup, .fini = teardown, .timeout = 30)
 {
-	sh("ip neigh replace 198.51.100.10 dev xin lladdr 02:00:00:00:01:0a nud permanent");
+	fx_sh("ip neigh replace 198.51.100.10 dev xin lladdr 02:00:00:00:01:0a nud permanent");
 	track("198.51.100.10");
 	settle();
 
 	/* carrier lost (the peer went down): the route stays, the link is not usable */
-	sh("ip link set xout down");
+	fx_sh("ip link set xout down");
 	await_change("198.51.100.10");
 	expect("198.51.100.10", NEXTHOP_UNRESOLVED, (int)fx_in, "198.51.100.10", NULL);
-	sh("ip link set xout up");
+	fx_sh("ip link set xout up");
 	await_change("198.51.100.10");
 	expect("198.51.100.10", NEXTHOP_REACHABLE, (int)fx_in, NULL, "02:00:00:00:01:0a");
 
 	/* down: the connected route and the neighbours go */
-	sh("ip link set xin down");
+	fx_sh("ip link set xin down");
 	await_change("198.51.100.10");
 	run_for(0.05);
 	expect("198.51.100.10", NEXTHOP_UNRESOLVED, 0, NULL, NULL);
@@ -409,11 +398,11 @@ Test(neigh, link_down_and_up, .init = setup, .fini = teardown, .timeout = 30)
 
 Test(neigh, link_deleted, .init = setup, .fini = teardown, .timeout = 30)
 {
-	sh("ip neigh replace 203.0.113.10 dev ya lladdr 02:00:00:00:03:0a nud permanent");
+	fx_sh("ip neigh replace 203.0.113.10 dev ya lladdr 02:00:00:00:03:0a nud permanent");
 	track("203.0.113.10");
 	settle();
 	expect("203.0.113.10", NEXTHOP_REACHABLE, ya, "203.0.113.10", "02:00:00:00:03:0a");
-	sh("ip link del ya");
+	fx_sh("ip link del ya");
 	await_change("203.0.113.10");
 	run_for(0.05);
 	expect("203.0.113.10", NEXTHOP_UNRESOLVED, 0, NULL, NULL);
@@ -424,26 +413,26 @@ Test(neigh, link_mac_change, .init = setup, .fini = teardown, .timeout = 30)
 	struct nexthop nh;
 	uint8_t mac[6];
 
-	sh("ip neigh replace 198.51.100.10 dev xin lladdr 02:00:00:00:01:0a nud permanent");
+	fx_sh("ip neigh replace 198.51.100.10 dev xin lladdr 02:00:00:00:01:0a nud permanent");
 	track("198.51.100.10");
 	settle();
 	/* a new MAC flushes the link's neighbours, permanent ones too */
-	sh("ip link set xin address 02:00:00:00:aa:01");
+	fx_sh("ip link set xin address 02:00:00:00:aa:01");
 	await_change("198.51.100.10");
 	run_for(0.05);
 	nh = get("198.51.100.10");
 	parse_mac("02:00:00:00:aa:01", mac);
 	cr_assert_arr_eq(nh.src_mac, mac, 6, "src MAC not updated");
-	sh("ip neigh replace 198.51.100.10 dev xin lladdr 02:00:00:00:01:0a nud permanent");
+	fx_sh("ip neigh replace 198.51.100.10 dev xin lladdr 02:00:00:00:01:0a nud permanent");
 	cr_assert(run_until("198.51.100.10", calls("198.51.100.10") + 1, EVENT_WAIT_S));
 	expect("198.51.100.10", NEXTHOP_REACHABLE, (int)fx_in, NULL, "02:00:00:00:01:0a");
 }
 
 Test(neigh, ipv6_onlink_and_via_gateway, .init = setup, .fini = teardown, .timeout = 30)
 {
-	sh("ip neigh replace 2001:db8::10 dev xin lladdr 02:00:00:00:06:10 nud permanent && "
-	   "ip neigh replace 2001:db8::fe dev xin lladdr 02:00:00:00:06:fe nud permanent && "
-	   "ip -6 route add 2001:db8:5::/64 via 2001:db8::fe");
+	fx_sh("ip neigh replace 2001:db8::10 dev xin lladdr 02:00:00:00:06:10 nud permanent && "
+	      "ip neigh replace 2001:db8::fe dev xin lladdr 02:00:00:00:06:fe nud permanent && "
+	      "ip -6 route add 2001:db8:5::/64 via 2001:db8::fe");
 	track("2001:db8::10");
 	track("2001:db8:5::10");
 	track("2001:db8::20");
@@ -453,10 +442,10 @@ Test(neigh, ipv6_onlink_and_via_gateway, .init = setup, .fini = teardown, .timeo
 	       "02:00:00:00:06:fe");
 	expect("2001:db8::20", NEXTHOP_UNRESOLVED, (int)fx_in, "2001:db8::20", NULL);
 
-	sh("ip neigh replace 2001:db8::10 dev xin lladdr 02:00:00:00:06:11 nud permanent");
+	fx_sh("ip neigh replace 2001:db8::10 dev xin lladdr 02:00:00:00:06:11 nud permanent");
 	await_change("2001:db8::10");
 	expect("2001:db8::10", NEXTHOP_REACHABLE, (int)fx_in, NULL, "02:00:00:00:06:11");
-	sh("ip -6 route del 2001:db8:5::/64");
+	fx_sh("ip -6 route del 2001:db8:5::/64");
 	await_change("2001:db8:5::10");
 	expect("2001:db8:5::10", NEXTHOP_UNRESOLVED, 0, NULL, NULL);
 }
@@ -466,20 +455,20 @@ Test(neigh, refcount_and_untrack, .init = setup, .fini = teardown, .timeout = 30
 	struct addr_config a = addr("198.51.100.10");
 	struct nexthop nh;
 
-	sh("ip neigh replace 198.51.100.10 dev xin lladdr 02:00:00:00:01:0a nud permanent");
+	fx_sh("ip neigh replace 198.51.100.10 dev xin lladdr 02:00:00:00:01:0a nud permanent");
 	track("198.51.100.10");
 	track("198.51.100.10");
 	untrack("198.51.100.10");
 	settle();
 	cr_assert_eq(neigh_get(nw, &a, &nh), 0, "still tracked once");
-	sh("ip neigh replace 198.51.100.10 dev xin lladdr 02:00:00:00:01:1a nud permanent");
+	fx_sh("ip neigh replace 198.51.100.10 dev xin lladdr 02:00:00:00:01:1a nud permanent");
 	await_change("198.51.100.10");
 	cr_assert_eq(calls("198.51.100.10"), 1, "one entry, one callback");
 
 	untrack("198.51.100.10");
 	cr_assert_eq(neigh_get(nw, &a, &nh), -ENOENT);
 	untrack("198.51.100.10"); /* not tracked: no effect */
-	sh("ip neigh replace 198.51.100.10 dev xin lladdr 02:00:00:00:01:2a nud permanent");
+	fx_sh("ip neigh replace 198.51.100.10 dev xin lladdr 02:00:00:00:01:2a nud permanent");
 	run_for(QUIET_WAIT_S);
 	cr_assert_eq(calls("198.51.100.10"), 1, "called back after untrack");
 }
@@ -512,13 +501,13 @@ Test(neigh, callback_may_track_and_untrack, .init = setup, .fini = teardown, .ti
 	neigh_watch_free(nw);
 	nw = neigh_watch_new(loop, untrack_on_change, &seen);
 	cr_assert_not_null(nw);
-	sh("ip neigh replace 198.51.100.254 dev xin lladdr 02:00:00:00:01:fe nud permanent && "
-	   "ip route add 198.18.0.0/24 via 198.51.100.254");
+	fx_sh("ip neigh replace 198.51.100.254 dev xin lladdr 02:00:00:00:01:fe nud permanent && "
+	      "ip route add 198.18.0.0/24 via 198.51.100.254");
 	track("198.18.0.10");
 	track("198.18.0.11");
 	track("198.18.0.12");
 	settle();
-	sh("ip neigh del 198.51.100.254 dev xin");
+	fx_sh("ip neigh del 198.51.100.254 dev xin");
 	cr_assert(run_until("198.18.0.12", 1, EVENT_WAIT_S));
 	run_for(0.05);
 	cr_assert_eq(calls("198.18.0.10"), 1);
@@ -530,12 +519,12 @@ Test(neigh, callback_may_track_and_untrack, .init = setup, .fini = teardown, .ti
 
 Test(neigh, ipv4_via_ipv6_gateway, .init = setup, .fini = teardown, .timeout = 30)
 {
-	sh("ip neigh replace 2001:db8::fe dev xin lladdr 02:00:00:00:06:fe nud permanent && "
-	   "ip route add 198.18.9.0/24 via inet6 2001:db8::fe dev xin");
+	fx_sh("ip neigh replace 2001:db8::fe dev xin lladdr 02:00:00:00:06:fe nud permanent && "
+	      "ip route add 198.18.9.0/24 via inet6 2001:db8::fe dev xin");
 	track("198.18.9.10");
 	settle();
 	expect("198.18.9.10", NEXTHOP_REACHABLE, (int)fx_in, "2001:db8::fe", "02:00:00:00:06:fe");
-	sh("ip neigh replace 2001:db8::fe dev xin lladdr 02:00:00:00:06:ff nud permanent");
+	fx_sh("ip neigh replace 2001:db8::fe dev xin lladdr 02:00:00:00:06:ff nud permanent");
 	await_change("198.18.9.10");
 	expect("198.18.9.10", NEXTHOP_REACHABLE, (int)fx_in, "2001:db8::fe", "02:00:00:00:06:ff");
 }
@@ -553,12 +542,12 @@ Test(neigh, overrun_rereads_everything, .init = setup, .fini = teardown, .timeou
 	for (i = 0; i < OVERRUN_ROUTES; i++)
 		fprintf(f, "route add 198.18.%d.%d/32 dev ya\n", 128 + i / 256, i % 256);
 	fclose(f);
-	sh("ip neigh replace 198.51.100.10 dev xin lladdr 02:00:00:00:01:0a nud permanent");
+	fx_sh("ip neigh replace 198.51.100.10 dev xin lladdr 02:00:00:00:01:0a nud permanent");
 	track("198.51.100.10");
 	settle(); /* nothing queued but the flood: its last events and the change are lost */
-	sh("ip -batch %s", path);
+	fx_sh("ip -batch %s", path);
 	unlink(path);
-	sh("ip neigh replace 198.51.100.10 dev xin lladdr 02:00:00:00:01:1a nud permanent");
+	fx_sh("ip neigh replace 198.51.100.10 dev xin lladdr 02:00:00:00:01:1a nud permanent");
 	await_change("198.51.100.10");
 	expect("198.51.100.10", NEXTHOP_REACHABLE, (int)fx_in, NULL, "02:00:00:00:01:1a");
 }

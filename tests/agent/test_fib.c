@@ -6,7 +6,6 @@
  * its own dump and by `ip route`, so neither can agree with itself alone.
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

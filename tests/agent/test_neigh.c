@@ -6,7 +6,6 @@
  * tests write them. Events are awaited on the loop with a deadline.
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -93,6 +93,10 @@ $(BUILD)/tests/bench/bench.o: $(BENCH_BPF:%=$(BUILD)/bench/%.skel.h)
 $(BUILD)/xdpcast-bench-rebuild: $(BUILD)/tests/bench/bench_rebuild.o $(BUILD)/libxdpcast.a
 	$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
 
+$(BUILD)/xdpcast-bench-reconcile: $(BUILD)/tests/bench/bench_reconcile.o $(BUILD)/user/agent/fib.o \
+		$(BUILD)/user/agent/nl.o
+	$(CC) $(CFLAGS) $^ -lmnl -o $@
+
 $(BUILD)/tcp-sink: $(BUILD)/tests/bench/tcp_sink.o
 	$(CC) $(CFLAGS) $^ -lev -o $@
 
@@ -105,10 +109,11 @@ test: deps
 
 bench: deps
 	@$(MAKE) --no-print-directory all $(BUILD)/xdpcast-bench $(BUILD)/xdpcast-bench-rebuild \
-		$(BUILD)/tcp-sink
+		$(BUILD)/tcp-sink $(BUILD)/xdpcast-bench-reconcile
 	@$(BUILD)/xdpcast-bench
 	@$(BUILD)/xdpcast-bench-rebuild
 	@scripts/bench-checks.sh $(BUILD)
+	@$(BUILD)/xdpcast-bench-reconcile
 	@scripts/bench-withdraw.sh $(BUILD)
 
 demo: deps

@@ -285,3 +285,53 @@ Test(fib, bad_routes_are_refused, .init = setup, .fini = teardown, .timeout = 30
 	dump();
 	cr_assert_eq(n_found, 0);
 }
+
+static void collect_lookup(const char *dst, int family)
+{
+	struct in6_addr a;
+
+	for (size_t i = 0; i < n_found; i++)
+		fib_route_free(&found[i]);
+	n_found = 0;
+	set_addr(family, &a, dst);
+	cr_assert_eq(fib_lookup(fib, family, &a, PROTO, collect, NULL), 0);
+}
+
+Test(fib, lookup_finds_the_multipath_route, .init = setup, .fini = teardown, .timeout = 30)
+{
+	struct fib_nexthop nh[2], nh6[2];
+	struct fib_route r = route(AF_INET, "198.18.0.53", nh);
+	struct fib_route r6 = route(AF_INET6, "2001:db8:53::53", nh6);
+
+	hop(&r, AF_INET, "198.51.100.2", xin, 1);
+	hop(&r, AF_INET, "203.0.113.2", ya, 4);
+	hop(&r6, AF_INET6, "2001:db8::2", xin, 1);
+	hop(&r6, AF_INET6, "2001:db8::3", xin, 2);
+	fib_route_sort(&r);
+	fib_route_sort(&r6);
+	cr_assert_eq(fib_replace(fib, &r), 0);
+	cr_assert_eq(fib_replace(fib, &r6), 0);
+	/* a covering route of another protocol, and a worse one for the same address */
+	fx_sh("ip route add 198.18.0.0/16 via 198.51.100.9 proto static");
+	fx_sh("ip route add 198.18.0.53/32 via 198.51.100.9 proto static metric 30");
+	collect_lookup("198.18.0.53", AF_INET);
+	cr_assert_eq(n_found, 1);
+	cr_assert(fib_route_equal(&found[0], &r));
+	collect_lookup("2001:db8:53::53", AF_INET6);
+	cr_assert_eq(n_found, 1);
+	cr_assert(fib_route_equal(&found[0], &r6));
+}
+
+Test(fib, lookup_without_the_route_finds_nothing_of_ours, .init = setup, .fini = teardown,
+     .timeout = 30)
+{
+	struct in6_addr a;
+
+	fx_sh("ip route add 198.18.0.0/16 via 198.51.100.9 proto static");
+	fx_sh("ip route add 198.18.0.53/32 via 198.51.100.9 proto 252 metric 5 table 100");
+	collect_lookup("198.18.0.53", AF_INET); /* the /16 only: not a host route of ours */
+	cr_assert_eq(n_found, 0);
+	set_addr(AF_INET, &a, "198.19.0.53");
+	cr_assert_lt(fib_lookup(fib, AF_INET, &a, PROTO, collect, NULL), 0, "no route at all");
+	cr_assert_eq(n_found, 0);
+}

@@ -251,6 +251,30 @@ int fib_dump(struct fib *f, uint8_t protocol, fib_route_fn fn, void *arg)
 	return err;
 }
 
+int fib_lookup(struct fib *f, int family, const struct in6_addr *dst, uint8_t protocol,
+	       fib_route_fn fn, void *arg)
+{
+	struct dump *d = malloc(sizeof(*d));
+	struct nlmsghdr *nlh;
+	struct rtmsg *rtm;
+	int err;
+
+	if (!d)
+		return -ENOMEM;
+	d->protocol = protocol;
+	d->fn = fn;
+	d->arg = arg;
+	nlh = nl_request(&f->q, RTM_GETROUTE, 0);
+	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+	rtm->rtm_family = (uint8_t)family;
+	rtm->rtm_dst_len = (uint8_t)(nl_addr_len(family) * 8);
+	rtm->rtm_flags = RTM_F_FIB_MATCH; /* the FIB entry, not a cached clone */
+	mnl_attr_put(nlh, RTA_DST, nl_addr_len(family), nl_addr_bytes(family, dst));
+	err = nl_query_run(&f->q, nlh, dump_cb, d);
+	free(d);
+	return err;
+}
+
 /* ---- route values ---- */
 
 static int nexthop_cmp(const void *x, const void *y)

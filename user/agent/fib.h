@@ -49,6 +49,12 @@ int fib_delete(struct fib *f, const struct fib_route *r);
  * IPv6. The route passed is valid during the call only. 0 or -errno. */
 typedef void (*fib_route_fn)(void *arg, const struct fib_route *r);
 int fib_dump(struct fib *f, uint8_t protocol, fib_route_fn fn, void *arg);
+/* The route a lookup of @dst finds (RTM_F_FIB_MATCH, through the policy
+ * rules: main table unless a rule says otherwise): @fn is called with it if
+ * it is a host route of @protocol. A few microseconds whatever the table's
+ * size, where a dump walks it all. 0 or -errno (no route: -ENETUNREACH...). */
+int fib_lookup(struct fib *f, int family, const struct in6_addr *dst, uint8_t protocol,
+	       fib_route_fn fn, void *arg);
 
 /* Order next hops canonically (interface, then gateway). */
 void fib_route_sort(struct fib_route *r);

@@ -225,8 +225,9 @@ static void print_vips(struct json_object *r)
 			  up, text(o, "backends_in_table"), text(o, "min_healthy"),
 			  text(o, "table_size"),
 			  num(o, "flow_table_size") ? text(o, "flow_table_size") : "-",
-			  json_object_get_boolean(get(o, "route_announced")) ? "announced"
-									     : "withdrawn");
+			  get(o, "route_error")				       ? "failing"
+			  : json_object_get_boolean(get(o, "route_announced")) ? "announced"
+									       : "withdrawn");
 	}
 	table_print(&t);
 }

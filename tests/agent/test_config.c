@@ -777,6 +777,8 @@ static const struct bad_case bad_cases[] = {
 	  "t.yaml:2:19: route.protocol: expected " ROUTE_PROTOCOLS ", got \"188\"" },
 	{ "route_protocol_bird", "interfaces: [eth0]\nroute: {protocol: 12}\n",
 	  "t.yaml:2:19: route.protocol: expected " ROUTE_PROTOCOLS ", got \"12\"" },
+	{ "route_metric_zero", "interfaces: [eth0]\nroute: {metric: 0}\n",
+	  "t.yaml:2:17: route.metric: expected an integer 1..4294967295, got \"0\"" },
 	{ "route_reconcile", "interfaces: [eth0]\nroute: {reconcile_interval: 10ms}\n",
 	  "t.yaml:2:29: route.reconcile_interval: expected a duration 100ms..1h, got \"10ms\"" },
 	{ "route_unknown_key", "interfaces: [eth0]\nroute:\n  proto: 4\n",

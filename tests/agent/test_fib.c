@@ -129,7 +129,7 @@ Test(fib, single_next_hop_round_trip, .init = setup, .fini = teardown, .timeout 
 	cr_assert_eq(fib_replace(fib, &r), 0);
 	assert_dumped_as(&r);
 	sh_read(line, sizeof(line), "ip route show 198.18.0.53 proto 252");
-	cr_assert_str_eq(line, "198.18.0.53 via 198.51.100.2 dev xin metric 20 ");
+	cr_assert_str_eq(line, "198.18.0.53 via 198.51.100.2 dev xin metric 20 onlink ");
 }
 
 Test(fib, multipath_weights_round_trip, .init = setup, .fini = teardown, .timeout = 30)
@@ -274,14 +274,33 @@ Test(fib, equal_compares_sorted_next_hops_and_weights, .init = setup, .fini = te
 	cr_assert_not(fib_route_equal(&a, &b));
 }
 
-Test(fib, bad_routes_are_refused, .init = setup, .fini = teardown, .timeout = 30)
+Test(fib, a_gateway_outside_the_links_subnets_is_taken, .init = setup, .fini = teardown,
+     .timeout = 30)
 {
-	struct fib_nexthop nh[1];
+	struct fib_nexthop nh[2];
 	struct fib_route r = route(AF_INET, "198.18.0.53", nh);
 
+	/* as a backend reached through an onlink route (BGP unnumbered, a /32 link) */
+	hop(&r, AF_INET, "198.18.77.1", xin, 1);
+	hop(&r, AF_INET, "198.51.100.2", xin, 2);
+	fib_route_sort(&r);
+	cr_assert_eq(fib_replace(fib, &r), 0);
+	assert_dumped_as(&r);
+}
+
+Test(fib, bad_routes_are_refused, .init = setup, .fini = teardown, .timeout = 30)
+{
+	struct fib_nexthop nh[1], nh6[1];
+	struct fib_route r = route(AF_INET, "198.18.0.53", nh);
+	struct fib_route r6 = route(AF_INET6, "2001:db8:53::53", nh6);
+
 	cr_assert_eq(fib_replace(fib, &r), -EINVAL, "no next hop");
-	hop(&r, AF_INET, "198.18.77.1", xin, 1); /* not on xin's subnet */
-	cr_assert_lt(fib_replace(fib, &r), 0);
+	hop(&r, AF_INET, "198.51.100.2", xin, 0);
+	cr_assert_eq(fib_replace(fib, &r), -ERANGE, "weight 0");
+	r.nh[0].weight = FIB_WEIGHT_MAX + 1;
+	cr_assert_eq(fib_replace(fib, &r), -ERANGE, "weight 257");
+	hop(&r6, AF_INET, "198.51.100.2", xin, 1);
+	cr_assert_eq(fib_replace(fib, &r6), -EINVAL, "an IPv6 route through an IPv4 gateway");
 	dump();
 	cr_assert_eq(n_found, 0);
 }

@@ -135,7 +135,7 @@ verdict "vips: a header and dns in service with 3/3 up"
 ctl --json vips
 check "vips --json" json_true "
 	.vips == [{name: \"dns\", address: \"$LAB_VIP\", protocol: \"udp\", port: 53, id: 0,
-	in_service: true, route_announced: true, backends_up: 3, backends_in_table: 3, backends_total: 3,
+	in_service: true, route_announced: true, route_error: null, backends_up: 3, backends_in_table: 3, backends_total: 3,
 	min_healthy: 1, table_size: 65537, flow_table_size: 4096}]"
 
 # --- backends ---

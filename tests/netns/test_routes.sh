@@ -40,6 +40,7 @@ route: { protocol: $PROTO, metric: $metric, reconcile_interval: ${RECONCILE_MS}m
 vips:
 $(dns_vip_yaml dns "$LAB_VIP" "b1 198.18.1.2" "b2 198.18.2.2" "b3 198.18.3.2 2")
 $(mapfile -t b6 < <(lab_backends6); dns_vip_yaml dns6 "$LAB_VIP6" "${b6[@]}")
+$(mapfile -t b4 < <(lab_backends4); dns_vip_yaml dns6via4 2001:db8:53::54 "${b4[@]}")
 YAML
 }
 
@@ -94,6 +95,10 @@ check "of protocol $PROTO and metric 20, in table main" route_at 20 main
 route6=$(route6_of "$LAB_VIP6")
 check "the IPv6 VIP's route has the three backends as next hops" \
 	[ "$(echo "$route6" | nexthops | wc -l)" -eq 3 ]
+check "an IPv6 VIP whose backends are IPv4 gets no route (an IPv6 route cannot name them)" \
+	[ -z "$(route6_of 2001:db8:53::54)" ]
+check "and the log says why, once" \
+	[ "$(grep -c "route 2001:db8:53::54: not announced: its backends' next hops are IPv4" "$LOG")" -eq 1 ]
 check "the stale route of protocol $PROTO is removed at start" \
 	[ -z "$(route_of 198.51.100.99)" ]
 check "and its removal logged" grep -q "route removed: 198.51.100.99/32 proto $PROTO" "$LOG"

@@ -154,8 +154,11 @@ void routes_update(struct agent *a, const struct addr_config *addr);
 void routes_update_all(struct agent *a);
 /* Delete every route installed (exit), logging @why. */
 void routes_withdraw_all(struct agent *a, const char *why);
-/* Whether the route of @addr is in the kernel. */
+/* Whether xdpcastd's route of @addr is in the kernel. */
 bool routes_announced(const struct agent *a, const struct addr_config *addr);
+/* The last write of @addr's route that failed ("install: Network is
+ * unreachable"), retried by each reconcile; NULL when the route is as wanted. */
+const char *routes_error(const struct agent *a, const struct addr_config *addr);
 /* Free the state; the kernel's routes stay as they are. */
 void routes_close(struct agent *a);
 

@@ -1191,7 +1191,8 @@ static int parse_route_protocol(struct ctx *c, yaml_node_t *node, const char *pa
 
 static const struct key route_keys[] = {
 	{ FN("protocol", struct config, route_protocol, parse_route_protocol) },
-	{ UINT("metric", struct config, route_metric, 0, UINT32_MAX) },
+	/* not 0: the kernel stores an IPv6 route's metric 0 as 1024 */
+	{ UINT("metric", struct config, route_metric, 1, UINT32_MAX) },
 	{ UINT("table", struct config, route_table, 1, UINT32_MAX) },
 	{ MS("reconcile_interval", struct config, route_reconcile_ms, 100, HOUR_MS) },
 };

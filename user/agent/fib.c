@@ -101,6 +101,9 @@ static void put_nexthops(struct nlmsghdr *nlh, const struct fib_route *r)
 	struct nlattr *mp;
 
 	if (r->n_nh == 1) {
+		struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
+
+		rtm->rtm_flags |= RTNH_F_ONLINK;
 		put_gateway(nlh, r->family, &r->nh[0]);
 		mnl_attr_put_u32(nlh, RTA_OIF, (uint32_t)r->nh[0].ifindex);
 		return;
@@ -112,6 +115,7 @@ static void put_nexthops(struct nlmsghdr *nlh, const struct fib_route *r)
 		nlh->nlmsg_len += MNL_ALIGN(sizeof(*rtnh));
 		memset(rtnh, 0, sizeof(*rtnh));
 		rtnh->rtnh_ifindex = r->nh[i].ifindex;
+		rtnh->rtnh_flags = RTNH_F_ONLINK;
 		rtnh->rtnh_hops = (unsigned char)(r->nh[i].weight - 1);
 		put_gateway(nlh, r->family, &r->nh[i]);
 		rtnh->rtnh_len =
@@ -126,6 +130,9 @@ int fib_replace(struct fib *f, const struct fib_route *r)
 
 	if (!r->n_nh || r->n_nh > FIB_NEXTHOPS_MAX)
 		return -EINVAL;
+	for (size_t i = 0; i < r->n_nh; i++)
+		if (!r->nh[i].weight || r->nh[i].weight > FIB_WEIGHT_MAX)
+			return -ERANGE;
 	nlh = nl_request(&f->q, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_REPLACE);
 	put_route_header(nlh, r);
 	put_nexthops(nlh, r);
@@ -180,7 +187,7 @@ static size_t parse_multipath(int family, const struct nlattr *mp, struct dump *
 		memset(nh, 0, sizeof(*nh));
 		nl_parse_buf(p + sizeof(*rtnh), rtnh->rtnh_len - sizeof(*rtnh), tb, RTA_MAX);
 		nh->ifindex = rtnh->rtnh_ifindex;
-		nh->weight = (uint16_t)(rtnh->rtnh_hops + 1);
+		nh->weight = (uint32_t)rtnh->rtnh_hops + 1;
 		parse_gateway(family, tb[RTA_GATEWAY], tb[RTA_VIA], nh);
 		n++;
 		step = (size_t)RTNH_ALIGN(rtnh->rtnh_len);

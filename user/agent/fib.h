@@ -19,7 +19,7 @@ struct fib_nexthop {
 	struct in6_addr gw; /* IPv4 IPv4-mapped */
 	int gw_family; /* AF_INET or AF_INET6 (an IPv4 route through an IPv6 neighbour) */
 	int ifindex;
-	uint16_t weight; /* 1..FIB_WEIGHT_MAX */
+	uint32_t weight; /* 1..FIB_WEIGHT_MAX in the kernel (more while a route is summed up) */
 };
 
 /* A /32 or /128 route of one protocol, with its next hops sorted by
@@ -40,7 +40,11 @@ struct fib;
 int fib_open(struct fib **out);
 void fib_close(struct fib *f);
 /* Create or atomically replace the route with @r's destination, table and
- * metric: NLM_F_REPLACE, never a delete and an add. 0 or -errno. */
+ * metric: NLM_F_REPLACE, never a delete and an add. 0 or -errno. Every next
+ * hop is marked onlink: its gateway and interface are the kernel's own
+ * answer for the backend, so they need no second check, and a gateway
+ * outside the link's subnets (an onlink route, BGP unnumbered) is taken. An
+ * IPv6 route cannot go through an IPv4 gateway (-EINVAL). */
 int fib_replace(struct fib *f, const struct fib_route *r);
 /* Delete the route with @r's destination, table, metric and protocol (a route
  * of another protocol is never touched). 0, -ESRCH if there is none, or -errno. */

@@ -36,6 +36,7 @@ struct route_entry {
 	char error[ROUTE_ERROR_MAX]; /* the last write's failure ("" = none), logged once */
 	bool seen; /* found in the kernel by the current reconcile */
 	bool changed; /* found different from installed */
+	bool unroutable; /* in service, but no next hop the route can name (logged) */
 };
 
 struct routes {
@@ -47,7 +48,8 @@ struct routes {
 	ev_tstamp last_sweep; /* when the protocol's routes were last listed whole */
 	struct fib_route *stale; /* routes of our protocol found by a dump that nobody wants */
 	size_t n_stale, cap_stale;
-	struct fib_nexthop scratch[FIB_NEXTHOPS_MAX];
+	struct fib_nexthop scratch[FIB_NEXTHOPS_MAX]; /* the route being computed */
+	struct fib_nexthop vip_hops[FIB_NEXTHOPS_MAX]; /* one VIP's share of it */
 };
 
 static void on_reconcile(struct ev_loop *loop, ev_timer *w, int revents);
@@ -125,31 +127,62 @@ static bool same_key(const struct fib_route *x, const struct fib_route *y)
 	       x->table == y->table && x->metric == y->metric && x->protocol == y->protocol;
 }
 
-static void add_nexthop(struct fib_route *r, const struct backend *b)
+/* @nh in @hops (@n of them), by interface and gateway; NULL if absent. */
+static struct fib_nexthop *find_hop(struct fib_nexthop *hops, size_t n,
+				    const struct fib_nexthop *nh)
 {
-	struct fib_nexthop nh = {
-		.gw = b->nh.gateway,
-		.gw_family = IN6_IS_ADDR_V4MAPPED(&b->nh.gateway) ? AF_INET : AF_INET6,
-		.ifindex = b->nh.ifindex,
-	};
-	uint32_t weight = backend_weight(b);
-
-	/* several VIPs at one address may share a server: one next hop, the larger weight */
-	for (size_t i = 0; i < r->n_nh; i++) {
-		if (r->nh[i].ifindex == nh.ifindex &&
-		    !memcmp(&r->nh[i].gw, &nh.gw, sizeof(nh.gw))) {
-			if (weight > r->nh[i].weight)
-				r->nh[i].weight = (uint16_t)weight;
-			return;
-		}
-	}
-	if (r->n_nh == FIB_NEXTHOPS_MAX)
-		return;
-	nh.weight = (uint16_t)weight;
-	r->nh[r->n_nh++] = nh;
+	for (size_t i = 0; i < n; i++)
+		if (hops[i].ifindex == nh->ifindex && !memcmp(&hops[i].gw, &nh->gw, sizeof(nh->gw)))
+			return &hops[i];
+	return NULL;
 }
 
-/* Backend weights go up to 65535, the kernel's to 256: scaled, never to 0. */
+/*
+ * Add VIP @v's backends that take new flows to @r's next hops. Backends
+ * behind one gateway add their weights up, as XDP shares the VIP's flows
+ * between them; VIPs at one address that share a next hop give it the
+ * larger of their weights. An IPv6 route cannot name an IPv4 gateway: such
+ * next hops are counted in @skipped instead.
+ */
+static void add_vip_nexthops(struct routes *rs, struct fib_route *r, const struct vip *v,
+			     size_t *skipped)
+{
+	size_t n = 0;
+
+	for (size_t j = 0; j < v->n_backends; j++) {
+		const struct backend *b = v->backends[j];
+		struct fib_nexthop nh = {
+			.gw = b->nh.gateway,
+			.gw_family = IN6_IS_ADDR_V4MAPPED(&b->nh.gateway) ? AF_INET : AF_INET6,
+			.ifindex = b->nh.ifindex,
+			.weight = backend_weight(b),
+		};
+		struct fib_nexthop *same;
+
+		if (!backend_in_table(b))
+			continue;
+		if (r->family == AF_INET6 && nh.gw_family == AF_INET) {
+			(*skipped)++;
+			continue;
+		}
+		same = find_hop(rs->vip_hops, n, &nh);
+		if (same)
+			same->weight += nh.weight;
+		else if (n < FIB_NEXTHOPS_MAX)
+			rs->vip_hops[n++] = nh;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct fib_nexthop *same = find_hop(r->nh, r->n_nh, &rs->vip_hops[i]);
+
+		if (same && rs->vip_hops[i].weight > same->weight)
+			same->weight = rs->vip_hops[i].weight;
+		else if (!same && r->n_nh < FIB_NEXTHOPS_MAX)
+			r->nh[r->n_nh++] = rs->vip_hops[i];
+	}
+}
+
+/* Weights go up to 65535 (and their sums beyond), the kernel's to 256:
+ * scaled, never to 0. */
 static void scale_weights(struct fib_route *r)
 {
 	uint32_t max = 0;
@@ -160,26 +193,28 @@ static void scale_weights(struct fib_route *r)
 	if (max <= FIB_WEIGHT_MAX)
 		return;
 	for (size_t i = 0; i < r->n_nh; i++) {
-		uint32_t w = (r->nh[i].weight * FIB_WEIGHT_MAX + max / 2) / max;
+		uint32_t w =
+			(uint32_t)(((uint64_t)r->nh[i].weight * FIB_WEIGHT_MAX + max / 2) / max);
 
-		r->nh[i].weight = (uint16_t)(w ? w : 1);
+		r->nh[i].weight = w ? w : 1;
 	}
 }
 
 /*
  * The route @e's address should have, in @r (next hops in rs->scratch): true
- * if it should be present. When it should not, @why names the VIP out of
- * service ("" when no VIP is left at the address).
+ * if it should be present. When it should not, @why says why ("" when no
+ * VIP is left at the address).
  */
 static bool desired_route(struct agent *a, struct routes *rs, const struct route_entry *e,
-			  struct fib_route *r, const char **why)
+			  struct fib_route *r, char *why, size_t why_len)
 {
+	size_t skipped = 0;
 	bool any = false;
 
 	route_key(a, &e->addr, r);
 	r->nh = rs->scratch;
 	r->n_nh = 0;
-	*why = "";
+	why[0] = '\0';
 	for (size_t i = 0; i < a->n_vips; i++) {
 		const struct vip *v = a->vips[i];
 
@@ -187,13 +222,16 @@ static bool desired_route(struct agent *a, struct routes *rs, const struct route
 			continue;
 		any = true;
 		if (!v->usable) {
-			*why = v->cfg.name;
+			snprintf(why, why_len, "vip %s out of service", v->cfg.name);
 			return false;
 		}
-		for (size_t j = 0; j < v->n_backends; j++)
-			if (backend_in_table(v->backends[j]))
-				add_nexthop(r, v->backends[j]);
+		add_vip_nexthops(rs, r, v, &skipped);
 	}
+	if (!any)
+		snprintf(why, why_len, "no VIP at this address");
+	else if (!r->n_nh && skipped)
+		snprintf(why, why_len,
+			 "its backends' next hops are IPv4: an IPv6 route cannot name them");
 	if (!any || !r->n_nh)
 		return false;
 	scale_weights(r);
@@ -266,9 +304,11 @@ static void install(struct routes *rs, struct route_entry *e, const struct fib_r
 	/* a new metric or table is a new route: the old one goes once the new one is in */
 	if (e->installed.n_nh && !same_key(&e->installed, want)) {
 		err = delete_route(rs, &e->installed);
-		if (err)
-			pr_warn("route %s: cannot delete its old route (%s)\n", e->addr.text,
-				strerror(-err));
+		if (err) {
+			format_route(&e->installed, false, text, sizeof(text));
+			pr_warn("route %s: cannot delete the old route %s (%s)\n", e->addr.text,
+				text, strerror(-err));
+		}
 	}
 	fib_route_free(&e->installed);
 	e->installed = copy;
@@ -287,20 +327,21 @@ enum sync_reason {
 static void sync_entry(struct agent *a, struct routes *rs, struct route_entry *e,
 		       enum sync_reason reason)
 {
-	char why[CONFIG_NAME_MAX + 32], text[ROUTE_TEXT_MAX];
+	char why[ROUTE_ERROR_MAX], text[ROUTE_TEXT_MAX];
 	struct fib_route want;
-	const char *vip;
 
-	if (!desired_route(a, rs, e, &want, &vip)) {
-		if (!e->installed.n_nh)
-			return;
-		if (*vip)
-			snprintf(why, sizeof(why), "vip %s out of service", vip);
-		else
-			snprintf(why, sizeof(why), "no VIP at this address");
-		withdraw(rs, e, why);
+	if (!desired_route(a, rs, e, &want, why, sizeof(why))) {
+		/* in service but nothing to route through: a configuration the
+		 * kernel cannot express, said once */
+		if (!strncmp(why, "its backends'", 13) && !e->unroutable) {
+			pr_warn("route %s: not announced: %s\n", e->addr.text, why);
+			e->unroutable = true;
+		}
+		if (e->installed.n_nh)
+			withdraw(rs, e, why);
 		return;
 	}
+	e->unroutable = false;
 	if (e->installed.n_nh && fib_route_equal(&e->installed, &want) && !e->error[0] &&
 	    reason != SYNC_RESTORE) {
 		if (reason == SYNC_ADOPT) {
@@ -532,9 +573,11 @@ int routes_activate(struct agent *a)
 	}
 	rs->active = true;
 	rs->last_sweep = ev_now(a->loop);
-	remove_stale(rs, "no VIP of this configuration");
+	/* the new routes first, then the old ones go: a route that only moved
+	 * to a new metric or table is never absent */
 	for (size_t i = 0; i < rs->n; i++)
 		sync_entry(a, rs, &rs->v[i], SYNC_ADOPT);
+	remove_stale(rs, "not a route of this configuration");
 	rs->timer.repeat = a->cfg.route_reconcile_ms / 1000.0;
 	ev_timer_again(a->loop, &rs->timer);
 	return 0;
@@ -556,7 +599,15 @@ bool routes_announced(const struct agent *a, const struct addr_config *addr)
 	struct routes *rs = a->routes;
 	const struct route_entry *e = rs ? find_entry(rs, addr->family, &addr->addr) : NULL;
 
-	return e && e->installed.n_nh && !e->error[0];
+	return e && e->installed.n_nh;
+}
+
+const char *routes_error(const struct agent *a, const struct addr_config *addr)
+{
+	struct routes *rs = a->routes;
+	const struct route_entry *e = rs ? find_entry(rs, addr->family, &addr->addr) : NULL;
+
+	return e && e->error[0] ? e->error : NULL;
 }
 
 void routes_close(struct agent *a)

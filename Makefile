@@ -94,8 +94,8 @@ $(BUILD)/xdpcast-bench-rebuild: $(BUILD)/tests/bench/bench_rebuild.o $(BUILD)/li
 	$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
 
 $(BUILD)/xdpcast-bench-reconcile: $(BUILD)/tests/bench/bench_reconcile.o $(BUILD)/user/agent/fib.o \
-		$(BUILD)/user/agent/nl.o
-	$(CC) $(CFLAGS) $^ -lmnl -o $@
+		$(BUILD)/user/agent/nl.o $(BUILD)/libxdpcast.a
+	$(CC) $(CFLAGS) $^ $(LDLIBS) -lmnl -o $@
 
 $(BUILD)/tcp-sink: $(BUILD)/tests/bench/tcp_sink.o
 	$(CC) $(CFLAGS) $^ -lev -o $@

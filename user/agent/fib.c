@@ -15,6 +15,7 @@
 #include <net/if.h>
 #include <linux/rtnetlink.h>
 
+#include "log.h"
 #include "nl.h"
 
 #ifndef NETLINK_GET_STRICT_CHK
@@ -46,8 +47,11 @@ int fib_open(struct fib **out)
 		free(f);
 		return err;
 	}
-	/* kernel 4.20+: dumps filtered by the header's protocol; harmless before */
-	mnl_socket_setsockopt(f->q.sk, NETLINK_GET_STRICT_CHK, &one, sizeof(one));
+	/* kernel 4.20+: dumps filtered by the header's protocol */
+	if (mnl_socket_setsockopt(f->q.sk, NETLINK_GET_STRICT_CHK, &one, sizeof(one)))
+		pr_info("routes: no strict netlink checking (%s): a listing of xdpcast's routes "
+			"copies the whole routing table\n",
+			strerror(errno));
 	*out = f;
 	return 0;
 }

@@ -27,18 +27,6 @@ static int xin, ya;
 static struct fib_route found[MAX_ROUTES];
 static size_t n_found;
 
-/* The first line of a command's output. */
-static void sh_read(char *out, size_t len, const char *cmd)
-{
-	FILE *p = popen(cmd, "r");
-
-	cr_assert_not_null(p);
-	if (!fgets(out, (int)len, p))
-		out[0] = '\0';
-	pclose(p);
-	out[strcspn(out, "\n")] = '\0';
-}
-
 static void setup(void)
 {
 	fixture_netns();
@@ -128,7 +116,7 @@ Test(fib, single_next_hop_round_trip, .init = setup, .fini = teardown, .timeout 
 	fib_route_sort(&r);
 	cr_assert_eq(fib_replace(fib, &r), 0);
 	assert_dumped_as(&r);
-	sh_read(line, sizeof(line), "ip route show 198.18.0.53 proto 252");
+	fx_sh_read(line, sizeof(line), "ip route show 198.18.0.53 proto 252");
 	cr_assert_str_eq(line, "198.18.0.53 via 198.51.100.2 dev xin metric 20 onlink ");
 }
 
@@ -144,7 +132,7 @@ Test(fib, multipath_weights_round_trip, .init = setup, .fini = teardown, .timeou
 	fib_route_sort(&r);
 	cr_assert_eq(fib_replace(fib, &r), 0);
 	assert_dumped_as(&r);
-	sh_read(line, sizeof(line), "ip -o route show 198.18.0.53 proto 252 | tr -d '\\\\\\t'");
+	fx_sh_read(line, sizeof(line), "ip -o route show 198.18.0.53 proto 252 | tr -d '\\\\\\t'");
 	cr_assert(strstr(line, "nexthop via 203.0.113.2 dev ya weight 256"), "%s", line);
 	cr_assert(strstr(line, "nexthop via 198.51.100.3 dev xin weight 5"), "%s", line);
 }
@@ -213,7 +201,7 @@ Test(fib, delete_touches_only_its_protocol, .init = setup, .fini = teardown, .ti
 	cr_assert_eq(fib_replace(fib, &r), 0);
 	cr_assert_eq(fib_delete(fib, &r), 0);
 	cr_assert_eq(fib_delete(fib, &r), -ESRCH);
-	sh_read(line, sizeof(line), "ip route show 198.18.0.53 table all | grep -c static");
+	fx_sh_read(line, sizeof(line), "ip route show 198.18.0.53 table all | grep -c static");
 	cr_assert_str_eq(line, "2", "the static routes are gone");
 }
 

@@ -83,17 +83,7 @@ static struct backend *backend(struct vip *v, const char *name, uint32_t weight,
 /* The route `ip route` shows for @dst of protocol 252, on one line. */
 static void route_text(const char *dst, char *out, size_t len)
 {
-	char cmd[256];
-	FILE *p;
-
-	snprintf(cmd, sizeof(cmd), "ip -o route show %s proto 252 table all | tr -s '\\\\\\t ' ' '",
-		 dst);
-	p = popen(cmd, "r");
-	cr_assert_not_null(p);
-	if (!fgets(out, (int)len, p))
-		out[0] = '\0';
-	pclose(p);
-	out[strcspn(out, "\n")] = '\0';
+	fx_sh_read(out, len, "ip -o route show %s proto 252 table all | tr -s '\\\\\\t ' ' '", dst);
 }
 
 static void setup(void)

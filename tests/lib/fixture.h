@@ -45,6 +45,8 @@ extern __u32 fx_lo, fx_in, fx_out; /* ifindexes: lo, ingress (xin), egress (xout
 void fixture_netns(void);
 /* Run a shell command (printf-style) in the test's namespace; the test fails if it does. */
 void fx_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The first line of a shell command's output (printf-style), without its newline. */
+void fx_sh_read(char *out, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Load the program with no map pinned, seed @seed, egress devmap = { xout }. */
 void fx_load(struct fx *f, __u32 seed);
 /* The same, loaded as the agent does for one interface: its ifindex a constant. */

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 # xdpcastd's routes in the router's kernel FIB (no routing daemon here; see
-# test_ospf.sh for FRR and BIRD): one multipath host route per VIP address
-# over the backends taking new flows, with their weights; withdrawn when the
-# last backend fails and back with the first one; a route deleted or changed
-# by hand is restored by the reconcile; a stale route of xdpcast's protocol
+# test_ospf_frr.sh and test_ospf_bird.sh): one multipath host route per VIP
+# address over the backends taking new flows, with their weights; withdrawn
+# when the last backend fails and back with the first one; a route deleted
+# or changed by hand is restored by the reconcile; a write the kernel refuses
+# is shown as failing and retried; a stale route of xdpcast's protocol
 # is removed at start; a restart adopts the routes without touching them; a
 # reload moves them to a new metric; SIGTERM removes them, --keep-dataplane
 # leaves them. Other protocols' routes are never touched.
@@ -161,6 +162,36 @@ ctl drain dns b1 >/dev/null
 sleep 0.2
 check "a drained backend leaves the route" not_via 198.18.1.2
 ctl undrain dns b1 >/dev/null
+
+# --- a write the kernel refuses: retried every reconcile, shown as failing ---
+# Policy routing sends b3's IPv6 address through table 100 (r3, where b3 is)
+# while the main table names r1: xdpcastd's next hop (r3, from the lookup
+# through the rules) does not match the main table, and the kernel refuses
+# the IPv6 route ("device mismatch").
+b3v6=$(lab_backend_addr6 3)
+in_ns router ip -6 route add "${b3v6%::2}::/64" dev r3 table 100
+in_ns router ip -6 rule add to "$b3v6" lookup 100 pref 100
+in_ns router ip -6 route add "$b3v6/128" dev r1
+route6_before=$(route6_of "$LAB_VIP6")
+ctl drain dns6 b1 >/dev/null
+sleep 0.5
+dns6_error() { ctl --json vips | jq -r '.vips[] | select(.name == "dns6") | .route_error'; }
+error6=$(dns6_error)
+check "a refused route write shows in xdpcastctl (route_error: $error6)" \
+	[ "$error6" = "install: Invalid argument" ]
+dns6_failing() { ctl vips | grep -Eq '^dns6 .* failing$'; }
+check "and as ROUTE failing" dns6_failing
+check "logged once, though retried every reconcile" \
+	[ "$(grep -c "route $LAB_VIP6: cannot install (Invalid argument), retrying every reconcile" "$LOG")" -eq 1 ]
+check "the route in the kernel stays as it was" [ "$(route6_of "$LAB_VIP6")" = "$route6_before" ]
+in_ns router ip -6 route del "$b3v6/128" dev r1
+in_ns router ip -6 rule del to "$b3v6" lookup 100 pref 100
+no_error6() { [ "$(dns6_error)" = null ]; }
+ms=$(wait_until $((RECONCILE_MS + 2000)) no_error6)
+check "the next reconcile writes it once the kernel takes it (${ms} ms)" [ "$ms" -ge 0 ]
+route6_without_b1() { ! route6_of "$LAB_VIP6" | grep -q 'via 2001:db8:18:1::2 '; }
+check "without b1" route6_without_b1
+ctl undrain dns6 b1 >/dev/null
 sleep 0.2
 before=$(route_of "$LAB_VIP")
 

@@ -22,16 +22,17 @@
 #define NETLINK_GET_STRICT_CHK 12
 #endif
 
-struct fib {
-	struct nl_query q;
-};
-
 /* One dump: the caller's callback and room for a route's next hops. */
 struct dump {
 	uint8_t protocol;
 	fib_route_fn fn;
 	void *arg;
 	struct fib_nexthop nh[FIB_NEXTHOPS_MAX];
+};
+
+struct fib {
+	struct nl_query q;
+	struct dump d; /* the running dump's or lookup's: allocated once */
 };
 
 int fib_open(struct fib **out)
@@ -242,11 +243,9 @@ static int dump_cb(const struct nlmsghdr *nlh, void *data)
 int fib_dump(struct fib *f, uint8_t protocol, fib_route_fn fn, void *arg)
 {
 	static const int families[] = { AF_INET, AF_INET6 };
-	struct dump *d = malloc(sizeof(*d));
+	struct dump *d = &f->d;
 	int err = 0;
 
-	if (!d)
-		return -ENOMEM;
 	d->protocol = protocol;
 	d->fn = fn;
 	d->arg = arg;
@@ -258,20 +257,16 @@ int fib_dump(struct fib *f, uint8_t protocol, fib_route_fn fn, void *arg)
 		rtm->rtm_protocol = protocol;
 		err = nl_query_run(&f->q, nlh, dump_cb, d);
 	}
-	free(d);
 	return err;
 }
 
 int fib_lookup(struct fib *f, int family, const struct in6_addr *dst, uint8_t protocol,
 	       fib_route_fn fn, void *arg)
 {
-	struct dump *d = malloc(sizeof(*d));
+	struct dump *d = &f->d;
 	struct nlmsghdr *nlh;
 	struct rtmsg *rtm;
-	int err;
 
-	if (!d)
-		return -ENOMEM;
 	d->protocol = protocol;
 	d->fn = fn;
 	d->arg = arg;
@@ -281,9 +276,7 @@ int fib_lookup(struct fib *f, int family, const struct in6_addr *dst, uint8_t pr
 	rtm->rtm_dst_len = (uint8_t)(nl_addr_len(family) * 8);
 	rtm->rtm_flags = RTM_F_FIB_MATCH; /* the FIB entry, not a cached clone */
 	mnl_attr_put(nlh, RTA_DST, nl_addr_len(family), nl_addr_bytes(family, dst));
-	err = nl_query_run(&f->q, nlh, dump_cb, d);
-	free(d);
-	return err;
+	return nl_query_run(&f->q, nlh, dump_cb, d);
 }
 
 /* ---- route values ---- */

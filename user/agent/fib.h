@@ -50,7 +50,8 @@ int fib_replace(struct fib *f, const struct fib_route *r);
  * of another protocol is never touched). 0, -ESRCH if there is none, or -errno. */
 int fib_delete(struct fib *f, const struct fib_route *r);
 /* Call @fn for each /32 and /128 route of @protocol in every table, IPv4 then
- * IPv6. The route passed is valid during the call only. 0 or -errno. */
+ * IPv6. The route passed is valid during the call only, and @fn must not
+ * call fib_* on @f (its buffers are in use). 0 or -errno. */
 typedef void (*fib_route_fn)(void *arg, const struct fib_route *r);
 int fib_dump(struct fib *f, uint8_t protocol, fib_route_fn fn, void *arg);
 /* The route a lookup of @dst finds (RTM_F_FIB_MATCH, through the policy

@@ -13,7 +13,7 @@
  * router with a full table too), else and when a lookup disagrees, and at
  * least every minute, a listing of the protocol's routes, which also removes
  * those that xdpcastd does not announce. The kernel filters that listing,
- * but still walks its whole table for it: about 30 ms for 260,000 routes. A new
+ * but still walks its whole table for it: 12.6 ms for 131,072 routes (make bench). A new
  * xdpcastd takes the routes it finds as its own, so a restart that keeps
  * the dataplane never withdraws them.
  */
@@ -200,13 +200,18 @@ static void scale_weights(struct fib_route *r)
 	}
 }
 
+enum want {
+	WANT_ROUTE, /* every VIP at the address in service */
+	WANT_NONE, /* a VIP out of service, or none left */
+	WANT_UNROUTABLE, /* in service, but no next hop the route can name */
+};
+
 /*
- * The route @e's address should have, in @r (next hops in rs->scratch): true
- * if it should be present. When it should not, @why says why ("" when no
- * VIP is left at the address).
+ * The route @e's address should have, in @r (next hops in rs->scratch), and
+ * otherwise in @why the reason there should be none.
  */
-static bool desired_route(struct agent *a, struct routes *rs, const struct route_entry *e,
-			  struct fib_route *r, char *why, size_t why_len)
+static enum want desired_route(struct agent *a, struct routes *rs, const struct route_entry *e,
+			       struct fib_route *r, char *why, size_t why_len)
 {
 	size_t skipped = 0;
 	bool any = false;
@@ -223,20 +228,25 @@ static bool desired_route(struct agent *a, struct routes *rs, const struct route
 		any = true;
 		if (!v->usable) {
 			snprintf(why, why_len, "vip %s out of service", v->cfg.name);
-			return false;
+			return WANT_NONE;
 		}
 		add_vip_nexthops(rs, r, v, &skipped);
 	}
-	if (!any)
+	if (!any) {
 		snprintf(why, why_len, "no VIP at this address");
-	else if (!r->n_nh && skipped)
+		return WANT_NONE;
+	}
+	if (!r->n_nh) {
+		/* in service with no next hop can only be the skipped IPv4 ones */
 		snprintf(why, why_len,
-			 "its backends' next hops are IPv4: an IPv6 route cannot name them");
-	if (!any || !r->n_nh)
-		return false;
+			 "its backends' next hops are IPv4 (%zu): an IPv6 route "
+			 "cannot name them",
+			 skipped);
+		return WANT_UNROUTABLE;
+	}
 	scale_weights(r);
 	fib_route_sort(r);
-	return true;
+	return WANT_ROUTE;
 }
 
 /* ---- writing ---- */
@@ -329,11 +339,11 @@ static void sync_entry(struct agent *a, struct routes *rs, struct route_entry *e
 {
 	char why[ROUTE_ERROR_MAX], text[ROUTE_TEXT_MAX];
 	struct fib_route want;
+	enum want w = desired_route(a, rs, e, &want, why, sizeof(why));
 
-	if (!desired_route(a, rs, e, &want, why, sizeof(why))) {
-		/* in service but nothing to route through: a configuration the
-		 * kernel cannot express, said once */
-		if (!strncmp(why, "its backends'", 13) && !e->unroutable) {
+	if (w != WANT_ROUTE) {
+		/* a configuration the kernel cannot express: said once */
+		if (w == WANT_UNROUTABLE && !e->unroutable) {
 			pr_warn("route %s: not announced: %s\n", e->addr.text, why);
 			e->unroutable = true;
 		}

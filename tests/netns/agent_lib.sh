@@ -106,3 +106,15 @@ YAML
 # The lab's backends 1..$1 (default 3) for dns_vip_yaml, IPv4 or (lab_backends6) IPv6.
 lab_backends4() { for i in $(seq 1 "${1:-3}"); do echo "b$i 198.18.$i.2"; done; }
 lab_backends6() { for i in $(seq 1 "${1:-3}"); do echo "b$i $(lab_backend_addr6 "$i")"; done; }
+
+# The top of the route tests' xdpcastd file, up to "vips:": r0, the lab's
+# pins and socket, route.protocol PROTO, reconcile every RECONCILE_MS.
+route_test_yaml_head() {
+	cat <<YAML
+interfaces: [r0]
+pin_dir: $LAB_PIN
+control_socket: $LAB_DIR/xdpcastd.sock
+route: { protocol: $PROTO, reconcile_interval: ${RECONCILE_MS}ms }
+vips:
+YAML
+}

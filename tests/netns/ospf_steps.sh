@@ -62,11 +62,7 @@ CFG=$LAB_DIR/xdpcast.yaml
 LOG=$LAB_DIR/xdpcastd.log
 : >"$LOG"
 cat >"$CFG" <<YAML
-interfaces: [r0]
-pin_dir: $LAB_PIN
-control_socket: $LAB_DIR/xdpcastd.sock
-route: { protocol: $PROTO, reconcile_interval: ${RECONCILE_MS}ms }
-vips:
+$(route_test_yaml_head)
 $(mapfile -t b4 < <(lab_backends4); dns_vip_yaml dns "$LAB_VIP" "${b4[@]}")
 $(mapfile -t b6 < <(lab_backends6); dns_vip_yaml dns6 "$LAB_VIP6" "${b6[@]}")
 YAML

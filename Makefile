@@ -27,6 +27,10 @@ TEST_LIB_SRCS := $(wildcard tests/lib/*.c)
 TEST_SRCS := $(wildcard tests/unit/*.c tests/bpf/*.c tests/agent/*.c) $(TEST_LIB_SRCS)
 BENCH_BPF := floor bench_paths
 
+# a recipe that fails midway (bpftool gen skeleton > $@) must not leave a
+# target that make takes as up to date next time
+.DELETE_ON_ERROR:
+
 .PHONY: all deps test check format bench demo install clean update-vmlinux help
 
 all: $(BUILD)/xdpcast.skel.h $(BUILD)/xdpcast.bpf.o $(BUILD)/xdpcast-dp $(BUILD)/xdpcastd \

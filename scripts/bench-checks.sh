@@ -8,6 +8,9 @@
 set -euo pipefail
 build=${1:-build}
 cd "$(dirname "$0")/.."
+# shellcheck source=scripts/deps.sh
+source scripts/deps.sh
+deps_require bench-checks || exit 1
 
 PREFIX=xcb$$
 DURATION=${BENCH_CHECKS_SECONDS:-30}

@@ -5,6 +5,9 @@
 # and by the verifier). Prints what is wrong and exits non-zero.
 set -uo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=scripts/deps.sh
+source scripts/deps.sh
+deps_require check git clang-format cppcheck || exit 1
 
 fail=0
 mapfile -t sources < <(git ls-files '*.c' '*.h' | grep -v '^vmlinux/')

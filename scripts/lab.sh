@@ -29,6 +29,8 @@ LAB_DIR=""
 LAB_PIN=""
 LAB_PIDS=()
 LAB_EXTRA_NS=() # more namespaces (short names) for lab_down to delete
+# shellcheck source=scripts/deps.sh
+source "$(dirname "${BASH_SOURCE[0]}")/deps.sh"
 
 lab_ns() { echo "$LAB_PREFIX-$1"; }
 lab_backend_addr6() { echo "2001:db8:18:$1::2"; }
@@ -40,6 +42,7 @@ in_ns() {
 
 lab_up() {
 	local i
+	deps_require lab || return 1
 	LAB_DIR=$(mktemp -d /tmp/xdpcast-lab.XXXXXX)
 	for ns in client router $(seq -f 'b%g' 1 "$LAB_BACKENDS"); do
 		ip netns add "$(lab_ns "$ns")"

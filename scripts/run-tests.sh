@@ -12,6 +12,13 @@ if [ "$(id -u)" -ne 0 ]; then
 	exit 1
 fi
 
+# shellcheck source=scripts/deps.sh
+source scripts/deps.sh
+if ! deps_require run-tests; then
+	echo "tests: 0 passed, 1 failed"
+	exit 1
+fi
+
 passed=0
 failed=0
 

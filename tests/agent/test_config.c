@@ -24,6 +24,7 @@
 #define HEAD "interfaces: [eth0]\nvips:\n"
 #define VIP "  - address: 203.0.113.53\n"
 #define BACKEND "    backends:\n      - address: 198.18.1.2\n"
+#define BACKEND6 "    backends:\n      - address: 2001:db8:1::2\n"
 
 static const struct config zero_cfg;
 
@@ -238,6 +239,7 @@ Test(config, addresses_normalised)
 	const struct vip_config *v;
 
 	load_ok(HEAD "  - address: 2001:DB8:0:0:0:0:0:53\n"
+		     "    check: {target: backend}\n"
 		     "    backends:\n"
 		     "      - address: 2001:db8:1:0::2\n"
 		     "      - address: 198.18.1.2\n"
@@ -465,21 +467,65 @@ Test(config, anchors_and_aliases)
 	struct config cfg;
 
 	load_ok(HEAD VIP "    check: &dns {type: dns, name: example.com.}\n" BACKEND
-			 "  - address: 2001:db8::53\n"
-			 "    check: *dns\n" BACKEND,
+			 "  - address: 2001:db8::54\n"
+			 "    check: *dns\n" BACKEND6,
 		&cfg);
 	cr_assert_eq(cfg.vips[1].check.type, CHECK_DNS);
 	cr_assert_str_eq(cfg.vips[1].check.dns_name, "example.com.");
 	config_free(&cfg);
 }
 
+/* forwarded by MAC, but checked at its own address: no IPv6 route takes an
+ * IPv4 next hop, so a check through the VIP is refused (bad_cases) */
 Test(config, ipv6_vip_with_ipv4_backend)
 {
 	struct config cfg;
 
-	load_ok(HEAD "  - address: 2001:db8::80\n" BACKEND, &cfg);
+	load_ok(HEAD "  - address: 2001:db8::80\n    check: {target: backend}\n" BACKEND, &cfg);
 	cr_assert_eq(cfg.vips[0].addr.family, AF_INET6);
 	cr_assert_eq(cfg.vips[0].backends[0].addr.family, AF_INET);
+	cr_assert_eq(cfg.vips[0].backends[0].check.target, CHECK_TARGET_BACKEND);
+	config_free(&cfg);
+}
+
+Test(config, check_target)
+{
+	struct config cfg;
+	const struct vip_config *v;
+
+	load_ok(HEAD VIP "    protocol: udp\n    port: 5353\n    check: {type: dns, name: a.}\n"
+			 "    backends:\n"
+			 "      - address: 198.18.1.2\n"
+			 "      - address: 198.18.1.3\n        check: {target: backend}\n"
+			 "      - address: 198.18.1.4\n        check: {port: 53}\n",
+		&cfg);
+	v = &cfg.vips[0];
+	/* the default: the service address and its port */
+	cr_assert_eq(v->check.target, CHECK_TARGET_VIP);
+	cr_assert_eq(v->backends[0].check.target, CHECK_TARGET_VIP);
+	cr_assert_eq(check_port(&v->backends[0].check), 5353);
+	/* the backend's own address keeps the type's port */
+	cr_assert_eq(v->backends[1].check.target, CHECK_TARGET_BACKEND);
+	cr_assert_eq(check_port(&v->backends[1].check), 53);
+	/* a port of the check's own wins */
+	cr_assert_eq(check_port(&v->backends[2].check), 53);
+	cr_assert_str_eq(check_target_name(CHECK_TARGET_VIP), "vip");
+	cr_assert(!check_config_equal(&v->backends[0].check, &v->backends[1].check));
+	config_free(&cfg);
+	/* the probe paths' settings */
+	load_ok(HEAD VIP BACKEND, &cfg);
+	cr_assert_eq(cfg.probe_protocol, 251);
+	cr_assert_eq(cfg.probe_mark, 0x58430000);
+	cr_assert_eq(cfg.probe_table, 58430000);
+	cr_assert_eq(cfg.probe_priority, 900);
+	config_free(&cfg);
+	load_ok("probe_routing: {protocol: 250, mark: 0x10000, table: 1000, priority: 100}\n" HEAD
+			VIP BACKEND,
+		&cfg);
+	cr_assert_eq(cfg.probe_protocol, 250);
+	cr_assert_eq(cfg.probe_mark, 0x10000);
+	cr_assert_eq(cfg.probe_table, 1000);
+	cr_assert_eq(cfg.probe_priority, 100);
 	config_free(&cfg);
 }
 
@@ -712,7 +758,7 @@ static const struct bad_case bad_cases[] = {
 	/* keys */
 	{ "unknown_top_key", "interfaces: [eth0]\nvip: []\n",
 	  "t.yaml:2:1: unknown key \"vip\"; expected one of: interfaces, pin_dir, seed, route, "
-	  "stats, control_socket, keep_dataplane, vips" },
+	  "probe_routing, stats, control_socket, keep_dataplane, vips" },
 	{ "unknown_backend_key",
 	  HEAD VIP "    backends:\n"
 		   "      - address: 198.18.1.2\n"
@@ -721,7 +767,8 @@ static const struct bad_case bad_cases[] = {
 	  "t.yaml:7:9: vips[0].backends[1]: unknown key \"wieght\"; expected one of: name, "
 	  "address, weight, check" },
 	{ "unknown_check_key", HEAD VIP "    check: {type: dns, qname: example.com.}\n" BACKEND,
-	  "t.yaml:4:24: vips[0].check: unknown key \"qname\"; expected one of: type, interval, "
+	  "t.yaml:4:24: vips[0].check: unknown key \"qname\"; expected one of: type, target, "
+	  "interval, "
 	  "timeout, jitter, rise, fall, initial, port, name, qtype, transport, rcodes, expect, "
 	  "path, host, statuses, body, tls_verify" },
 	{ "duplicate_key", "interfaces: [eth0]\nseed: 1\nseed: 2\n",
@@ -818,8 +865,24 @@ static const struct bad_case bad_cases[] = {
 		   "  - address: 203.0.113.53\n"
 		   "    port: 53\n    protocol: udp\n" BACKEND,
 	  "t.yaml:11:5: vips[2]: duplicate VIP 203.0.113.53 udp port 53 (vips[0], line 3)" },
+	{ "check_target", HEAD VIP "    check: {target: server}\n" BACKEND,
+	  "t.yaml:4:21: vips[0].check.target: expected one of: vip, backend; got \"server\"" },
+	{ "ipv6_vip_through_ipv4_backend", HEAD "  - address: 2001:db8::53\n" BACKEND,
+	  "t.yaml:5:9: vips[0].backends[0]: the IPv6 VIP cannot be checked through the IPv4 "
+	  "backend 198.18.1.2 (no IPv6 route has an IPv4 next hop): set check.target: backend" },
+	{ "probe_mark_low_bits", "probe_routing: {mark: 0x58430001}\n" HEAD VIP BACKEND,
+	  "t.yaml:1:23: probe_routing.mark: 0x58430001: the low 12 bits must be zero (they carry "
+	  "the backend id)" },
+	{ "probe_table_kernel", "probe_routing: {table: 100}\n" HEAD VIP BACKEND,
+	  "t.yaml:1:24: probe_routing.table: tables 100..4195 would take the kernel's default, "
+	  "main or local table" },
+	{ "probe_priority_after_main", "probe_routing: {priority: 32765}\n" HEAD VIP BACKEND,
+	  "t.yaml:1:27: probe_routing.priority: expected an integer 1..32762, got \"32765\"" },
+	{ "probe_protocol_is_route_protocol", "route: {protocol: 251}\n" HEAD VIP BACKEND,
+	  "t.yaml:1:1: probe_routing.protocol: 251 is route.protocol: the checks' routes need a "
+	  "protocol of their own" },
 	{ "duplicate_vip_any",
-	  HEAD "  - address: 2001:db8::53\n" BACKEND "  - address: 2001:DB8:0::53\n" BACKEND,
+	  HEAD "  - address: 2001:db8::53\n" BACKEND6 "  - address: 2001:DB8:0::53\n" BACKEND6,
 	  "t.yaml:6:5: vips[1]: duplicate VIP 2001:db8::53 (vips[0], line 3)" },
 	{ "duplicate_vip_name",
 	  HEAD "  - address: 203.0.113.53\n    name: dns\n" BACKEND

@@ -180,7 +180,7 @@ static void start(struct run *run, struct outcome *o, const struct check_config 
 	struct addr_config a = addr(target);
 
 	o->run = run;
-	o->probe = probe_new(run->env, c, &a, on_done, o);
+	o->probe = probe_new(run->env, c, &a, 0, on_done, o);
 	cr_assert_not_null(o->probe);
 	cr_assert_eq(probe_start(o->probe), 0);
 	cr_assert_eq(probe_start(o->probe), -EBUSY, "a second start while running");
@@ -206,6 +206,8 @@ static struct probe_result probe_once(struct run *run, const struct check_config
 static void assert_pass(const struct probe_result *r, const char *what)
 {
 	cr_assert(r->ok, "%s: failed: %s", what, r->reason);
+	cr_assert_eq(r->outcome, PROBE_OK, "%s: outcome %s", what, probe_outcome_name(r->outcome));
+	cr_assert_gt(r->at, 1e9, "%s: verdict at %f, not a unix time", what, r->at);
 	cr_assert_str_eq(r->reason, "", "%s", what);
 	cr_assert(r->latency_ms >= 0 && r->latency_ms < TIMEOUT_MS, "%s: latency %.3f ms", what,
 		  r->latency_ms);
@@ -214,7 +216,16 @@ static void assert_pass(const struct probe_result *r, const char *what)
 static void assert_fail(const struct probe_result *r, const char *reason, const char *what)
 {
 	cr_assert_not(r->ok, "%s: passed", what);
+	cr_assert_neq(r->outcome, PROBE_OK, "%s: failed with outcome ok", what);
+	cr_assert_gt(r->at, 1e9, "%s: verdict at %f, not a unix time", what, r->at);
 	cr_assert_str_eq(r->reason, reason, "%s", what);
+}
+
+/* The failure's class, as counted and shown (probe_outcome_name()). */
+static void assert_outcome(const struct probe_result *r, enum probe_outcome want, const char *what)
+{
+	cr_assert_eq(r->outcome, want, "%s: outcome %s, want %s (%s)", what,
+		     probe_outcome_name(r->outcome), probe_outcome_name(want), r->reason);
 }
 
 static void assert_timeout(const struct probe_result *r, const char *what)
@@ -223,6 +234,7 @@ static void assert_timeout(const struct probe_result *r, const char *what)
 
 	snprintf(want, sizeof(want), "timeout after %d ms", TIMEOUT_MS);
 	assert_fail(r, want, what);
+	assert_outcome(r, PROBE_TIMEOUT, what);
 	cr_assert(r->latency_ms >= TIMEOUT_MS - 5 && r->latency_ms < TIMEOUT_MS + 1000,
 		  "%s: timeout after %.3f ms", what, r->latency_ms);
 }
@@ -330,9 +342,11 @@ Test(probe, tcp_refused_fails_fast, .init = netns_setup, .timeout = 30)
 	run_init(&run);
 	r = probe_once(&run, &c, "127.0.0.1");
 	assert_fail(&r, "tcp: connection refused", "127.0.0.1");
+	assert_outcome(&r, PROBE_REFUSED, "127.0.0.1");
 	assert_fast(&r, "127.0.0.1");
 	r = probe_once(&run, &c, "::1");
 	assert_fail(&r, "tcp: connection refused", "::1");
+	assert_outcome(&r, PROBE_REFUSED, "::1");
 	assert_fast(&r, "::1");
 	run_fini(&run);
 }
@@ -347,6 +361,7 @@ Test(probe, tcp_no_route_deferred, .init = netns_setup, .timeout = 30)
 	run_init(&run);
 	r = probe_once(&run, &c, NOROUTE4);
 	assert_fail(&r, "tcp: network is unreachable", NOROUTE4);
+	assert_outcome(&r, PROBE_UNREACHABLE, NOROUTE4);
 	assert_fast(&r, NOROUTE4);
 	run_fini(&run);
 }
@@ -456,12 +471,15 @@ Test(probe, unreachable_fails_fast, .init = netns_setup, .timeout = 30)
 	run_init(&run);
 	r = probe_once(&run, &icmp, UNRESOLVED4);
 	assert_fail(&r, "icmp: host unreachable", UNRESOLVED4);
+	assert_outcome(&r, PROBE_UNREACHABLE, UNRESOLVED4);
 	cr_assert_lt(r.latency_ms, 1000, "after %.3f ms", r.latency_ms);
 	r = probe_once(&run, &icmp, UNRESOLVED6);
 	assert_fail(&r, "icmp: address unreachable", UNRESOLVED6);
+	assert_outcome(&r, PROBE_UNREACHABLE, UNRESOLVED6);
 	cr_assert_lt(r.latency_ms, 1000, "after %.3f ms", r.latency_ms);
 	r = probe_once(&run, &tcp, "198.51.100.11");
 	assert_fail(&r, "tcp: no route to host", "tcp");
+	assert_outcome(&r, PROBE_UNREACHABLE, "tcp");
 	cr_assert_lt(r.latency_ms, 1000, "after %.3f ms", r.latency_ms);
 	run_fini(&run);
 }
@@ -701,6 +719,7 @@ Test(probe, dns_udp, .init = netns_setup, .timeout = 30)
 	s.mode = DNS_SERVFAIL;
 	r = probe_once(&run, &c, "127.0.0.1");
 	assert_fail(&r, "dns: rcode SERVFAIL", "servfail");
+	assert_outcome(&r, PROBE_BAD_REPLY, "servfail");
 	dns_udp_server_stop(&run, &s);
 	run_fini(&run);
 }
@@ -740,6 +759,7 @@ Test(probe, dns_udp_refused_fails_fast, .init = netns_setup, .timeout = 30)
 	run_init(&run);
 	r = probe_once(&run, &c, "127.0.0.1");
 	assert_fail(&r, "dns: connection refused", "port unreachable");
+	assert_outcome(&r, PROBE_REFUSED, "port unreachable");
 	assert_fast(&r, "port unreachable");
 	run_fini(&run);
 }
@@ -768,6 +788,7 @@ Test(probe, dns_tcp, .init = netns_setup, .timeout = 30)
 			cr_assert_not(s.rd, "RD set in the query");
 		} else {
 			assert_fail(&r, reasons[i], "tcp");
+			assert_outcome(&r, PROBE_BAD_REPLY, reasons[i]);
 		}
 	}
 	run_fini(&run);
@@ -897,6 +918,7 @@ Test(probe, http_status, .init = netns_setup, .timeout = 30)
 	run_init(&run);
 	r = http_probe(&run, &s, &c, "127.0.0.1", HTTP_503);
 	assert_fail(&r, "http: status 503", "503");
+	assert_outcome(&r, PROBE_BAD_REPLY, "503");
 	/* accepted when listed */
 	c.http_statuses[1] = 503;
 	c.n_http_statuses = 2;
@@ -916,6 +938,7 @@ Test(probe, http_body_mismatch, .init = netns_setup, .timeout = 30)
 	run_init(&run);
 	r = http_probe(&run, &s, &c, "127.0.0.1", HTTP_OTHER);
 	assert_fail(&r, "http: body lacks \"ok\"", "body");
+	assert_outcome(&r, PROBE_BAD_REPLY, "body");
 	run_fini(&run);
 }
 
@@ -955,6 +978,8 @@ Test(probe, https_connects_to_backend_with_sni, .init = netns_setup, .timeout = 
 		r = http_probe(&run, &s, &c, ips[i], "");
 		cr_assert_not(r.ok, "%s: a plain TCP peer passed as TLS", ips[i]);
 		cr_assert(!strncmp(r.reason, "http: ", 6), "reason: %s", r.reason);
+		/* the peer took the connection, then no TLS: the service's fault */
+		assert_outcome(&r, PROBE_BAD_REPLY, ips[i]);
 		cr_assert_gt(s.request_len, 5, "%s: no ClientHello", ips[i]);
 		cr_assert_eq(s.request[0], 0x16, "%s: not a TLS handshake record", ips[i]);
 		cr_assert_not_null(memmem(s.request, s.request_len, "www.example.test", 16),
@@ -975,6 +1000,7 @@ Test(probe, http_refused_and_timeout, .init = netns_setup, .timeout = 30)
 	/* curl's own words: "http: Failed to connect to 127.0.0.1 port 9 after 0 ms: ..." */
 	cr_assert(!strncmp(r.reason, "http: ", 6) && strstr(r.reason, "connect"), "reason: %s",
 		  r.reason);
+	assert_outcome(&r, PROBE_REFUSED, "http refused");
 	assert_fast(&r, "refused");
 	c.port = 80;
 	r = probe_once(&run, &c, DROP4);

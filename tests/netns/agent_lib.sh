@@ -84,7 +84,8 @@ wait_until() {
 }
 
 # A UDP/53 VIP of xdpcastd's file with a DNS check every INTERVAL_MS
-# (timeout TIMEOUT_MS, rise 1, fall FALL): dns_vip_yaml NAME ADDRESS BACKEND...,
+# (timeout TIMEOUT_MS, rise 1, fall FALL; check.target DNS_CHECK_TARGET if set):
+# dns_vip_yaml NAME ADDRESS BACKEND...,
 # each BACKEND "name address [weight]".
 dns_vip_yaml() {
 	local name=$1 address=$2 b
@@ -94,7 +95,7 @@ dns_vip_yaml() {
     address: $address
     protocol: udp
     port: 53
-    check: { type: dns, name: anycast.test, interval: ${INTERVAL_MS}ms, timeout: ${TIMEOUT_MS}ms, rise: 1, fall: $FALL }
+    check: { type: dns, name: anycast.test, interval: ${INTERVAL_MS}ms, timeout: ${TIMEOUT_MS}ms, rise: 1, fall: $FALL${DNS_CHECK_TARGET:+, target: $DNS_CHECK_TARGET} }
     backends:
 YAML
 	for b in "$@"; do

@@ -41,7 +41,7 @@ route: { protocol: $PROTO, metric: $metric, reconcile_interval: ${RECONCILE_MS}m
 vips:
 $(dns_vip_yaml dns "$LAB_VIP" "b1 198.18.1.2" "b2 198.18.2.2" "b3 198.18.3.2 2")
 $(mapfile -t b6 < <(lab_backends6); dns_vip_yaml dns6 "$LAB_VIP6" "${b6[@]}")
-$(mapfile -t b4 < <(lab_backends4); dns_vip_yaml dns6via4 2001:db8:53::54 "${b4[@]}")
+$(mapfile -t b4 < <(lab_backends4); DNS_CHECK_TARGET=backend dns_vip_yaml dns6via4 2001:db8:53::54 "${b4[@]}")
 YAML
 }
 

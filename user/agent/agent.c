@@ -17,6 +17,7 @@
 #include "loader.h"
 #include "log.h"
 #include "maglev.h"
+#include "probe_path.h"
 
 static void on_neigh_changed(void *arg, const struct addr_config *addr);
 static void on_stats_timer(struct ev_loop *loop, ev_timer *w, int revents);
@@ -237,6 +238,8 @@ void agent_free_backend(struct agent *a, struct backend *b)
 
 	checks_stop(b);
 	probe_free(b->probe);
+	if (a->probe_paths && b->id < XDPCAST_MAX_BACKENDS)
+		probe_path_clear(a->probe_paths, b->id);
 	if (a->neigh && b->tracked)
 		neigh_untrack(a->neigh, &b->cfg.addr);
 	b->tracked = false;
@@ -306,9 +309,9 @@ int backend_install(struct agent *a, struct backend *b)
 		/* a reused id starts from zero, not from its last holder's counts */
 		xdpcast_dp_clear_backend_stats(&a->dp, b->id);
 	}
-	b->probe = probe_new(a->probes, &b->cfg.check, &b->cfg.addr, checks_probe_done, b);
-	if (!b->probe)
-		return -ENOMEM;
+	err = backend_probe_new(a, b);
+	if (err)
+		return err;
 	err = neigh_track(a->neigh, &b->cfg.addr);
 	b->tracked = !err;
 	if (err)
@@ -384,6 +387,18 @@ int agent_start(struct agent *a, struct ev_loop *loop, struct config *cfg, bool 
 		pr_warn("cannot open a netlink socket for the VIPs' routes: %s\n", strerror(-err));
 		goto fail;
 	}
+	err = probe_paths_open(&a->probe_paths, loop,
+			       &(struct probe_path_settings){
+				       .protocol = a->cfg.probe_protocol,
+				       .mark = a->cfg.probe_mark,
+				       .table = a->cfg.probe_table,
+				       .priority = a->cfg.probe_priority,
+			       });
+	if (err) {
+		pr_warn("cannot open a netlink socket for the checks' routes: %s\n",
+			strerror(-err));
+		goto fail;
+	}
 	err = dataplane_up(a, &adopting);
 	if (err)
 		goto fail;
@@ -395,6 +410,8 @@ int agent_start(struct agent *a, struct ev_loop *loop, struct config *cfg, bool 
 	err = routes_activate(a);
 	if (err)
 		goto fail_dp;
+	/* before the first probe; a failure to list is retried by its reconcile */
+	probe_paths_activate(a->probe_paths);
 	for (size_t i = 0; i < a->n_vips; i++)
 		for (size_t j = 0; j < a->vips[i]->n_backends; j++)
 			checks_start(a, a->vips[i]->backends[j]);
@@ -421,6 +438,8 @@ void agent_stop_state(struct agent *a)
 	control_free(a->ctl);
 	a->ctl = NULL;
 	routes_close(a);
+	probe_paths_close(a->probe_paths);
+	a->probe_paths = NULL;
 	if (ev_is_active(&a->stats_timer))
 		ev_timer_stop(a->loop, &a->stats_timer);
 	if (ev_is_active(&a->retry_timer))
@@ -458,6 +477,7 @@ void agent_stop(struct agent *a)
 	} else {
 		/* first the announcement, then the forwarding: no flow is sent here for nothing */
 		routes_withdraw_all(a, "xdpcastd stopping");
+		probe_paths_withdraw_all(a->probe_paths);
 		for (size_t i = 0; i < a->cfg.n_ifaces; i++)
 			xdpcast_detach(a->cfg.ifaces[i].name);
 	}

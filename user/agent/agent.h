@@ -20,6 +20,7 @@
 
 struct agent;
 struct control;
+struct probe_paths;
 struct routes;
 struct vip;
 
@@ -36,6 +37,10 @@ struct backend {
 	struct schedule schedule;
 	bool probing;
 	struct probe_result last; /* the last probe's verdict */
+	struct probe_result last_failure; /* the last failed probe's (at == 0: none yet) */
+	uint32_t in_row; /* verdicts in a row with last.outcome */
+	uint64_t results[PROBE_OUTCOME_MAX]; /* verdicts by outcome */
+	struct health_log log; /* what the log said of the verdicts */
 	uint64_t probes, probe_failures;
 	int32_t admin_weight; /* the operator's weight (drain = 0), or -1: the configured one */
 	bool tracked; /* its next hop is tracked (neigh_track succeeded) */
@@ -74,6 +79,7 @@ struct agent {
 	ev_timer retry_timer; /* rebuilds tables whose write failed */
 	struct control *ctl; /* the control socket (control.h); NULL: none */
 	struct routes *routes; /* the VIPs' routes in the kernel FIB (routes.c) */
+	struct probe_paths *probe_paths; /* how VIP-targeted checks reach each backend */
 };
 
 /* Attach (or adopt) the dataplane, build the state, start the checks. On
@@ -128,6 +134,11 @@ void vip_apply(struct agent *a, struct vip *v, const char *why);
 void agent_backend_changed(struct agent *a, struct backend *b, const char *old_state,
 			   const char *reason, double latency_ms);
 void backend_refresh_nexthop(struct agent *a, struct backend *b);
+/* The backend's probe, to the VIP through its next hop or to its own address
+ * as its check's target says (replaces b->probe, which must not run). */
+int backend_probe_new(struct agent *a, struct backend *b);
+/* Its probe path (probe_path.h) as its check's target and next hop say. */
+void backend_refresh_probe_path(struct agent *a, struct backend *b);
 void backend_nexthop_changed(struct agent *a, struct backend *b);
 /* Flow table entries the dataplane makes for @flows (whole sets). */
 uint32_t vip_flow_table_entries(uint32_t flows);

@@ -11,6 +11,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,6 +35,12 @@
 #define ROUTE_METRIC_DEFAULT 10 /* below FRR's 20 and BIRD's 32, never the same */
 #define ROUTE_TABLE_DEFAULT 254
 #define ROUTE_RECONCILE_DEFAULT_MS 1000
+#define PROBE_PROTOCOL_DEFAULT 251
+#define PROBE_MARK_DEFAULT 0x58430000u /* "XC" */
+#define PROBE_TABLE_DEFAULT 58430000u
+#define PROBE_PRIORITY_DEFAULT 900 /* before the l3mdev rule (1000) and main (32766) */
+#define PROBE_PRIORITIES 4 /* guard, per-backend rules, catch-all, goto target */
+#define MAIN_RULE_PRIORITY 32766
 #define STATS_PERIOD_DEFAULT_MS 10000
 #define PIN_DIR_DEFAULT "/sys/fs/bpf/xdpcast"
 #define CONTROL_SOCKET_DEFAULT "/run/xdpcast/xdpcastd.sock"
@@ -607,6 +614,18 @@ static int parse_flow_table(struct ctx *c, yaml_node_t *node, const char *path, 
 
 static const char *const check_types[] = { "icmp", "tcp", "dns", "http", "https", NULL };
 
+static const char *const check_targets[] = { "vip", "backend", NULL };
+
+static int parse_check_target(struct ctx *c, yaml_node_t *node, const char *path, void *field)
+{
+	int i, err;
+
+	err = get_enum(c, node, path, check_targets, &i);
+	if (!err)
+		*(enum check_target *)field = (enum check_target)i;
+	return err;
+}
+
 static int parse_check_type(struct ctx *c, yaml_node_t *node, const char *path, void *field)
 {
 	int i, err;
@@ -739,6 +758,7 @@ static int parse_statuses(struct ctx *c, yaml_node_t *node, const char *path, vo
 /* Indexes in check_keys, bits of check_state.given. */
 enum check_key {
 	CK_TYPE,
+	CK_TARGET,
 	CK_INTERVAL,
 	CK_TIMEOUT,
 	CK_JITTER,
@@ -768,6 +788,7 @@ enum check_key {
 #define CHECK struct check_config
 static const struct key check_keys[CK_N] = {
 	[CK_TYPE] = { FN("type", CHECK, type, parse_check_type) },
+	[CK_TARGET] = { FN("target", CHECK, target, parse_check_target) },
 	[CK_INTERVAL] = { MS("interval", CHECK, interval_ms, 10, HOUR_MS) },
 	[CK_TIMEOUT] = { MS("timeout", CHECK, timeout_ms, 1, HOUR_MS) },
 	[CK_JITTER] = { MS("jitter", CHECK, jitter_ms, 0, HOUR_MS) },
@@ -873,6 +894,9 @@ static int finish_check(struct ctx *c, const struct check_state *st, struct chec
 	if (out->type == CHECK_DNS && !out->dns_name[0])
 		return fail(c, site->node, site->path,
 			    "missing key \"name\": a dns check needs the name to query");
+	/* the service as clients reach it: the VIP's port, when it has one */
+	if (out->target == CHECK_TARGET_VIP && !out->port && vip_port && (T(out->type) & T_PORT))
+		out->port = vip_port;
 	if (out->type == CHECK_TCP && !out->port) {
 		if (!vip_port) {
 			node = site_of(site, CK_TYPE, path);
@@ -947,7 +971,18 @@ static int parse_backend(struct ctx *c, yaml_node_t *node, const char *path, str
 		child_path(site.path, path, "check");
 		err = parse_check(c, &site, &st);
 	}
-	return err ? err : finish_check(c, &st, &site, vip->port, &b->check);
+	err = err ? err : finish_check(c, &st, &site, vip->port, &b->check);
+	if (!err && b->check.target == CHECK_TARGET_VIP && vip->addr.family == AF_INET6 &&
+	    b->addr.family == AF_INET) {
+		char where[KEY_PATH_MAX];
+		yaml_node_t *at = site_of(&site, CK_TARGET, where);
+
+		err = fail(c, at, where,
+			   "the IPv6 VIP cannot be checked through the IPv4 backend %s (no IPv6 "
+			   "route has an IPv4 next hop): set check.target: backend",
+			   b->addr.text);
+	}
+	return err;
 }
 
 static int parse_backends(struct ctx *c, yaml_node_t *node, const char *path,
@@ -1197,6 +1232,14 @@ static const struct key route_keys[] = {
 	{ MS("reconcile_interval", struct config, route_reconcile_ms, 100, HOUR_MS) },
 };
 
+static const struct key probe_routing_keys[] = {
+	{ FN("protocol", struct config, probe_protocol, parse_route_protocol) },
+	{ UINT("mark", struct config, probe_mark, 1, UINT32_MAX) },
+	{ UINT("table", struct config, probe_table, 1, UINT32_MAX - XDPCAST_MAX_BACKENDS) },
+	{ UINT("priority", struct config, probe_priority, 1,
+	       MAIN_RULE_PRIORITY - PROBE_PRIORITIES) },
+};
+
 static const struct key stats_keys[] = {
 	{ PATH("file", struct config, stats_file, 0) },
 	{ MS("period", struct config, stats_period_ms, 100, HOUR_MS) },
@@ -1207,6 +1250,37 @@ static int parse_route(struct ctx *c, yaml_node_t *node, const char *path, void 
 	struct kv kv[ARRAY_SIZE(route_keys)];
 
 	return parse_map(c, node, path, route_keys, ARRAY_SIZE(kv), field, kv);
+}
+
+/* The backends' tables (table .. table + MAX_BACKENDS - 1) must not take a
+ * table of the kernel's or route.table; marks are base | id. */
+static int parse_probe_routing(struct ctx *c, yaml_node_t *node, const char *path, void *field)
+{
+	struct kv kv[ARRAY_SIZE(probe_routing_keys)];
+	struct config *cfg = field;
+	uint64_t first, last;
+	char child[KEY_PATH_MAX];
+	int err;
+
+	err = parse_map(c, node, path, probe_routing_keys, ARRAY_SIZE(kv), field, kv);
+	if (err)
+		return err;
+	if (cfg->probe_mark & (XDPCAST_MAX_BACKENDS - 1)) {
+		child_path(child, path, "mark");
+		return fail(c, kv[1].val, child,
+			    "0x%x: the low %d bits must be zero (they carry the backend id)",
+			    cfg->probe_mark, __builtin_ctz(XDPCAST_MAX_BACKENDS));
+	}
+	first = cfg->probe_table;
+	last = first + XDPCAST_MAX_BACKENDS - 1;
+	if (first <= 255 && last >= 253) {
+		child_path(child, path, "table");
+		return fail(c, kv[2].val, child,
+			    "tables %" PRIu64 "..%" PRIu64
+			    " would take the kernel's default, main or local table",
+			    first, last);
+	}
+	return 0;
 }
 
 static int parse_stats(struct ctx *c, yaml_node_t *node, const char *path, void *field)
@@ -1221,6 +1295,7 @@ static const struct key top_keys[] = {
 	{ PATH("pin_dir", struct config, pin_dir, 0) },
 	{ UINT("seed", struct config, seed, 0, UINT32_MAX) },
 	{ OBJ("route", parse_route) },
+	{ OBJ("probe_routing", parse_probe_routing) },
 	{ OBJ("stats", parse_stats) },
 	{ PATH("control_socket", struct config, control_socket, SUN_PATH_LEN_MAX) },
 	{ BOOL("keep_dataplane", struct config, keep_dataplane) },
@@ -1237,6 +1312,10 @@ static void set_defaults(struct config *cfg)
 	cfg->route_metric = ROUTE_METRIC_DEFAULT;
 	cfg->route_table = ROUTE_TABLE_DEFAULT;
 	cfg->route_reconcile_ms = ROUTE_RECONCILE_DEFAULT_MS;
+	cfg->probe_protocol = PROBE_PROTOCOL_DEFAULT;
+	cfg->probe_mark = PROBE_MARK_DEFAULT;
+	cfg->probe_table = PROBE_TABLE_DEFAULT;
+	cfg->probe_priority = PROBE_PRIORITY_DEFAULT;
 	cfg->stats_period_ms = STATS_PERIOD_DEFAULT_MS;
 	strcpy(cfg->control_socket, CONTROL_SOCKET_DEFAULT);
 }
@@ -1294,7 +1373,13 @@ static int parse_document(struct ctx *c, yaml_parser_t *parser, const char *data
 		return err;
 	}
 	yaml_document_delete(&extra);
-	return parse_map(c, yaml_document_get_root_node(c->doc), "", top_keys, N_TOP_KEYS, cfg, kv);
+	root = yaml_document_get_root_node(c->doc);
+	err = parse_map(c, root, "", top_keys, N_TOP_KEYS, cfg, kv);
+	if (!err && cfg->probe_protocol == cfg->route_protocol)
+		err = fail(c, root, "probe_routing.protocol",
+			   "%u is route.protocol: the checks' routes need a protocol of their own",
+			   cfg->probe_protocol);
+	return err;
 }
 
 static int load_buffer(const char *name, const char *data, size_t len, struct config *cfg,
@@ -1393,7 +1478,7 @@ const char *check_type_name(enum check_type type)
 bool check_config_equal(const struct check_config *x, const struct check_config *y)
 {
 	/* field by field: padding and the bytes past each string's end do not count */
-	return x->type == y->type && x->interval_ms == y->interval_ms &&
+	return x->type == y->type && x->target == y->target && x->interval_ms == y->interval_ms &&
 	       x->timeout_ms == y->timeout_ms && x->jitter_ms == y->jitter_ms &&
 	       x->rise == y->rise && x->fall == y->fall && x->initial_up == y->initial_up &&
 	       x->port == y->port && x->dns_tcp == y->dns_tcp &&
@@ -1404,6 +1489,11 @@ bool check_config_equal(const struct check_config *x, const struct check_config 
 	       !memcmp(x->http_statuses, y->http_statuses,
 		       x->n_http_statuses * sizeof(x->http_statuses[0])) &&
 	       !strcmp(x->http_body, y->http_body) && x->tls_verify == y->tls_verify;
+}
+
+const char *check_target_name(enum check_target target)
+{
+	return (unsigned int)target < ARRAY_SIZE(check_targets) - 1 ? check_targets[target] : "?";
 }
 
 uint16_t check_port(const struct check_config *check)

@@ -23,9 +23,14 @@
 
 enum check_type { CHECK_ICMP, CHECK_TCP, CHECK_DNS, CHECK_HTTP, CHECK_HTTPS };
 
+/* Where a check's packets go (`target:`): the service address through the
+ * backend's next hop, as a client's would (default), or the backend's own. */
+enum check_target { CHECK_TARGET_VIP, CHECK_TARGET_BACKEND };
+
 /* A health check: how to probe one backend and how to judge the results. */
 struct check_config {
 	enum check_type type;
+	enum check_target target;
 	uint32_t interval_ms; /* time between probe starts (default 1000) */
 	uint32_t timeout_ms; /* a probe that takes longer fails (default 500; <= interval) */
 	/* each start is shifted by a random 0..jitter_ms (default interval/10) */
@@ -33,7 +38,9 @@ struct check_config {
 	uint32_t rise; /* consecutive passes to become up (default 2) */
 	uint32_t fall; /* consecutive failures to become down (default 3) */
 	bool initial_up; /* state before the first verdict (`initial: up|down`, default down) */
-	uint16_t port; /* tcp, dns, http(s); 0 = the type's default (53, 80, 443) */
+	/* tcp, dns, http(s); 0 = the type's default (53, 80, 443). With target vip
+	 * and no port of its own, the VIP's port (when it has one) */
+	uint16_t port;
 
 	/* dns */
 	bool dns_tcp; /* `transport: tcp` (default udp) */
@@ -45,7 +52,7 @@ struct check_config {
 
 	/* http, https */
 	char http_path[CONFIG_TEXT_MAX]; /* default "/" */
-	char http_host[CONFIG_TEXT_MAX]; /* Host header and TLS name; "" = the backend's address */
+	char http_host[CONFIG_TEXT_MAX]; /* Host header and TLS name; "" = the target address */
 	uint16_t http_statuses[CONFIG_MAX_STATUSES]; /* accepted statuses (default 200) */
 	size_t n_http_statuses;
 	char http_body[CONFIG_TEXT_MAX]; /* "": any body; else it must contain this */
@@ -96,6 +103,11 @@ struct config {
 	uint32_t route_metric; /* default 10 */
 	uint32_t route_table; /* default 254 (main) */
 	uint32_t route_reconcile_ms; /* how often the kernel's routes are checked (default 1000) */
+	/* checks with target vip: per-backend policy routing (probe_path.h) */
+	uint8_t probe_protocol; /* rtnetlink protocol of its rules and routes (default 251) */
+	uint32_t probe_mark; /* fwmark base; a backend's is base | id (default 0x58430000) */
+	uint32_t probe_table; /* a backend's table is base + id (default 58430000) */
+	uint32_t probe_priority; /* its rules take priorities priority..priority+3 (default 900) */
 	char stats_file[CONFIG_TEXT_MAX]; /* "" = no stats file */
 	uint32_t stats_period_ms; /* default 10000 */
 	char control_socket[CONFIG_TEXT_MAX]; /* default /run/xdpcast/xdpcastd.sock */
@@ -118,6 +130,8 @@ void config_free(struct config *cfg);
 const char *vip_proto_name(uint8_t proto);
 /* "icmp", "tcp", ... */
 const char *check_type_name(enum check_type type);
+/* "vip" or "backend" */
+const char *check_target_name(enum check_target target);
 /* Whether two checks probe and judge the same way. */
 bool check_config_equal(const struct check_config *x, const struct check_config *y);
 /* The port a check probes: its own, or its type's default. */

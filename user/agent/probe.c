@@ -70,7 +70,8 @@ static const struct probe_ops *probe_ops_of(enum check_type type)
 }
 
 struct probe *probe_new(struct probe_env *env, const struct check_config *check,
-			const struct addr_config *target, probe_done_fn done, void *arg)
+			const struct addr_config *target, uint32_t mark, probe_done_fn done,
+			void *arg)
 {
 	const struct probe_ops *ops = probe_ops_of(check->type);
 	struct probe *p;
@@ -85,6 +86,7 @@ struct probe *probe_new(struct probe_env *env, const struct check_config *check,
 	p->check = *check;
 	p->target = *target;
 	p->port = check_port(check);
+	p->mark = mark;
 	p->done = done;
 	p->arg = arg;
 	p->fd = -1;
@@ -155,13 +157,46 @@ static void probe_deliver(struct probe *p)
 	p->done(p->arg, &r);
 }
 
+static const char *const probe_outcome_names[] = {
+	[PROBE_OK] = "ok",
+	[PROBE_TIMEOUT] = "timeout",
+	[PROBE_REFUSED] = "refused",
+	[PROBE_UNREACHABLE] = "unreachable",
+	[PROBE_BAD_REPLY] = "bad_reply",
+	[PROBE_ERROR] = "error",
+};
+_Static_assert(sizeof(probe_outcome_names) / sizeof(probe_outcome_names[0]) == PROBE_OUTCOME_MAX,
+	       "a name for every probe outcome");
+
+const char *probe_outcome_name(enum probe_outcome outcome)
+{
+	return (unsigned int)outcome < PROBE_OUTCOME_MAX ? probe_outcome_names[outcome] : "?";
+}
+
+enum probe_outcome probe_errno_outcome(int err)
+{
+	switch (err) {
+	case ECONNREFUSED:
+		return PROBE_REFUSED;
+	case EHOSTUNREACH:
+	case ENETUNREACH:
+	case EHOSTDOWN:
+		return PROBE_UNREACHABLE;
+	case ETIMEDOUT:
+		return PROBE_TIMEOUT;
+	}
+	return PROBE_ERROR;
+}
+
 /* Release the attempt and record its verdict; the reason is the caller's. */
-static void probe_decide(struct probe *p, bool ok)
+static void probe_decide(struct probe *p, enum probe_outcome outcome)
 {
 	p->ops->stop(p);
 	ev_timer_stop(p->env->loop, &p->timer);
-	p->result.ok = ok;
+	p->result.ok = outcome == PROBE_OK;
+	p->result.outcome = outcome;
 	p->result.latency_ms = probe_elapsed_ms(p);
+	p->result.at = ev_time();
 	p->result.reason[0] = '\0';
 }
 
@@ -179,7 +214,16 @@ static void probe_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 
 void probe_pass(struct probe *p)
 {
-	probe_decide(p, true);
+	probe_decide(p, PROBE_OK);
+	probe_deliver(p);
+}
+
+static void probe_fail_v(struct probe *p, enum probe_outcome outcome, const char *fmt, va_list ap)
+	__attribute__((format(printf, 3, 0)));
+static void probe_fail_v(struct probe *p, enum probe_outcome outcome, const char *fmt, va_list ap)
+{
+	probe_decide(p, outcome == PROBE_OK ? PROBE_ERROR : outcome);
+	vsnprintf(p->result.reason, sizeof(p->result.reason), fmt, ap);
 	probe_deliver(p);
 }
 
@@ -187,23 +231,30 @@ void probe_fail(struct probe *p, const char *fmt, ...)
 {
 	va_list ap;
 
-	probe_decide(p, false);
 	va_start(ap, fmt);
-	vsnprintf(p->result.reason, sizeof(p->result.reason), fmt, ap);
+	probe_fail_v(p, PROBE_ERROR, fmt, ap);
 	va_end(ap);
-	probe_deliver(p);
+}
+
+void probe_fail_as(struct probe *p, enum probe_outcome outcome, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	probe_fail_v(p, outcome, fmt, ap);
+	va_end(ap);
 }
 
 void probe_fail_timeout(struct probe *p)
 {
-	probe_fail(p, "timeout after %u ms", p->check.timeout_ms);
+	probe_fail_as(p, PROBE_TIMEOUT, "timeout after %u ms", p->check.timeout_ms);
 }
 
 void probe_fail_soon(struct probe *p, const char *fmt, ...)
 {
 	va_list ap;
 
-	probe_decide(p, false);
+	probe_decide(p, PROBE_ERROR);
 	va_start(ap, fmt);
 	vsnprintf(p->result.reason, sizeof(p->result.reason), fmt, ap);
 	va_end(ap);
@@ -225,7 +276,7 @@ void probe_fail_errno(struct probe *p, const char *what, int err)
 	char text[PROBE_REASON_MAX];
 
 	probe_errno_text(err, text, sizeof(text));
-	probe_fail(p, "%s: %s", what, text);
+	probe_fail_as(p, probe_errno_outcome(err), "%s: %s", what, text);
 }
 
 void probe_fail_errno_soon(struct probe *p, const char *what, int err)
@@ -234,6 +285,8 @@ void probe_fail_errno_soon(struct probe *p, const char *what, int err)
 
 	probe_errno_text(err, text, sizeof(text));
 	probe_fail_soon(p, "%s: %s", what, text);
+	/* not delivered yet: the class can still be set */
+	p->result.outcome = probe_errno_outcome(err);
 }
 
 socklen_t probe_sockaddr(const struct probe *p, struct sockaddr_storage *ss)
@@ -256,6 +309,13 @@ socklen_t probe_sockaddr(const struct probe *p, struct sockaddr_storage *ss)
 	return sizeof(*sin6);
 }
 
+int probe_set_mark(const struct probe *p, int fd)
+{
+	if (!p->mark)
+		return 0;
+	return setsockopt(fd, SOL_SOCKET, SO_MARK, &p->mark, sizeof(p->mark));
+}
+
 int probe_connect(const struct probe *p, int type)
 {
 	struct sockaddr_storage ss;
@@ -265,6 +325,12 @@ int probe_connect(const struct probe *p, int type)
 	fd = socket(p->target.family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
+	/* before connect(): the route (and a UDP socket's cached one) follows the mark */
+	if (probe_set_mark(p, fd)) {
+		err = errno;
+		close(fd);
+		return -err;
+	}
 	if (connect(fd, (struct sockaddr *)&ss, len) && errno != EINPROGRESS) {
 		err = errno;
 		close(fd);

@@ -19,12 +19,30 @@
 
 #define PROBE_REASON_MAX 128
 
+/* A verdict's class, for counters and for telling failures apart; append only. */
+enum probe_outcome {
+	PROBE_OK,
+	PROBE_TIMEOUT, /* no verdict within the check's timeout */
+	PROBE_REFUSED, /* connection refused, or an ICMP port unreachable */
+	PROBE_UNREACHABLE, /* no route, host or network unreachable (errno or ICMP) */
+	PROBE_BAD_REPLY, /* the service answered, wrongly (rcode, status, body, TLS) */
+	PROBE_ERROR, /* anything else: the prober's own errors, resets */
+	PROBE_OUTCOME_MAX,
+};
+
 struct probe_result {
 	bool ok;
+	enum probe_outcome outcome; /* PROBE_OK when ok */
 	double latency_ms; /* from start to verdict */
+	double at; /* when the verdict was made: unix time (ev_time()) */
 	char reason
 		[PROBE_REASON_MAX]; /* "dns: rcode SERVFAIL", "tcp: connection refused", "timeout" */
 };
+
+/* "ok", "timeout", "refused", "unreachable", "bad_reply", "error" ("?" if unknown). */
+const char *probe_outcome_name(enum probe_outcome outcome);
+/* The class of a failure with errno @err (ECONNREFUSED: refused...). */
+enum probe_outcome probe_errno_outcome(int err);
 
 typedef void (*probe_done_fn)(void *arg, const struct probe_result *result);
 
@@ -37,10 +55,13 @@ void probe_env_free(struct probe_env *env);
 
 /*
  * A probe of @target (port taken from @check) with @check's settings, which
- * are copied. @done(@arg, result) is called once per probe_start().
+ * are copied. Its packets carry the firewall mark @mark (SO_MARK; 0: none),
+ * which selects the route to the target (probe_path.h). @done(@arg, result)
+ * is called once per probe_start().
  */
 struct probe *probe_new(struct probe_env *env, const struct check_config *check,
-			const struct addr_config *target, probe_done_fn done, void *arg);
+			const struct addr_config *target, uint32_t mark, probe_done_fn done,
+			void *arg);
 /* Start one attempt; -EBUSY if one is running. Errors that happen later
  * (refused, unreachable...) are reported through the callback. */
 int probe_start(struct probe *probe);

@@ -212,7 +212,7 @@ static void dns_reply(struct probe *p, const uint8_t *reply, size_t len)
 	if (probe_dns_judge(&p->check, p->dns.id, reply, len, reason))
 		probe_pass(p);
 	else
-		probe_fail(p, "%s", reason);
+		probe_fail_as(p, PROBE_BAD_REPLY, "%s", reason);
 }
 
 /* The query in p->dns.out, prefixed with its length over TCP: 0 or -errno. */
@@ -327,7 +327,7 @@ static bool dns_tcp_fill(struct probe *p, uint8_t *buf, size_t *off, size_t len)
 	ssize_t n = recv(p->fd, buf + *off, len - *off, 0);
 
 	if (n == 0)
-		probe_fail(p, "dns: connection closed");
+		probe_fail_as(p, PROBE_BAD_REPLY, "dns: connection closed");
 	else if (n < 0 && !dns_again())
 		probe_fail_errno(p, "dns", errno);
 	if (n <= 0)
@@ -344,7 +344,7 @@ static void dns_tcp_read(struct probe *p)
 			return;
 		p->dns.in_len = get16(p->dns.len_buf);
 		if (!p->dns.in_len) {
-			probe_fail(p, "dns: malformed reply");
+			probe_fail_as(p, PROBE_BAD_REPLY, "dns: malformed reply");
 			return;
 		}
 		p->dns.in = malloc(p->dns.in_len);

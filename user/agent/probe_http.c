@@ -198,6 +198,29 @@ static bool http_status_ok(const struct check_config *check, long status)
 	return false;
 }
 
+/* The class of a failed transfer: the server's fault, or the socket's errno's. */
+static enum probe_outcome http_failure_outcome(CURL *e, CURLcode rc)
+{
+	long err = 0;
+
+	switch (rc) {
+	case CURLE_GOT_NOTHING:
+	case CURLE_WEIRD_SERVER_REPLY:
+	case CURLE_PARTIAL_FILE:
+	case CURLE_HTTP2:
+	case CURLE_HTTP2_STREAM:
+	case CURLE_BAD_CONTENT_ENCODING:
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_PEER_FAILED_VERIFICATION:
+		return PROBE_BAD_REPLY;
+	default:
+		break;
+	}
+	/* connect, send, receive: ECONNREFUSED, EHOSTUNREACH... */
+	curl_easy_getinfo(e, CURLINFO_OS_ERRNO, &err);
+	return err ? probe_errno_outcome((int)err) : PROBE_ERROR;
+}
+
 static void http_done(struct probe *p, CURLcode rc)
 {
 	const char *want = p->check.http_body;
@@ -209,20 +232,22 @@ static void http_done(struct probe *p, CURLcode rc)
 		return;
 	}
 	if (rc != CURLE_OK) {
+		enum probe_outcome outcome = http_failure_outcome(p->http.easy, rc);
+
 		/* copied: probe_fail() releases the transfer and its error buffer first */
 		snprintf(error, sizeof(error), "%s",
 			 p->http.error[0] ? p->http.error : curl_easy_strerror(rc));
-		probe_fail(p, "http: %s", error);
+		probe_fail_as(p, outcome, "http: %s", error);
 		return;
 	}
 	curl_easy_getinfo(p->http.easy, CURLINFO_RESPONSE_CODE, &status);
 	if (!http_status_ok(&p->check, status)) {
-		probe_fail(p, "http: status %ld", status);
+		probe_fail_as(p, PROBE_BAD_REPLY, "http: status %ld", status);
 		return;
 	}
 	if (want[0] &&
 	    !(p->http.body && memmem(p->http.body, p->http.body_len, want, strlen(want)))) {
-		probe_fail(p, "http: body lacks \"%s\"", want);
+		probe_fail_as(p, PROBE_BAD_REPLY, "http: body lacks \"%s\"", want);
 		return;
 	}
 	probe_pass(p);
@@ -277,6 +302,15 @@ static int http_setup_target(struct probe *p, CURL *e)
 	return curl_easy_setopt(e, CURLOPT_URL, url) == CURLE_OK ? 0 : -ENOMEM;
 }
 
+/* Each connection curl opens carries the probe's mark, set before its connect(). */
+static int http_sockopt_cb(void *arg, curl_socket_t fd, curlsocktype purpose)
+{
+	const struct probe *p = arg;
+
+	(void)purpose;
+	return probe_set_mark(p, fd) ? CURL_SOCKOPT_ERROR : CURL_SOCKOPT_OK;
+}
+
 static void http_setup(struct probe *p, CURL *e)
 {
 	long verify = p->check.tls_verify ? 1L : 0L;
@@ -294,6 +328,8 @@ static void http_setup(struct probe *p, CURL *e)
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, p);
 	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, verify);
 	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, verify ? 2L : 0L);
+	curl_easy_setopt(e, CURLOPT_SOCKOPTFUNCTION, http_sockopt_cb);
+	curl_easy_setopt(e, CURLOPT_SOCKOPTDATA, p);
 }
 
 static void http_start(struct probe *p)

@@ -166,9 +166,10 @@ static const char *icmp6_unreach_text(uint8_t code)
 static void icmp_fail_unreach(struct probe *p, const char *text, uint8_t code)
 {
 	if (text)
-		probe_fail(p, "icmp: %s", text);
+		probe_fail_as(p, PROBE_UNREACHABLE, "icmp: %s", text);
 	else
-		probe_fail(p, "icmp: destination unreachable (code %u)", code);
+		probe_fail_as(p, PROBE_UNREACHABLE, "icmp: destination unreachable (code %u)",
+			      code);
 }
 
 /* An unreachable quoting an IPv4 echo request of ours: its IP header, then 8 bytes of ICMP. */
@@ -311,6 +312,7 @@ static void icmp_start(struct probe *p)
 	struct probe_env *env = p->env;
 	uint8_t pkt[ICMP_PKT_LEN] = { 0 };
 	struct sockaddr_storage ss;
+	uint32_t mark;
 	socklen_t len;
 	int err;
 
@@ -330,6 +332,14 @@ static void icmp_start(struct probe *p)
 	/* a raw IPv6 socket reads the port as a protocol number: it must be 0 */
 	p->port = 0;
 	len = probe_sockaddr(p, &ss);
+	/* one socket for all: the mark of this probe's path, for this send (the
+	 * loop is single-threaded, so nothing sends between the two calls) */
+	mark = p->mark;
+	if (setsockopt(env->icmp[icmp_family_index(p)].fd, SOL_SOCKET, SO_MARK, &mark,
+		       sizeof(mark)) < 0) {
+		probe_fail_errno_soon(p, "icmp: mark", errno);
+		return;
+	}
 	if (sendto(env->icmp[icmp_family_index(p)].fd, pkt, sizeof(pkt), 0, (struct sockaddr *)&ss,
 		   len) < 0) {
 		probe_fail_errno_soon(p, "icmp", errno);

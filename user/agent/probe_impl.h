@@ -86,6 +86,7 @@ struct probe {
 	struct check_config check;
 	struct addr_config target;
 	uint16_t port;
+	uint32_t mark; /* SO_MARK of every packet it sends; 0: none */
 	probe_done_fn done;
 	void *arg;
 	bool running;
@@ -107,8 +108,11 @@ struct probe {
  * point into what ops->stop() frees or clears (copy them first).
  */
 void probe_pass(struct probe *p);
+/* A failure of class PROBE_ERROR; probe_fail_as() names another class. */
 void probe_fail(struct probe *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* "@what: <strerror(@err)>", lowercased as the other reasons */
+void probe_fail_as(struct probe *p, enum probe_outcome outcome, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* "@what: <strerror(@err)>", lowercased as the other reasons; classed by probe_errno_outcome() */
 void probe_fail_errno(struct probe *p, const char *what, int err);
 /* The same from within probe_start(): the callback comes from the loop later. */
 void probe_fail_soon(struct probe *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -118,6 +122,8 @@ void probe_fail_timeout(struct probe *p);
 
 /* @p's target and port as a socket address; returns its length. */
 socklen_t probe_sockaddr(const struct probe *p, struct sockaddr_storage *ss);
+/* Give socket @fd the probe's mark, if it has one: 0, or -1 with errno set. */
+int probe_set_mark(const struct probe *p, int fd);
 /* A non-blocking socket of @type connecting to the target: the fd, or -errno. */
 int probe_connect(const struct probe *p, int type);
 /* A TCP connect to the target, @cb called on p->io once it is writable

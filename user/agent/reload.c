@@ -204,7 +204,7 @@ static void update_backend(struct agent *a, struct backend *b, const struct back
 	if (check_changed) {
 		checks_stop(b);
 		probe_free(b->probe);
-		b->probe = probe_new(a->probes, &b->cfg.check, &b->cfg.addr, checks_probe_done, b);
+		backend_probe_new(a, b);
 		health_set_thresholds(&b->health, c->check.rise, c->check.fall);
 		pr_info("vip %s: backend %s %s: check changed (reload)\n", b->vip->cfg.name,
 			b->cfg.name, b->cfg.addr.text);
@@ -305,6 +305,14 @@ int agent_reload(struct agent *a, struct config *next)
 	bool seed_changed = next->seed != a->cfg.seed;
 	int err;
 
+	if (next->probe_protocol != a->cfg.probe_protocol ||
+	    next->probe_mark != a->cfg.probe_mark || next->probe_table != a->cfg.probe_table ||
+	    next->probe_priority != a->cfg.probe_priority) {
+		pr_warn("%s: probe_routing cannot change while running (restart xdpcastd); "
+			"configuration not reloaded\n",
+			next->path);
+		return -EINVAL;
+	}
 	if (strcmp(next->pin_dir, a->cfg.pin_dir)) {
 		pr_warn("%s: pin_dir cannot change while running (restart xdpcastd); "
 			"configuration not reloaded\n",

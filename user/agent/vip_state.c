@@ -12,6 +12,7 @@
 #include "agent.h"
 #include "log.h"
 #include "maglev.h"
+#include "probe_path.h"
 
 #define REBUILD_RETRY_S 1.0
 
@@ -292,6 +293,31 @@ void backend_refresh_nexthop(struct agent *a, struct backend *b)
 			xdpcast_dp_set_egress(&a->dp, nh.ifindex);
 	}
 	b->nh = nh;
+	backend_refresh_probe_path(a, b);
+}
+
+void backend_refresh_probe_path(struct agent *a, struct backend *b)
+{
+	if (!a->probe_paths || b->id >= XDPCAST_MAX_BACKENDS)
+		return;
+	if (b->cfg.check.target == CHECK_TARGET_VIP)
+		probe_path_set(a->probe_paths, b->id, &b->vip->cfg.addr, &b->nh);
+	else
+		probe_path_clear(a->probe_paths, b->id);
+}
+
+int backend_probe_new(struct agent *a, struct backend *b)
+{
+	const struct check_config *c = &b->cfg.check;
+	bool vip = c->target == CHECK_TARGET_VIP;
+
+	b->probe = probe_new(a->probes, c, vip ? &b->vip->cfg.addr : &b->cfg.addr,
+			     vip && a->probe_paths ? probe_path_mark(a->probe_paths, b->id) : 0,
+			     checks_probe_done, b);
+	if (!b->probe)
+		return -ENOMEM;
+	backend_refresh_probe_path(a, b);
+	return 0;
 }
 
 void backend_nexthop_changed(struct agent *a, struct backend *b)

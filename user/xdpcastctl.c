@@ -19,6 +19,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #define SOCKET_DEFAULT "/run/xdpcast/xdpcastd.sock"
@@ -232,17 +233,39 @@ static void print_vips(struct json_object *r)
 	table_print(&t);
 }
 
+/* " 3s ago", " 2m05s ago" since unix time @at; "" without one. */
+static void format_ago(char *buf, size_t len, struct json_object *at)
+{
+	struct timespec now;
+	char age[32];
+	double s;
+
+	buf[0] = '\0';
+	if (!at)
+		return;
+	clock_gettime(CLOCK_REALTIME, &now);
+	s = (double)now.tv_sec + (double)now.tv_nsec / 1e9 - json_object_get_double(at);
+	format_uptime(age, sizeof(age), s > 0 ? (int64_t)s : 0);
+	snprintf(buf, len, " %s ago", age);
+}
+
+/* "ok 0.4ms 1s ago", "failed 150.0ms 3s ago: REASON", "-" before the first. */
 static void last_check(char *buf, size_t len, struct json_object *b)
 {
 	struct json_object *c = get(b, "last_check");
+	char ago[48];
 
-	if (!c)
+	if (!c) {
 		snprintf(buf, len, "-");
-	else if (json_object_get_boolean(get(c, "ok")))
-		snprintf(buf, len, "ok %.1fms", json_object_get_double(get(c, "latency_ms")));
+		return;
+	}
+	format_ago(ago, sizeof(ago), get(c, "at"));
+	if (json_object_get_boolean(get(c, "ok")))
+		snprintf(buf, len, "ok %.1fms%s", json_object_get_double(get(c, "latency_ms")),
+			 ago);
 	else
-		snprintf(buf, len, "failed %.1fms: %s",
-			 json_object_get_double(get(c, "latency_ms")), text(c, "reason"));
+		snprintf(buf, len, "failed %.1fms%s: %s",
+			 json_object_get_double(get(c, "latency_ms")), ago, text(c, "reason"));
 }
 
 static void print_backends(struct json_object *r)

@@ -60,6 +60,7 @@ interfaces: [r0]
 pin_dir: $1
 seed: 0x5eed
 control_socket: $2
+stats: { file: $LAB_DIR/xdpcast.prom, period: 100ms }
 vips:
   - name: dns
     address: $LAB_VIP
@@ -142,6 +143,8 @@ check "vips --json" json_true "
 ctl backends
 [ "$(awk 'NR > 1 && $5 == "up" && $6 == "1" && $7 == "r" substr($2, 2) && $8 == "reachable"' <<<"$OUT" | wc -l)" -eq 3 ]
 verdict "backends: three rows, up, weight 1, next hop reachable on r1..r3"
+check "backends: LAST-CHECK is ok, its time and how long ago (ok 0.4ms 0s ago)" \
+	[ "$(grep -Ec '  ok [0-9]+\.[0-9]ms [0-9]+s ago$' <<<"$OUT")" -eq 3 ]
 ctl --json backends dns
 check "backends dns --json: state, weights, next hop, last check" json_true '
 	[.backends[] | select(.vip == "dns" and .state == "up" and .up and .in_table
@@ -150,6 +153,25 @@ check "backends dns --json: state, weights, next hop, last check" json_true '
 	 and .nexthop.ifname == "r" + (.name | ltrimstr("b")) and .nexthop.gateway == .address
 	 and (.nexthop.dst_mac | test("^([0-9a-f]{2}:){5}[0-9a-f]{2}$"))
 	 and .last_check.ok and .last_check.latency_ms >= 0 and .probes > 0)] | length == 3'
+check "backends --json: last_check's result, when (unix time, within 2 s) and in_row" json_true '
+	[.backends[] | .last_check | select(.result == "ok" and .in_row >= 1
+	 and (.at | type) == "number" and (now - .at) > -1 and (now - .at) < 2)] | length == 3'
+grep -q '"at": [0-9]*\.[0-9][0-9][0-9],$' <<<"$OUT"
+verdict "backends --json: at is given to the millisecond"
+
+# --- the stats file: each backend's checks by result, adding up to its checks ---
+PROM=$LAB_DIR/xdpcast.prom
+for _ in $(seq 20); do [ -s "$PROM" ] && break; sleep 0.1; done
+prom=$(cat "$PROM" 2>/dev/null)
+grep -q '^# TYPE xdpcast_backend_check_results_total counter$' <<<"$prom"
+verdict "stats file: xdpcast_backend_check_results_total is a counter"
+check "stats file: a row per backend and result (3 x 6)" \
+	[ "$(grep -Ec '^xdpcast_backend_check_results_total\{vip="dns",.*,backend="b[1-3]",backend_address="[0-9.]+",result="(ok|timeout|refused|unreachable|bad_reply|error)"\} [0-9]+$' <<<"$prom")" -eq 18 ]
+b1_checks=$(awk '/^xdpcast_backend_checks_total\{.*backend="b1",/ {print $2}' <<<"$prom")
+b1_results=$(awk '/^xdpcast_backend_check_results_total\{.*backend="b1",/ {s += $2} END {print s + 0}' <<<"$prom")
+b1_ok=$(awk '/^xdpcast_backend_check_results_total\{.*backend="b1",.*result="ok"\}/ {print $2}' <<<"$prom")
+[ -n "$b1_checks" ] && [ "$b1_results" = "$b1_checks" ] && [ "${b1_ok:-0}" -gt 0 ]
+verdict "stats file: b1's results add up to its checks ($b1_results of $b1_checks, $b1_ok ok)"
 b2_mac=$(lab_backend_mac 2)
 check "backends --json: b2's MAC is b2's eth0" json_true ".backends[1].nexthop.dst_mac == \"$b2_mac\""
 ctl --json backends "$LAB_VIP"

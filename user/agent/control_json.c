@@ -39,6 +39,15 @@ static struct json_object *new_ms(double ms)
 	return json_object_new_double_s(ms, text);
 }
 
+/* Unix time in seconds, to the millisecond. */
+static struct json_object *new_time(double t)
+{
+	char text[32];
+
+	snprintf(text, sizeof(text), "%.3f", t);
+	return json_object_new_double_s(t, text);
+}
+
 static struct json_object *new_mac(const uint8_t mac[6])
 {
 	static const uint8_t zero[6];
@@ -194,8 +203,11 @@ static struct json_object *backend_json(const struct backend *b)
 	if (b->probes) {
 		last = json_object_new_object();
 		add(last, "ok", json_object_new_boolean(b->last.ok));
+		add(last, "result", json_object_new_string(probe_outcome_name(b->last.outcome)));
 		add(last, "reason", new_text(b->last.reason));
 		add(last, "latency_ms", new_ms(b->last.latency_ms));
+		add(last, "at", new_time(b->last.at));
+		add(last, "in_row", new_u64(b->in_row));
 	}
 	add(o, "vip", json_object_new_string(b->vip->cfg.name));
 	add(o, "name", json_object_new_string(b->cfg.name));

@@ -2,8 +2,9 @@
 /*
  * The Prometheus text file (exposition format 0.0.4) for node_exporter's
  * textfile collector: dataplane counters by VIP and reason and by backend,
- * and the agent's view of each backend. Written to a temporary file in the
- * same directory and renamed, so a reader never sees half of it.
+ * and the agent's view of each backend (its checks, by result too).
+ * Written to a temporary file in the same directory and renamed, so a
+ * reader never sees half of it.
  */
 #include <errno.h>
 #include <netinet/in.h>
@@ -168,6 +169,24 @@ static const struct {
 	  latency },
 };
 
+/* Every backend's probes by outcome, a row for each outcome (zeros too). */
+static void write_check_results(FILE *f, const struct backend_sample *samples, size_t n)
+{
+	static const char metric[] = "xdpcast_backend_check_results_total";
+	char labels[2 * LABELS_MAX];
+
+	help(f, metric, "counter",
+	     "Health probes completed, by result (ok, timeout, refused, unreachable, bad_reply, "
+	     "error).");
+	for (size_t k = 0; k < n; k++) {
+		backend_labels(labels, sizeof(labels), samples[k].b);
+		for (int o = 0; o < PROBE_OUTCOME_MAX; o++)
+			fprintf(f, "%s{%s,result=\"%s\"} %llu\n", metric, labels,
+				probe_outcome_name((enum probe_outcome)o),
+				(unsigned long long)samples[k].b->results[o]);
+	}
+}
+
 static int write_backends(FILE *f, struct agent *a)
 {
 	struct backend_sample *samples;
@@ -194,6 +213,7 @@ static int write_backends(FILE *f, struct agent *a)
 				backend_metrics[m].value(&samples[k]));
 		}
 	}
+	write_check_results(f, samples, n);
 	free(samples);
 	return 0;
 }

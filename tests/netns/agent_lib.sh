@@ -36,6 +36,64 @@ wait_log() {
 attached() { in_ns router ip -d link show r0 | grep -q xdp; }
 detached() { ! attached; }
 
+# Process $1 runs (a zombie, ended but not yet reaped, does not).
+alive() {
+	local stat
+	stat=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null) || return 1
+	[ "${stat%% *}" != Z ]
+}
+# Waits (up to $2 ms) for process $1 to end, then reaps it; kill -9 past that.
+# Returns its exit status (137 when it had to be killed).
+wait_exit() {
+	local pid=$1 limit=$2 start
+	start=$(now_ms)
+	while alive "$pid"; do
+		if [ $(($(now_ms) - start)) -gt "$limit" ]; then
+			echo "# process $pid still running after $limit ms: kill -9"
+			kill -9 "$pid" 2>/dev/null
+			break
+		fi
+		sleep 0.02
+	done
+	wait "$pid" 2>/dev/null
+}
+
+XDPCASTCTL=${XDPCASTCTL:-${BUILD:-build}/xdpcastctl}
+# xdpcastctl on the agent's control socket: $SOCK, or the lab's usual one.
+agent_ctl() { "$XDPCASTCTL" -s "${SOCK:-$LAB_DIR/xdpcastd.sock}" -t 2 "$@"; }
+# Every backend's check verdict as the agent reports it, "VIP BACKEND up" or
+# "VIP BACKEND down" a line (VIP and BACKEND their names).
+backend_health() {
+	agent_ctl --json backends |
+		jq -r '.backends[] | "\(.vip) \(.name) \(if .up then "up" else "down" end)"'
+}
+# The states wanted that the agent does not report, "VIP BACKEND STATE" a
+# line (all of them when it does not answer). The arguments are triples
+# VIPS BACKENDS STATE: each of BACKENDS (names) in each of VIPS (names) is
+# STATE (up or down): backend_health_wrong "dns dns6" "b1 b3" up dns b2 down.
+backend_health_wrong() {
+	local now vip b
+	now=$(backend_health 2>/dev/null) || now=""
+	while [ $# -ge 3 ]; do
+		for vip in $1; do
+			for b in $2; do
+				grep -qxF -- "$vip $b $3" <<<"$now" || echo "$vip $b $3"
+			done
+		done
+		shift 3
+	done
+}
+# Whether the agent reports the states wanted (backend_health_wrong's arguments).
+backend_health_is() { [ -z "$(backend_health_wrong "$@")" ]; }
+# check "$1" that the agent reports the states that follow (backend_health_wrong's
+# arguments); the message names the ones it does not.
+check_health() {
+	local what=$1 wrong
+	shift
+	wrong=$(backend_health_wrong "$@" | paste -sd, - | sed 's/,/, /g')
+	check "$what${wrong:+ (not so: $wrong)}" [ -z "$wrong" ]
+}
+
 FLOWS=${FLOWS:-24}
 PORTS=$(seq 42001 $((42000 + FLOWS)))
 declare -A where
@@ -102,6 +160,25 @@ YAML
 		# shellcheck disable=SC2086 # the words of one backend
 		set -- $b
 		printf '      - { name: %s, address: %s%s }\n' "$1" "$2" "${3:+, weight: $3}"
+	done
+}
+# A VIP of xdpcastd's file with any check, every INTERVAL_MS (timeout
+# TIMEOUT_MS, rise RISE, fall FALL): vip_yaml NAME ADDRESS KEYS CHECK BACKEND...,
+# KEYS the VIP's other keys ("protocol: udp, port: 53", or ""), CHECK the
+# check's ("type: dns, name: anycast.test"), each BACKEND "name address".
+vip_yaml() {
+	local name=$1 address=$2 keys=$3 check=$4 b
+	shift 4
+	echo "  - name: $name"
+	echo "    address: $address"
+	[ -z "$keys" ] || echo "    ${keys//, /$'\n'    }"
+	echo "    check: { $check, interval: ${INTERVAL_MS}ms, timeout: ${TIMEOUT_MS}ms," \
+		"rise: $RISE, fall: $FALL }"
+	echo "    backends:"
+	for b in "$@"; do
+		# shellcheck disable=SC2086 # the words of one backend
+		set -- $b
+		echo "      - { name: $1, address: $2 }"
 	done
 }
 # The lab's backends 1..$1 (default 3) for dns_vip_yaml, IPv4 or (lab_backends6) IPv6.

@@ -67,28 +67,6 @@ YAML
 	done
 }
 
-# Process $1 runs (a zombie, ended but not yet reaped, does not).
-alive() {
-	local stat
-	stat=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null) || return 1
-	[ "${stat%% *}" != Z ]
-}
-# Waits (up to $2 ms) for process $1 to end, then reaps it; kill -9 past that.
-# Returns its exit status (137 when it had to be killed).
-wait_exit() {
-	local pid=$1 limit=$2 start
-	start=$(now_ms)
-	while alive "$pid"; do
-		if [ $(($(now_ms) - start)) -gt "$limit" ]; then
-			echo "# process $pid still running after $limit ms: kill -9"
-			kill -9 "$pid" 2>/dev/null
-			break
-		fi
-		sleep 0.02
-	done
-	wait "$pid" 2>/dev/null
-}
-
 # The agent's counters over the control socket; $1: a jq filter.
 stats() {
 	"$XDPCASTCTL" -s "$SOCK" -t 2 stats --json 2>/dev/null | jq -r "$1"

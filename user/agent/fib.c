@@ -242,22 +242,13 @@ static int dump_cb(const struct nlmsghdr *nlh, void *data)
 
 int fib_dump(struct fib *f, uint8_t protocol, fib_route_fn fn, void *arg)
 {
-	static const int families[] = { AF_INET, AF_INET6 };
+	struct rtmsg rtm = { .rtm_protocol = protocol };
 	struct dump *d = &f->d;
-	int err = 0;
 
 	d->protocol = protocol;
 	d->fn = fn;
 	d->arg = arg;
-	for (size_t i = 0; i < sizeof(families) / sizeof(families[0]) && !err; i++) {
-		struct nlmsghdr *nlh = nl_request(&f->q, RTM_GETROUTE, NLM_F_DUMP);
-		struct rtmsg *rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
-
-		rtm->rtm_family = (uint8_t)families[i];
-		rtm->rtm_protocol = protocol;
-		err = nl_query_run(&f->q, nlh, dump_cb, d);
-	}
-	return err;
+	return nl_dump_families(&f->q, RTM_GETROUTE, &rtm, sizeof(rtm), dump_cb, d);
 }
 
 int fib_lookup(struct fib *f, int family, const struct in6_addr *dst, uint8_t protocol,

@@ -148,20 +148,12 @@ static int dump_cb(const struct nlmsghdr *nlh, void *data)
 
 int fib_rules_dump(struct fib_rules *f, uint8_t protocol, fib_rule_fn fn, void *arg)
 {
-	static const int families[] = { AF_INET, AF_INET6 };
-	int err = 0;
+	struct fib_rule_hdr h = { 0 };
 
 	f->protocol = protocol;
 	f->fn = fn;
 	f->arg = arg;
-	for (size_t i = 0; i < sizeof(families) / sizeof(families[0]) && !err; i++) {
-		struct nlmsghdr *nlh = nl_request(&f->q, RTM_GETRULE, NLM_F_DUMP);
-		struct fib_rule_hdr *h = mnl_nlmsg_put_extra_header(nlh, sizeof(*h));
-
-		h->family = (uint8_t)families[i];
-		err = nl_query_run(&f->q, nlh, dump_cb, f);
-	}
-	return err;
+	return nl_dump_families(&f->q, RTM_GETRULE, &h, sizeof(h), dump_cb, f);
 }
 
 bool fib_rule_equal(const struct fib_rule *a, const struct fib_rule *b)

@@ -3,6 +3,7 @@
 #include "nl.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -66,6 +67,23 @@ int nl_query_run(struct nl_query *q, struct nlmsghdr *nlh, mnl_cb_t cb, void *da
 		/* EPROTO: the late answer of a query that timed out; skip it */
 	} while (ret > MNL_CB_STOP || (ret < 0 && errno == EPROTO));
 	return ret < 0 ? -errno : 0;
+}
+
+int nl_dump_families(struct nl_query *q, uint16_t type, const void *hdr, size_t hdr_len,
+		     mnl_cb_t cb, void *data)
+{
+	static const uint8_t families[] = { AF_INET, AF_INET6 };
+	int err = 0;
+
+	for (size_t i = 0; i < sizeof(families) && !err; i++) {
+		struct nlmsghdr *nlh = nl_request(q, type, NLM_F_DUMP);
+		uint8_t *h = mnl_nlmsg_put_extra_header(nlh, hdr_len);
+
+		memcpy(h, hdr, hdr_len);
+		h[0] = families[i];
+		err = nl_query_run(q, nlh, cb, data);
+	}
+	return err;
 }
 
 static int put_attr(const struct nlattr *a, void *data)

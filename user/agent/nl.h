@@ -33,6 +33,12 @@ struct nlmsghdr *nl_request(struct nl_query *q, uint16_t type, uint16_t flags);
  * dump: 0 or -errno (the kernel's error, or -ETIMEDOUT). */
 int nl_query_run(struct nl_query *q, struct nlmsghdr *nlh, mnl_cb_t cb, void *data);
 
+/* A dump of @type for IPv4, then IPv6: a copy of @hdr (@hdr_len bytes, its
+ * first byte the family, as in struct rtmsg and struct fib_rule_hdr) with
+ * the family set, @cb run on each answer. 0 or the first -errno. */
+int nl_dump_families(struct nl_query *q, uint16_t type, const void *hdr, size_t hdr_len,
+		     mnl_cb_t cb, void *data);
+
 /* Fill @tb[0..@max] with the attributes that follow a header of @hdr bytes. */
 void nl_parse_attrs(const struct nlmsghdr *nlh, size_t hdr, const struct nlattr **tb,
 		    unsigned int max);

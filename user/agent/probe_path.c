@@ -209,15 +209,14 @@ static int add_rule(struct probe_paths *pp, struct path *p, const struct fib_rul
 	return err;
 }
 
+/* Deletes: already gone is what was wanted. */
 static void delete_rule(struct probe_paths *pp, const struct fib_rule *r)
 {
 	char text[TEXT_MAX];
 	int err = fib_rule_delete(pp->rules, r);
 
-	if (err && err != -ENOENT) {
-		fib_rule_format(r, text, sizeof(text));
-		report(pp, NULL, "delete rule", text, err);
-	}
+	fib_rule_format(r, text, sizeof(text));
+	report(pp, NULL, "delete rule", text, err == -ENOENT ? 0 : err);
 }
 
 static void delete_route(struct probe_paths *pp, const struct fib_route *r)
@@ -225,10 +224,8 @@ static void delete_route(struct probe_paths *pp, const struct fib_route *r)
 	char text[TEXT_MAX];
 	int err = fib_delete(pp->fib, r);
 
-	if (err && err != -ESRCH) {
-		fib_route_format(r, text, sizeof(text));
-		report(pp, NULL, "delete route", text, err);
-	}
+	fib_route_format(r, text, sizeof(text));
+	report(pp, NULL, "delete route", text, err == -ESRCH ? 0 : err);
 }
 
 static void write_base(struct probe_paths *pp, int family, bool present)

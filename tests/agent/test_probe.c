@@ -18,6 +18,10 @@
 #include <unistd.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+#include <net/if.h>
+#include <sys/time.h>
 
 #include <criterion/criterion.h>
 #include <ev.h>
@@ -445,6 +449,111 @@ Test(probe, icmp_timeout, .init = netns_setup, .timeout = 30)
 	assert_timeout(&r, DROP4);
 	r = probe_once(&run, &c, DROP6);
 	assert_timeout(&r, DROP6);
+	run_fini(&run);
+}
+
+/*
+ * A host at DROP4 answering the echo request it sees on xout (where the
+ * router's frames to DROP4 go) with the request's identifier, sequence and
+ * payload, as a spoofer that can sniff them would; @tamper: with one byte of
+ * the payload's cookie changed. Its frame goes back in through xin.
+ */
+struct echo_responder {
+	pthread_t thread;
+	int fd; /* bound before the probe starts */
+	bool tamper;
+	int answered;
+};
+
+static uint16_t csum16(const uint8_t *b, size_t len)
+{
+	uint32_t sum = 0;
+
+	for (size_t i = 0; i + 1 < len; i += 2)
+		sum += (uint32_t)(b[i] << 8 | b[i + 1]);
+	if (len & 1)
+		sum += (uint32_t)b[len - 1] << 8;
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+static void put_csum(uint8_t *at, const uint8_t *b, size_t len)
+{
+	uint16_t c;
+
+	at[0] = at[1] = 0;
+	c = csum16(b, len);
+	at[0] = (uint8_t)(c >> 8);
+	at[1] = (uint8_t)c;
+}
+
+static void *echo_thread(void *arg)
+{
+	struct echo_responder *e = arg;
+	uint8_t f[2048], mac[ETH_ALEN];
+	int fd = e->fd;
+	ssize_t n;
+	size_t ihl;
+
+	while ((n = recv(fd, f, sizeof(f), 0)) > 0) {
+		ihl = (size_t)(f[ETH_HLEN] & 0x0f) * 4;
+		if ((size_t)n < ETH_HLEN + ihl + 8 || f[ETH_HLEN + 9] != IPPROTO_ICMP ||
+		    f[ETH_HLEN + ihl] != 8 /* echo request */)
+			continue;
+		memcpy(mac, f, ETH_ALEN); /* to the sender, from the lost MAC */
+		memcpy(f, f + ETH_ALEN, ETH_ALEN);
+		memcpy(f + ETH_ALEN, mac, ETH_ALEN);
+		memcpy(mac, f + ETH_HLEN + 12, 4); /* swap the addresses */
+		memcpy(f + ETH_HLEN + 12, f + ETH_HLEN + 16, 4);
+		memcpy(f + ETH_HLEN + 16, mac, 4);
+		put_csum(f + ETH_HLEN + 10, f + ETH_HLEN, ihl);
+		f[ETH_HLEN + ihl] = 0; /* echo reply */
+		if (e->tamper)
+			f[n - 1] ^= 0x5a; /* the cookie's last byte */
+		put_csum(f + ETH_HLEN + ihl + 2, f + ETH_HLEN + ihl, (size_t)n - ETH_HLEN - ihl);
+		if (send(fd, f, (size_t)n, 0) == n)
+			e->answered++;
+		break;
+	}
+	close(fd);
+	return NULL;
+}
+
+static void echo_responder_start(struct echo_responder *e, bool tamper)
+{
+	struct sockaddr_ll ll = { .sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_IP) };
+	struct timeval tv = { .tv_sec = SERVER_WAIT_MS / 1000 };
+
+	*e = (struct echo_responder){ .tamper = tamper };
+	ll.sll_ifindex = (int)if_nametoindex("xout");
+	e->fd = socket(AF_PACKET, SOCK_RAW, htons(ETH_P_IP));
+	cr_assert(e->fd >= 0);
+	cr_assert_eq(bind(e->fd, (struct sockaddr *)&ll, sizeof(ll)), 0);
+	cr_assert_eq(setsockopt(e->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)), 0);
+	cr_assert_eq(pthread_create(&e->thread, NULL, echo_thread, e), 0);
+}
+
+Test(probe, icmp_reply_must_echo_the_cookie, .init = netns_setup, .timeout = 30)
+{
+	struct check_config c = check(CHECK_ICMP, 0);
+	struct echo_responder e = { 0 };
+	struct probe_result r;
+	struct run run;
+
+	run_init(&run);
+	/* the responder works: an exact echo passes */
+	echo_responder_start(&e, false);
+	r = probe_once(&run, &c, DROP4);
+	pthread_join(e.thread, NULL);
+	cr_assert_eq(e.answered, 1);
+	assert_pass(&r, "an exact echo from " DROP4);
+	/* identifier and sequence right, cookie wrong: no pass */
+	echo_responder_start(&e, true);
+	r = probe_once(&run, &c, DROP4);
+	pthread_join(e.thread, NULL);
+	cr_assert_eq(e.answered, 1);
+	assert_timeout(&r, "an echo with another cookie from " DROP4);
 	run_fini(&run);
 }
 

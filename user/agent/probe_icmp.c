@@ -4,7 +4,9 @@
  * reply from the target. One raw socket per family serves every probe of
  * the env (a thousand probes wake one socket, not a thousand): requests
  * carry the env's identifier and a sequence number unique among the
- * waiting probes, which is how a reply finds its probe. A kernel filter
+ * waiting probes, which is how a reply finds its probe, and a random 64-bit
+ * cookie that the reply must echo: a reply counts only if it could only
+ * come from a host that received the request. A kernel filter
  * lets only echo replies and destination unreachables through; an
  * unreachable quoting one of our requests fails that probe at once rather
  * than at its timeout.
@@ -12,6 +14,7 @@
 #include <errno.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/random.h>
 #include <linux/icmp.h>
 #include <netinet/icmp6.h>
 #include <netinet/in.h>
@@ -20,8 +23,10 @@
 #include "probe_impl.h"
 
 #define ICMP_HDR_LEN 8
-#define ICMP_PAYLOAD "xdpcastd probe.." /* 16 bytes: some hosts drop empty echoes */
-#define ICMP_PKT_LEN (ICMP_HDR_LEN + sizeof(ICMP_PAYLOAD) - 1)
+/* 16 bytes (some hosts drop empty echoes): a tag, then the probe's cookie */
+#define ICMP_TAG "xdpcastd"
+#define ICMP_COOKIE_OFF (ICMP_HDR_LEN + sizeof(ICMP_TAG) - 1)
+#define ICMP_PKT_LEN (ICMP_COOKIE_OFF + PROBE_ICMP_COOKIE_LEN)
 #define IPV4_MIN_HLEN 20
 #define IPV6_HLEN 40
 #define IPV4_PROTO_OFF 9
@@ -119,17 +124,20 @@ static void icmp_stop(struct probe *p)
 		ev_io_stop(env->loop, &s->io);
 }
 
-/* The waiting probe of an echo (reply or quoted request) with @ident and @seq to or from @addr. */
-static struct probe *icmp_match(struct probe_env *env, int family, const void *addr, uint16_t ident,
-				uint16_t seq)
+/* The waiting probe of @echo (a reply, or a quoted request: @len bytes from
+ * its ICMP header) to or from @addr: the env's identifier, a waiting probe's
+ * sequence number and its cookie (a quote too short to hold it is no proof). */
+static struct probe *icmp_match(struct probe_env *env, int family, const void *addr,
+				const uint8_t *echo, size_t len)
 {
 	struct probe *p;
 	const uint8_t *want;
 
-	if (ident != env->icmp_ident)
+	if (len < ICMP_PKT_LEN || get16(echo + 4) != env->icmp_ident)
 		return NULL;
-	p = icmp_find(env, seq);
-	if (!p || p->target.family != family)
+	p = icmp_find(env, get16(echo + 6));
+	if (!p || p->target.family != family ||
+	    memcmp(echo + ICMP_COOKIE_OFF, p->icmp.cookie, PROBE_ICMP_COOKIE_LEN))
 		return NULL;
 	want = family == AF_INET ? &p->target.addr.s6_addr[12] : p->target.addr.s6_addr;
 	return memcmp(want, addr, family == AF_INET ? 4 : 16) ? NULL : p;
@@ -184,7 +192,7 @@ static void icmp4_unreach(struct probe_env *env, uint8_t code, const uint8_t *in
 	if (ihl < IPV4_MIN_HLEN || len < ihl + ICMP_HDR_LEN || in[IPV4_PROTO_OFF] != IPPROTO_ICMP ||
 	    in[ihl] != ICMP_ECHO)
 		return;
-	p = icmp_match(env, AF_INET, in + IPV4_DST_OFF, get16(in + ihl + 4), get16(in + ihl + 6));
+	p = icmp_match(env, AF_INET, in + IPV4_DST_OFF, in + ihl, len - ihl);
 	if (p)
 		icmp_fail_unreach(p, icmp4_unreach_text(code), code);
 }
@@ -213,7 +221,7 @@ static void icmp4_input(struct probe_env *env, const uint8_t *b, size_t len,
 	}
 	if (icmp[0] != ICMP_ECHOREPLY || icmp[1] != 0)
 		return;
-	p = icmp_match(env, AF_INET, &from->sin_addr, get16(icmp + 4), get16(icmp + 6));
+	p = icmp_match(env, AF_INET, &from->sin_addr, icmp, icmp_len);
 	if (p)
 		probe_pass(p);
 }
@@ -228,7 +236,7 @@ static void icmp6_input(struct probe_env *env, const uint8_t *b, size_t len,
 	if (len < ICMP_HDR_LEN)
 		return;
 	if (b[0] == ICMP6_ECHO_REPLY && b[1] == 0) {
-		p = icmp_match(env, AF_INET6, &from->sin6_addr, get16(b + 4), get16(b + 6));
+		p = icmp_match(env, AF_INET6, &from->sin6_addr, b, len);
 		if (p)
 			probe_pass(p);
 		return;
@@ -237,8 +245,8 @@ static void icmp6_input(struct probe_env *env, const uint8_t *b, size_t len,
 	if (b[0] != ICMP6_DST_UNREACH || len < ICMP_HDR_LEN + IPV6_HLEN + ICMP_HDR_LEN ||
 	    in[IPV6_NEXT_OFF] != IPPROTO_ICMPV6 || in[IPV6_HLEN] != ICMP6_ECHO_REQUEST)
 		return;
-	p = icmp_match(env, AF_INET6, in + IPV6_DST_OFF, get16(in + IPV6_HLEN + 4),
-		       get16(in + IPV6_HLEN + 6));
+	p = icmp_match(env, AF_INET6, in + IPV6_DST_OFF, in + IPV6_HLEN,
+		       len - ICMP_HDR_LEN - IPV6_HLEN);
 	if (p)
 		icmp_fail_unreach(p, icmp6_unreach_text(b[1]), b[1]);
 }
@@ -325,7 +333,13 @@ static void icmp_start(struct probe *p)
 	pkt[0] = p->target.family == AF_INET ? ICMP_ECHO : ICMP6_ECHO_REQUEST;
 	put16(pkt + 4, env->icmp_ident);
 	put16(pkt + 6, p->icmp.seq);
-	memcpy(pkt + ICMP_HDR_LEN, ICMP_PAYLOAD, sizeof(pkt) - ICMP_HDR_LEN);
+	if (getrandom(p->icmp.cookie, sizeof(p->icmp.cookie), GRND_NONBLOCK) !=
+	    sizeof(p->icmp.cookie)) {
+		probe_fail_errno_soon(p, "icmp: random cookie", errno ? errno : EAGAIN);
+		return;
+	}
+	memcpy(pkt + ICMP_HDR_LEN, ICMP_TAG, sizeof(ICMP_TAG) - 1);
+	memcpy(pkt + ICMP_COOKIE_OFF, p->icmp.cookie, PROBE_ICMP_COOKIE_LEN);
 	/* ICMPv6: the kernel fills the checksum, which covers a pseudo-header we do not know */
 	if (p->target.family == AF_INET)
 		put16(pkt + 2, inet_csum(pkt, sizeof(pkt)));

@@ -54,9 +54,12 @@ struct probe_ops {
 
 extern const struct probe_ops probe_icmp_ops, probe_tcp_ops, probe_dns_ops, probe_http_ops;
 
+#define PROBE_ICMP_COOKIE_LEN 8
+
 struct probe_icmp {
 	bool waiting; /* in env->icmp_wait[] */
 	uint16_t seq;
+	uint8_t cookie[PROBE_ICMP_COOKIE_LEN]; /* random, in the request's payload */
 	struct probe *next; /* in its bucket */
 };
 

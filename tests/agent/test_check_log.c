@@ -18,7 +18,8 @@
  * Feed @verdicts, one every @dt seconds from t = 0: 'p' pass, 'f' a failure
  * for the same reason as the failure before, 'F' one for another reason.
  * Each gives one character: 'T' a state change (logged by the agent), '1'
- * the first verdict line, 'R' a reason change line, '.' nothing.
+ * the first verdict line, 'R' a reason change line, 'M' the first line of
+ * checks that pass and fail by turns, '.' nothing.
  */
 static void feed(struct health *h, struct health_log *l, const char *verdicts, double dt,
 		 char *said, uint32_t *skipped)
@@ -36,6 +37,7 @@ static void feed(struct health *h, struct health_log *l, const char *verdicts, d
 		else
 			*said = say == HEALTH_SAY_FIRST	   ? '1'
 				: say == HEALTH_SAY_REASON ? 'R'
+				: say == HEALTH_SAY_MIXED  ? 'M'
 							   : '.';
 	}
 	*said = '\0';
@@ -58,8 +60,8 @@ static const struct log_case cases[] = {
 	{ "a state change is the agent's line: no first line after it", 2, 3, false, 1, "pppp",
 	  ".T.." },
 	{ "reasons that change before the first line do not count", 2, 3, false, 1, "fFF", "..1" },
-	{ "flapping below both thresholds is never told (a state is never confirmed)", 2, 3, false,
-	  1, "fpfpfpfp", "........" },
+	{ "passing and failing by turns: told once, after rise + fall checks", 2, 3, false, 1,
+	  "fpfpfpfp", "....M..." },
 	{ "a new reason while down after a transition: told at once", 2, 3, true, 1, "fffF",
 	  "..TR" },
 	{ "the same reason again says nothing", 2, 3, true, 1, "ffffff", "..T..." },

@@ -878,6 +878,13 @@ static const struct bad_case bad_cases[] = {
 	  "main or local table" },
 	{ "probe_priority_after_main", "probe_routing: {priority: 32765}\n" HEAD VIP BACKEND,
 	  "t.yaml:1:27: probe_routing.priority: expected an integer 1..32762, got \"32765\"" },
+	{ "probe_priority_over_l3mdev", "probe_routing: {priority: 998}\n" HEAD VIP BACKEND,
+	  "t.yaml:1:27: probe_routing.priority: 998..1001 would take priority 1000, the l3mdev "
+	  "rule of VRFs" },
+	{ "route_table_among_probe_tables",
+	  "route: {table: 1002}\nprobe_routing: {table: 1000}\n" HEAD VIP BACKEND,
+	  "t.yaml:1:1: probe_routing.table: tables 1000..5095 hold the checks' routes, and "
+	  "route.table 1002 is one of them" },
 	{ "probe_protocol_is_route_protocol", "route: {protocol: 251}\n" HEAD VIP BACKEND,
 	  "t.yaml:1:1: probe_routing.protocol: 251 is route.protocol: the checks' routes need a "
 	  "protocol of their own" },

@@ -174,6 +174,43 @@ Test(probe_path, next_hop_changes_and_loss, .init = setup, .fini = teardown, .ti
 	cr_assert_eq(count("ip -6 route show table all proto 251"), 0);
 }
 
+Test(probe_path, a_lookup_finds_what_went_missing, .init = setup, .fini = teardown, .timeout = 30)
+{
+	set(1, VIP4, "198.51.100.10", "xin");
+	set(2, VIP4, "203.0.113.10", "ya");
+	set(3, VIP6, "2001:db8::10", "xin");
+	set(4, VIP4, NULL, NULL); /* no next hop: the catch-all answers */
+	cr_assert_eq(probe_paths_activate(pp), 0);
+	cr_assert(!probe_paths_check(pp), "all in place: nothing to compare");
+	/* a link down flushes its routes without a word to anyone */
+	fx_sh("ip link set ya down && ip link set ya up");
+	cr_assert_eq(count("ip route show table 58430002"), 0);
+	cr_assert(probe_paths_check(pp), "the lookup of backend 2 disagrees");
+	assert_via(VIP4, 2, "via 203.0.113.10 dev ya");
+	cr_assert(!probe_paths_check(pp));
+}
+
+/* Another owner's rule at 900..903 would be skipped by the guard's goto: the
+ * guard is left out, the rest works, and it comes back once the rule goes. */
+Test(probe_path, guard_left_out_beside_a_foreign_rule, .init = setup, .fini = teardown,
+     .timeout = 30)
+{
+	char line[256];
+
+	fx_sh("ip rule add pref 901 from 198.51.100.1 lookup 100");
+	fx_sh("ip route add %s via 203.0.113.99 table 100", VIP4);
+	set(1, VIP4, "198.51.100.10", "xin");
+	cr_assert_eq(probe_paths_activate(pp), 0);
+	cr_assert_eq(count("ip rule show | grep 'proto 251' | grep goto"), 0);
+	assert_via(VIP4, 1, "via 198.51.100.10 dev xin");
+	/* the foreign rule still applies to unmarked traffic */
+	fx_sh_read(line, sizeof(line), "ip route get %s from 198.51.100.1 | head -n 1", VIP4);
+	cr_assert(strstr(line, "via 203.0.113.99"), "%s", line);
+	fx_sh("ip rule del pref 901 from 198.51.100.1 lookup 100");
+	cr_assert_eq(probe_paths_reconcile(pp), 0);
+	cr_assert_eq(count("ip rule show | grep 'proto 251' | grep goto"), 1);
+}
+
 Test(probe_path, stale_removed_foreign_kept_deleted_restored, .init = setup, .fini = teardown,
      .timeout = 30)
 {

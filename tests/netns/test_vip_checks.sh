@@ -468,7 +468,7 @@ ip netns exec "$(lab_ns router)" ip -N monitor rule route >"$LAB_DIR/monitor" 2>
 monitor=$!
 LAB_PIDS+=("$monitor")
 lab_xdpcastd_start "$CFG" "$LOG"
-wait_until 5000 agent_ctl status >/dev/null
+wait_until 5000 agent_ctl status >/dev/null 2>&1
 sleep $(((INTERVAL_MS * 3 + 999) / 1000)) # checks ran again
 kill "$monitor"
 wait "$monitor" 2>/dev/null

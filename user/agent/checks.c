@@ -79,6 +79,15 @@ static void log_verdict(const struct backend *b, const struct probe_result *r, e
 	uint32_t n = b->log.streak;
 	char changed[64] = "";
 
+	if (say == HEALTH_SAY_MIXED) {
+		/* passes and failures by turns: neither streak is worth telling */
+		log_msg(LOG_LEVEL_WARN,
+			"vip %s %s: backend %s %s: %s (%s), %u of its first %u checks passed\n",
+			v->cfg.name, v->cfg.addr.text, b->cfg.name, b->cfg.addr.text,
+			backend_state_name(b), b->last_failure.reason, b->log.passes,
+			b->log.verdicts);
+		return;
+	}
 	if (say == HEALTH_SAY_REASON && skipped)
 		snprintf(changed, sizeof(changed), ", reason changed (%u changes not logged)",
 			 skipped);

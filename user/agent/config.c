@@ -41,6 +41,7 @@
 #define PROBE_PRIORITY_DEFAULT 900 /* before the l3mdev rule (1000) and main (32766) */
 #define PROBE_PRIORITIES 4 /* guard, per-backend rules, catch-all, goto target */
 #define MAIN_RULE_PRIORITY 32766
+#define L3MDEV_RULE_PRIORITY 1000
 #define STATS_PERIOD_DEFAULT_MS 10000
 #define PIN_DIR_DEFAULT "/sys/fs/bpf/xdpcast"
 #define CONTROL_SOCKET_DEFAULT "/run/xdpcast/xdpcastd.sock"
@@ -1280,6 +1281,15 @@ static int parse_probe_routing(struct ctx *c, yaml_node_t *node, const char *pat
 			    " would take the kernel's default, main or local table",
 			    first, last);
 	}
+	/* the guard's goto would jump over the rule that VRFs need (l3mdev, 1000) */
+	if (cfg->probe_priority <= L3MDEV_RULE_PRIORITY &&
+	    cfg->probe_priority + PROBE_PRIORITIES - 1 >= L3MDEV_RULE_PRIORITY) {
+		child_path(child, path, "priority");
+		return fail(c, kv[3].val, child,
+			    "%u..%u would take priority %u, the l3mdev rule of VRFs",
+			    cfg->probe_priority, cfg->probe_priority + PROBE_PRIORITIES - 1,
+			    L3MDEV_RULE_PRIORITY);
+	}
 	return 0;
 }
 
@@ -1379,6 +1389,13 @@ static int parse_document(struct ctx *c, yaml_parser_t *parser, const char *data
 		err = fail(c, root, "probe_routing.protocol",
 			   "%u is route.protocol: the checks' routes need a protocol of their own",
 			   cfg->probe_protocol);
+	if (!err && cfg->route_table >= cfg->probe_table &&
+	    cfg->route_table - cfg->probe_table < XDPCAST_MAX_BACKENDS)
+		err = fail(c, root, "probe_routing.table",
+			   "tables %u..%u hold the checks' routes, and route.table %u is one "
+			   "of them",
+			   cfg->probe_table, cfg->probe_table + XDPCAST_MAX_BACKENDS - 1,
+			   cfg->route_table);
 	return err;
 }
 

@@ -254,6 +254,12 @@ int fib_dump(struct fib *f, uint8_t protocol, fib_route_fn fn, void *arg)
 int fib_lookup(struct fib *f, int family, const struct in6_addr *dst, uint8_t protocol,
 	       fib_route_fn fn, void *arg)
 {
+	return fib_lookup_mark(f, family, dst, 0, protocol, fn, arg);
+}
+
+int fib_lookup_mark(struct fib *f, int family, const struct in6_addr *dst, uint32_t mark,
+		    uint8_t protocol, fib_route_fn fn, void *arg)
+{
 	struct dump *d = &f->d;
 	struct nlmsghdr *nlh;
 	struct rtmsg *rtm;
@@ -265,8 +271,12 @@ int fib_lookup(struct fib *f, int family, const struct in6_addr *dst, uint8_t pr
 	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
 	rtm->rtm_family = (uint8_t)family;
 	rtm->rtm_dst_len = (uint8_t)(nl_addr_len(family) * 8);
-	rtm->rtm_flags = RTM_F_FIB_MATCH; /* the FIB entry, not a cached clone */
+	/* the FIB entry, not a cached clone; IPv4 says which table it is in only
+	 * when asked (else "main"), IPv6 always (and refuses the flag) */
+	rtm->rtm_flags = RTM_F_FIB_MATCH | (family == AF_INET ? RTM_F_LOOKUP_TABLE : 0);
 	mnl_attr_put(nlh, RTA_DST, nl_addr_len(family), nl_addr_bytes(family, dst));
+	if (mark)
+		mnl_attr_put_u32(nlh, RTA_MARK, mark);
 	return nl_query_run(&f->q, nlh, dump_cb, d);
 }
 

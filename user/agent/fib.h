@@ -60,6 +60,9 @@ int fib_dump(struct fib *f, uint8_t protocol, fib_route_fn fn, void *arg);
  * size, where a dump walks it all. 0 or -errno (no route: -ENETUNREACH...). */
 int fib_lookup(struct fib *f, int family, const struct in6_addr *dst, uint8_t protocol,
 	       fib_route_fn fn, void *arg);
+/* The same for the router's own packets that carry firewall mark @mark. */
+int fib_lookup_mark(struct fib *f, int family, const struct in6_addr *dst, uint32_t mark,
+		    uint8_t protocol, fib_route_fn fn, void *arg);
 
 /* Order next hops canonically (interface, then gateway). */
 void fib_route_sort(struct fib_route *r);

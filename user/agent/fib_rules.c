@@ -2,8 +2,8 @@
 /*
  * Policy routing rules over rtnetlink (fib_rules.h): RTM_NEWRULE with
  * NLM_F_EXCL (rules are not keyed: a plain add would duplicate one),
- * RTM_DELRULE with the same selectors, and a dump kept to one protocol
- * (FRA_PROTOCOL, kernel 4.17+), which is how xdpcastd knows its own.
+ * RTM_DELRULE with the same selectors, and a dump of every rule with its
+ * protocol (FRA_PROTOCOL, kernel 4.17+), which is how xdpcastd knows its own.
  */
 #include "fib_rules.h"
 
@@ -20,8 +20,7 @@
 
 struct fib_rules {
 	struct nl_query q;
-	uint8_t protocol; /* the running dump's */
-	fib_rule_fn fn;
+	fib_rule_fn fn; /* the running dump's */
 	void *arg;
 };
 
@@ -93,43 +92,49 @@ int fib_rule_delete(struct fib_rules *f, const struct fib_rule *r)
 	return nl_query_run(&f->q, put_rule(f, RTM_DELRULE, 0, r), NULL, NULL);
 }
 
-/* A dumped rule as a struct fib_rule; false when it uses anything else. */
-static bool parse_rule(const struct nlmsghdr *nlh, struct fib_rule *r)
+/* A u32 attribute that is there and not "unset" (-1). */
+static bool set_u32(const struct nlattr *a)
+{
+	return a && mnl_attr_get_u32(a) != UINT32_MAX;
+}
+
+/* A dumped rule as a struct fib_rule: modelled when it uses nothing else. */
+static void parse_rule(const struct nlmsghdr *nlh, struct fib_rule *r)
 {
 	const struct nlattr *tb[FRA_MAX + 1] = { NULL };
 	const struct fib_rule_hdr *h = mnl_nlmsg_get_payload(nlh);
 	size_t i;
 
 	memset(r, 0, sizeof(*r));
-	for (i = 0; i < sizeof(actions) && actions[i] != h->action; i++)
-		;
-	if (i == sizeof(actions) || h->dst_len || h->src_len || h->tos)
-		return false;
 	nl_parse_attrs(nlh, sizeof(*h), tb, FRA_MAX);
-	if (tb[FRA_DST] || tb[FRA_SRC] || tb[FRA_OIFNAME] || tb[FRA_L3MDEV] || tb[FRA_UID_RANGE] ||
-	    tb[FRA_IP_PROTO] || tb[FRA_SPORT_RANGE] || tb[FRA_DPORT_RANGE])
-		return false;
 	r->family = h->family;
-	r->action = (enum fib_rule_action)i;
-	r->invert = h->flags & FIB_RULE_INVERT;
 	r->priority = tb[FRA_PRIORITY] ? mnl_attr_get_u32(tb[FRA_PRIORITY]) : 0;
 	r->protocol = tb[FRA_PROTOCOL] ? mnl_attr_get_u8(tb[FRA_PROTOCOL]) : 0;
+	for (i = 0; i < sizeof(actions) && actions[i] != h->action; i++)
+		;
+	if (i == sizeof(actions) || h->dst_len || h->src_len || h->tos ||
+	    (h->flags & ~FIB_RULE_INVERT))
+		return;
+	if (tb[FRA_DST] || tb[FRA_SRC] || tb[FRA_OIFNAME] || tb[FRA_L3MDEV] || tb[FRA_UID_RANGE] ||
+	    tb[FRA_IP_PROTO] || tb[FRA_SPORT_RANGE] || tb[FRA_DPORT_RANGE] || tb[FRA_TUN_ID] ||
+	    set_u32(tb[FRA_SUPPRESS_PREFIXLEN]) || set_u32(tb[FRA_SUPPRESS_IFGROUP]))
+		return;
+	r->action = (enum fib_rule_action)i;
+	r->invert = h->flags & FIB_RULE_INVERT;
 	if (tb[FRA_IIFNAME]) {
 		if (strncmp(mnl_attr_get_str(tb[FRA_IIFNAME]), LOOPBACK_NAME,
 			    mnl_attr_get_payload_len(tb[FRA_IIFNAME])))
-			return false;
+			return;
 		r->iif_lo = true;
 	}
-	if (tb[FRA_FWMARK] || tb[FRA_FWMASK]) {
-		r->mark = tb[FRA_FWMARK] ? mnl_attr_get_u32(tb[FRA_FWMARK]) : 0;
-		/* the kernel's default mask when only a mark was given */
-		r->mask = tb[FRA_FWMASK] ? mnl_attr_get_u32(tb[FRA_FWMASK]) : UINT32_MAX;
-	}
+	r->mark = tb[FRA_FWMARK] ? mnl_attr_get_u32(tb[FRA_FWMARK]) : 0;
+	/* the kernel's default: all ones for a mark given without a mask */
+	r->mask = tb[FRA_FWMASK] ? mnl_attr_get_u32(tb[FRA_FWMASK]) : r->mark ? UINT32_MAX : 0;
 	if (r->action == FIB_RULE_LOOKUP)
 		r->table = tb[FRA_TABLE] ? mnl_attr_get_u32(tb[FRA_TABLE]) : h->table;
 	if (r->action == FIB_RULE_GOTO)
 		r->target = tb[FRA_GOTO] ? mnl_attr_get_u32(tb[FRA_GOTO]) : 0;
-	return true;
+	r->modelled = true;
 }
 
 static int dump_cb(const struct nlmsghdr *nlh, void *data)
@@ -140,17 +145,15 @@ static int dump_cb(const struct nlmsghdr *nlh, void *data)
 	if (nlh->nlmsg_type != RTM_NEWRULE ||
 	    mnl_nlmsg_get_payload_len(nlh) < sizeof(struct fib_rule_hdr))
 		return MNL_CB_OK;
-	/* a rule of another protocol or with other selectors is someone else's */
-	if (parse_rule(nlh, &r) && r.protocol == f->protocol)
-		f->fn(f->arg, &r);
+	parse_rule(nlh, &r);
+	f->fn(f->arg, &r);
 	return MNL_CB_OK;
 }
 
-int fib_rules_dump(struct fib_rules *f, uint8_t protocol, fib_rule_fn fn, void *arg)
+int fib_rules_dump(struct fib_rules *f, fib_rule_fn fn, void *arg)
 {
 	struct fib_rule_hdr h = { 0 };
 
-	f->protocol = protocol;
 	f->fn = fn;
 	f->arg = arg;
 	return nl_dump_families(&f->q, RTM_GETRULE, &h, sizeof(h), dump_cb, f);

@@ -18,8 +18,10 @@ enum fib_rule_action {
 	FIB_RULE_UNREACHABLE, /* the lookup fails with ENETUNREACH */
 };
 
-/* The fields xdpcastd uses; a rule with any other selector is never ours. */
+/* The fields xdpcastd uses; a rule with any other selector or action is
+ * never ours (modelled false: only family, priority and protocol are set). */
 struct fib_rule {
+	bool modelled;
 	int family; /* AF_INET or AF_INET6 */
 	uint32_t priority;
 	enum fib_rule_action action;
@@ -40,10 +42,11 @@ void fib_rules_close(struct fib_rules *f);
 int fib_rule_add(struct fib_rules *f, const struct fib_rule *r);
 /* Delete a rule equal to @r: 0, -ENOENT when there is none, or -errno. */
 int fib_rule_delete(struct fib_rules *f, const struct fib_rule *r);
-/* Call @fn for each rule of @protocol, IPv4 then IPv6 (valid during the call
- * only; @fn must not call fib_rule_* on @f). 0 or -errno. */
+/* Call @fn for each rule, IPv4 then IPv6 (a family the kernel lacks has
+ * none), valid during the call only; @fn must not call fib_rule_* on @f.
+ * 0 or -errno. */
 typedef void (*fib_rule_fn)(void *arg, const struct fib_rule *r);
-int fib_rules_dump(struct fib_rules *f, uint8_t protocol, fib_rule_fn fn, void *arg);
+int fib_rules_dump(struct fib_rules *f, fib_rule_fn fn, void *arg);
 
 bool fib_rule_equal(const struct fib_rule *a, const struct fib_rule *b);
 /* "prio 901 iif lo fwmark 0x58430001/0xffffffff lookup 58430001 proto 251" */

@@ -74,11 +74,20 @@ enum health_say health_log_verdict(struct health_log *l, const struct health *h,
 		return HEALTH_SAY_NOTHING;
 	}
 	if (!l->told) {
-		if (l->streak < (pass ? h->rise : h->fall))
+		l->verdicts++;
+		l->passes += pass;
+		if (l->streak >= (pass ? h->rise : h->fall)) {
+			l->told = true;
+			l->quiet_until = now + l->quiet_s;
+			return HEALTH_SAY_FIRST;
+		}
+		/* a backend that passes and fails by turns reaches neither: say so
+		 * once it has had the checks a steady one would have needed */
+		if (l->verdicts < h->rise + h->fall)
 			return HEALTH_SAY_NOTHING;
 		l->told = true;
 		l->quiet_until = now + l->quiet_s;
-		return HEALTH_SAY_FIRST;
+		return HEALTH_SAY_MIXED;
 	}
 	if (pass || h->up)
 		return HEALTH_SAY_NOTHING;

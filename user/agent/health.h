@@ -44,6 +44,8 @@ enum health_say {
 	HEALTH_SAY_NOTHING,
 	HEALTH_SAY_FIRST, /* the first verdict: the state it stays in, and why */
 	HEALTH_SAY_REASON, /* still down, failing for another reason */
+	/* no first verdict in rise + fall checks: they keep changing (mixed counts) */
+	HEALTH_SAY_MIXED,
 };
 
 struct health_log {
@@ -51,6 +53,7 @@ struct health_log {
 	bool last_pass;
 	uint32_t streak; /* verdicts in a row that passed, or failed, as the last did */
 	uint32_t unlogged; /* changes of the failure reason not logged yet */
+	uint32_t verdicts, passes; /* before the first line: how many, how many passed */
 	double quiet_until; /* no reason change line before (seconds, the caller's clock) */
 	double quiet_s; /* the quiet time after the next line; 0: HEALTH_LOG_QUIET_S */
 };

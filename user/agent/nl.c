@@ -82,6 +82,8 @@ int nl_dump_families(struct nl_query *q, uint16_t type, const void *hdr, size_t 
 		memcpy(h, hdr, hdr_len);
 		h[0] = families[i];
 		err = nl_query_run(q, nlh, cb, data);
+		if (err == -EAFNOSUPPORT) /* no IPv6 (ipv6.disable=1): nothing to list */
+			err = 0;
 	}
 	return err;
 }

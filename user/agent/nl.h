@@ -35,7 +35,8 @@ int nl_query_run(struct nl_query *q, struct nlmsghdr *nlh, mnl_cb_t cb, void *da
 
 /* A dump of @type for IPv4, then IPv6: a copy of @hdr (@hdr_len bytes, its
  * first byte the family, as in struct rtmsg and struct fib_rule_hdr) with
- * the family set, @cb run on each answer. 0 or the first -errno. */
+ * the family set, @cb run on each answer. A family the kernel lacks has
+ * nothing to list. 0 or the first -errno. */
 int nl_dump_families(struct nl_query *q, uint16_t type, const void *hdr, size_t hdr_len,
 		     mnl_cb_t cb, void *data);
 

@@ -18,12 +18,15 @@
  * routes carry their own protocol number, so that the VIP route mirror and
  * the routing daemons (which read the main table) never take them: at start
  * the ones found are adopted or removed, a reconcile puts back what someone
- * else removed, and exit removes them all.
+ * else removed, and exit removes them all. Another owner's rule at P..P+3
+ * would be skipped by the goto: the guard is then left out for that family
+ * (unmarked packets walk the backends' rules instead) and a warning says so.
  */
 #ifndef XDPCAST_PROBE_PATH_H
 #define XDPCAST_PROBE_PATH_H
 
 #include <ev.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <xdpcast/abi.h>
@@ -34,7 +37,12 @@
 /* The backend id in the low bits of the mark; the rest is probe_mark. */
 #define PROBE_PATH_ID_MASK (XDPCAST_MAX_BACKENDS - 1u)
 _Static_assert((XDPCAST_MAX_BACKENDS & PROBE_PATH_ID_MASK) == 0, "backend ids fill whole bits");
-#define PROBE_PATH_RECONCILE_S 10.0 /* rules and routes compared with the kernel's */
+/* Every second a slice of the paths is looked up as a probe's packet would be
+ * (rule and route in one query); a disagreement, and every minute, compares
+ * all the protocol's rules and routes with the kernel's. */
+#define PROBE_PATH_CHECK_S 1.0
+#define PROBE_PATH_LOOKUPS_PER_CHECK 64
+#define PROBE_PATH_SWEEP_S 60.0
 #define PROBE_PATH_METRIC 1
 
 struct probe_path_settings {
@@ -62,10 +70,15 @@ void probe_path_set(struct probe_paths *pp, uint32_t id, const struct addr_confi
 void probe_path_clear(struct probe_paths *pp, uint32_t id);
 /* At start, once every backend is set: adopt the rules and routes of the
  * protocol that are as wanted, remove the others, add what is missing, then
- * reconcile every PROBE_PATH_RECONCILE_S. 0 or -errno (nothing could be read). */
+ * keep them so (PROBE_PATH_CHECK_S). 0 or -errno (nothing could be read:
+ * what is wanted is written all the same). */
 int probe_paths_activate(struct probe_paths *pp);
-/* Compare with the kernel now (the timer does it every PROBE_PATH_RECONCILE_S). */
+/* Compare every rule and route with the kernel's now (the timer does it
+ * every PROBE_PATH_SWEEP_S, and when a lookup disagrees). */
 int probe_paths_reconcile(struct probe_paths *pp);
+/* The timer's work: look a slice of the paths up; compare everything when
+ * one disagrees or a sweep is due. Returns whether it compared everything. */
+bool probe_paths_check(struct probe_paths *pp);
 /* Remove every rule and route of the protocol (exit). */
 void probe_paths_withdraw_all(struct probe_paths *pp);
 

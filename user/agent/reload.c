@@ -204,7 +204,8 @@ static void update_backend(struct agent *a, struct backend *b, const struct back
 	if (check_changed) {
 		checks_stop(b);
 		probe_free(b->probe);
-		backend_probe_new(a, b);
+		if (backend_probe_new(a, b))
+			backend_refresh_probe_path(a, b); /* no probe: its path goes all the same */
 		health_set_thresholds(&b->health, c->check.rise, c->check.fall);
 		pr_info("vip %s: backend %s %s: check changed (reload)\n", b->vip->cfg.name,
 			b->cfg.name, b->cfg.addr.text);

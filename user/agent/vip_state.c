@@ -316,7 +316,9 @@ int backend_probe_new(struct agent *a, struct backend *b)
 			     checks_probe_done, b);
 	if (!b->probe)
 		return -ENOMEM;
-	backend_refresh_probe_path(a, b);
+	/* a new backend's path waits for its next hop (backend_refresh_nexthop) */
+	if (b->tracked)
+		backend_refresh_probe_path(a, b);
 	return 0;
 }
 

@@ -27,6 +27,9 @@ lab_up
 lab_core_up
 lab_frr_start router router
 lab_frr_start core core
+# as in the design: each server's NSD listens on the anycast address only (its
+# own address is for management), and xdpcastd checks it there, through it
+export LAB_NSD_LISTEN=vip
 for i in $(seq 1 $LAB_BACKENDS); do lab_start_nsd "$i"; done
 for i in $(seq 1 $LAB_BACKENDS); do lab_wait_nsd "$i"; done
 lab_ospf_wait_full router

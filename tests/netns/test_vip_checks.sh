@@ -296,6 +296,18 @@ check_health "shared segment: s1 and s2 up, IPv4 and IPv6" "shared shared6" "s1 
 check_health "target: backend: down while the backends' own addresses have no service" \
 	"bk bk6via4" "b1 b2 b3" down
 check "xdpcast is attached to r0" attached
+# what xdpcastctl says each backend's checks go to
+target_of() {
+	agent_ctl --json backends |
+		jq -r --arg v "$1" '.backends[] | select(.vip == $v and .name == "b1") |
+			"\(.check_target) \(.check_address) \(.check_port)"'
+}
+check "xdpcastctl: dns checks go to the VIP and its port ($(target_of dns))" \
+	[ "$(target_of dns)" = "vip $VIP 53" ]
+check "xdpcastctl: icmp checks to the VIP, no port ($(target_of icmp6))" \
+	[ "$(target_of icmp6)" = "vip $VIP6 null" ]
+check "xdpcastctl: target backend checks go to the backend's own address ($(target_of bk))" \
+	[ "$(target_of bk)" = "backend 198.18.1.2 53" ]
 
 rules4=$(probe_rules)
 rules6=$(probe_rules -6)

@@ -221,6 +221,11 @@ static struct json_object *backend_json(const struct backend *b)
 	add(o, "operator_weight",
 	    b->admin_weight < 0 ? NULL : json_object_new_int(b->admin_weight));
 	add(o, "check", json_object_new_string(check_type_name(b->cfg.check.type)));
+	add(o, "check_target", json_object_new_string(check_target_name(b->cfg.check.target)));
+	add(o, "check_address",
+	    json_object_new_string(b->cfg.check.target == CHECK_TARGET_VIP ? b->vip->cfg.addr.text
+									   : b->cfg.addr.text));
+	add(o, "check_port", check_port(&b->cfg.check) ? new_u64(check_port(&b->cfg.check)) : NULL);
 	add(o, "nexthop", nexthop_json(&b->nh));
 	add(o, "last_check", last);
 	add(o, "probes", new_u64(b->probes));

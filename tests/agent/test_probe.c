@@ -453,6 +453,29 @@ Test(probe, icmp_timeout, .init = netns_setup, .timeout = 30)
 }
 
 /*
+ * A reply that is in the socket when the probe's timeout expires counts: the
+ * loop was busy past the timeout (a flood of control requests, say), and
+ * libev would run the expired timer before the readable socket of the same
+ * iteration. Loopback answers the echo at once, within probe_start().
+ */
+Test(probe, reply_queued_before_the_timeout_counts, .init = netns_setup, .timeout = 30)
+{
+	struct check_config c = check(CHECK_ICMP, 0);
+	struct outcome o = { 0 };
+	struct run run;
+
+	c.timeout_ms = 50;
+	run_init(&run);
+	start(&run, &o, &c, "127.0.0.1");
+	usleep(200 * 1000); /* the loop is held: the reply waits, the timeout passes */
+	run_for(&run, SLACK_MS);
+	cr_assert_eq(o.calls, 1);
+	cr_assert(o.r.ok, "a queued reply judged a timeout: %s", o.r.reason);
+	probe_free(o.probe);
+	run_fini(&run);
+}
+
+/*
  * A host at DROP4 answering the echo request it sees on xout (where the
  * router's frames to DROP4 go) with the request's identifier, sequence and
  * payload, as a spoofer that can sniff them would; @tamper: with one byte of

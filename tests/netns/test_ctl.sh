@@ -223,6 +223,34 @@ sleep 0.2
 ctl status
 check "served again once they left" [ "$RC" -eq 0 ]
 
+# four clients pipelining stats requests as fast as they are answered, for a
+# few seconds: the checks (interval 200 ms, timeout 150 ms) go on, no healthy
+# backend goes down
+FLOOD_S=4
+downs_before=$(grep -c -- '-> down' "$LOG")
+flood_pids=()
+for _ in 1 2 3 4; do
+	perl -MIO::Socket::UNIX -e '
+		my $s = IO::Socket::UNIX->new(Type => SOCK_STREAM(), Peer => $ARGV[0]) or die;
+		my ($end, $n) = (time + $ARGV[1], 0);
+		while (time < $end) {
+			print $s ("{\"command\":\"stats\"}\n" x 500);
+			$s->flush;
+			for (1 .. 500) { defined(<$s>) or die "connection closed\n"; }
+			$n += 500;
+		}
+		print "$n\n";' "$SOCK" "$FLOOD_S" >>"$LAB_DIR/flood" &
+	flood_pids+=($!)
+done
+for pid in "${flood_pids[@]}"; do wait "$pid"; done
+answered=$(awk '{ n += $1 } END { print n + 0 }' "$LAB_DIR/flood")
+echo "# the flood: $answered stats requests answered in ${FLOOD_S} s"
+check "a flood of stats requests is answered ($answered)" [ "$answered" -gt 1000 ]
+check "and no backend went down meanwhile ($(($(grep -c -- '-> down' "$LOG") - downs_before)) did)" \
+	[ "$(grep -c -- '-> down' "$LOG")" -eq "$downs_before" ]
+ctl --json backends
+check "every backend still up after the flood" json_true '[.backends[] | .up] | all'
+
 # --- drain: known flows stay on b2, new flows avoid it ---
 map_flows
 snapshot >"$LAB_DIR/before"

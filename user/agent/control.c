@@ -5,7 +5,9 @@
  * its clients on the agent's loop. A request is a line of at most
  * CONTROL_REQUEST_MAX bytes; its reply is buffered and written as fast as the
  * client takes it, and the client is read again only once the reply is out,
- * so a slow or stuck client holds its own buffer and never the loop.
+ * so a slow or stuck client holds its own buffer and never the loop. A fast
+ * one that pipelines requests gets CONTROL_REQUESTS_PER_WAKEUP answered per
+ * loop iteration: the probes' replies and timers run in between.
  */
 #include "control.h"
 
@@ -37,6 +39,7 @@ struct client {
 	bool eof; /* the client has sent everything */
 	bool closing; /* close once the reply is out */
 	bool dead; /* a socket error: close now */
+	bool more; /* requests left in the buffer after this wake-up's share */
 	size_t in_len;
 	char in[CONTROL_REQUEST_MAX];
 };
@@ -321,22 +324,34 @@ static void client_flush(struct client *cl)
 	cl->out_len = cl->out_off = 0;
 }
 
-/* Write what can be written, answer what can be answered, then watch for what is next. */
+/* Write what can be written, answer up to this wake-up's share of requests,
+ * then watch for what is next. */
 static void client_update(struct client *cl)
 {
 	struct ev_loop *loop = cl->ctl->loop;
+	int answered = 0;
 
+	cl->more = false;
 	for (;;) {
 		if (!cl->dead)
 			client_flush(cl);
-		if (cl->dead || cl->out_len || cl->closing || !client_next_request(cl))
+		if (cl->dead || cl->out_len || cl->closing)
 			break;
+		if (answered == CONTROL_REQUESTS_PER_WAKEUP) {
+			cl->more = true;
+			break;
+		}
+		if (!client_next_request(cl))
+			break;
+		answered++;
 	}
 	if (cl->dead || (!cl->out_len && (cl->closing || (cl->eof && !cl->in_len)))) {
 		client_free(cl);
 		return;
 	}
-	if (cl->out_len) {
+	/* requests still buffered: the socket is writable, so this watcher brings
+	 * the client back in the next iteration, after everything else pending */
+	if (cl->out_len || cl->more) {
 		ev_io_stop(loop, &cl->rio);
 		ev_io_start(loop, &cl->wio);
 	} else {

@@ -21,6 +21,9 @@
 #define CONTROL_REQUEST_MAX 65536 /* bytes of one request, its newline included */
 #define CONTROL_MAX_CLIENTS 32
 #define CONTROL_IDLE_TIMEOUT 60.0 /* seconds a client may stay silent */
+/* requests of one client answered per wake-up: a client that pipelines
+ * thousands waits for the next loop iteration, the checks do not */
+#define CONTROL_REQUESTS_PER_WAKEUP 8
 #define CONTROL_SOCKET_MODE 0660
 #define CONTROL_DIR_MODE 0755
 

@@ -91,6 +91,11 @@ struct probe *probe_new(struct probe_env *env, const struct check_config *check,
 	p->arg = arg;
 	p->fd = -1;
 	ev_init(&p->timer, probe_timer_cb);
+	/* libev runs the timers that expired in a loop iteration before the I/O
+	 * that became ready in it (both are queued, the timers last, and run
+	 * last in first out): at the lowest priority, a timeout waits for the
+	 * replies already in the sockets, which a busy iteration may have held */
+	ev_set_priority(&p->timer, EV_MINPRI);
 	p->timer.data = p;
 	return p;
 }

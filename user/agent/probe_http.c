@@ -142,6 +142,8 @@ int probe_http_env_init(struct probe_env *env)
 	curl_multi_setopt(env->multi, CURLMOPT_TIMERFUNCTION, curl_timer_cb);
 	curl_multi_setopt(env->multi, CURLMOPT_TIMERDATA, env);
 	ev_init(&env->curl_timer, curl_timeout_cb);
+	/* after the sockets' events of the same iteration, as the probes' timers (probe.c) */
+	ev_set_priority(&env->curl_timer, EV_MINPRI);
 	env->curl_timer.data = env;
 	return 0;
 }

@@ -580,6 +580,42 @@ Test(probe, icmp_reply_must_echo_the_cookie, .init = netns_setup, .timeout = 30)
 	run_fini(&run);
 }
 
+/* An echo reply counts only from the interface the target lives behind. */
+static struct probe_result icmp_via(struct run *run, const char *ifname)
+{
+	struct check_config c = check(CHECK_ICMP, 0);
+	struct echo_responder e;
+	struct outcome o = { 0 };
+
+	struct addr_config a = addr(DROP4);
+
+	echo_responder_start(&e, false);
+	o.run = run;
+	o.probe = probe_new(run->env, &c, &a, 0, on_done, &o);
+	cr_assert_not_null(o.probe);
+	probe_set_ifindex(o.probe, (int)if_nametoindex(ifname));
+	cr_assert_eq(probe_start(o.probe), 0);
+	run->pending++;
+	run_for(run, TIMEOUT_MS + SLACK_MS);
+	pthread_join(e.thread, NULL);
+	cr_assert_eq(o.calls, 1);
+	probe_free(o.probe);
+	return o.r;
+}
+
+Test(probe, icmp_reply_only_from_the_targets_interface, .init = netns_setup, .timeout = 30)
+{
+	struct probe_result r;
+	struct run run;
+
+	run_init(&run);
+	r = icmp_via(&run, "xin"); /* the responder's frames come in on xin */
+	assert_pass(&r, "an echo on the target's interface");
+	r = icmp_via(&run, "lo");
+	assert_timeout(&r, "the same echo where the target does not live");
+	run_fini(&run);
+}
+
 /*
  * Neighbours that never answer, given up fast (one solicitation, 100 ms):
  * the kernel then reports host / address unreachable to the sender, which

@@ -262,9 +262,16 @@ in_ns router ip rule add priority 950 fwmark 0x1 lookup 100
 in_ns router ip -6 rule add priority 950 fwmark 0x1 lookup 100
 in_ns router ip route add 203.0.113.98/32 via 198.18.1.2 dev r1 table 100
 others_kept() {
-	in_ns router ip rule show | grep -q '^950:.*fwmark 0x1 lookup 100' &&
-		in_ns router ip -6 rule show | grep -q '^950:.*fwmark 0x1 lookup 100' &&
-		[ -n "$(in_ns router ip route show 203.0.113.98 table 100)" ]
+	# captured first: grep -q closing the pipe early fails "ip rule" under pipefail
+	local rules rules6
+	rules=$(in_ns router ip rule show)
+	rules6=$(in_ns router ip -6 rule show)
+	grep -q '^950:.*fwmark 0x1 lookup 100' <<<"$rules" &&
+		grep -q '^950:.*fwmark 0x1 lookup 100' <<<"$rules6" &&
+		[ -n "$(in_ns router ip route show 203.0.113.98 table 100)" ] && return 0
+	echo "# rules: $(one_line <<<"$rules") | IPv6: $(one_line <<<"$rules6")"
+	echo "# table 100: $(in_ns router ip route show table 100 | one_line)"
+	return 1
 }
 
 write_config

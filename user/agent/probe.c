@@ -314,11 +314,25 @@ socklen_t probe_sockaddr(const struct probe *p, struct sockaddr_storage *ss)
 	return sizeof(*sin6);
 }
 
-int probe_set_mark(const struct probe *p, int fd)
+#ifndef SO_BINDTOIFINDEX
+#define SO_BINDTOIFINDEX 62 /* kernel 5.0+; glibc 2.36's headers lack it */
+#endif
+
+int probe_prepare_socket(const struct probe *p, int fd)
 {
-	if (!p->mark)
-		return 0;
-	return setsockopt(fd, SOL_SOCKET, SO_MARK, &p->mark, sizeof(p->mark));
+	if (p->mark && setsockopt(fd, SOL_SOCKET, SO_MARK, &p->mark, sizeof(p->mark)))
+		return -1;
+	/* the kernel then delivers to the socket only what arrives on that interface */
+	if (p->ifindex > 0 &&
+	    setsockopt(fd, SOL_SOCKET, SO_BINDTOIFINDEX, &p->ifindex, sizeof(p->ifindex)))
+		return -1;
+	return 0;
+}
+
+void probe_set_ifindex(struct probe *p, int ifindex)
+{
+	if (p)
+		p->ifindex = ifindex > 0 ? ifindex : 0;
 }
 
 int probe_connect(const struct probe *p, int type)
@@ -330,8 +344,8 @@ int probe_connect(const struct probe *p, int type)
 	fd = socket(p->target.family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
-	/* before connect(): the route (and a UDP socket's cached one) follows the mark */
-	if (probe_set_mark(p, fd)) {
+	/* before connect(): the route (and a UDP socket's cached one) follows them */
+	if (probe_prepare_socket(p, fd)) {
 		err = errno;
 		close(fd);
 		return -err;

@@ -62,6 +62,11 @@ void probe_env_free(struct probe_env *env);
 struct probe *probe_new(struct probe_env *env, const struct check_config *check,
 			const struct addr_config *target, uint32_t mark, probe_done_fn done,
 			void *arg);
+/* Replies count only when they arrive on interface @ifindex, the one the
+ * target lives behind (0: any); the next attempt on. The sockets of tcp, dns
+ * and http(s) are bound to it (SO_BINDTOIFINDEX); the ICMP socket's replies
+ * are told apart by the interface the kernel says they came in on. */
+void probe_set_ifindex(struct probe *probe, int ifindex);
 /* Start one attempt; -EBUSY if one is running. Errors that happen later
  * (refused, unreachable...) are reported through the callback. */
 int probe_start(struct probe *probe);

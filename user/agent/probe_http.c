@@ -304,13 +304,13 @@ static int http_setup_target(struct probe *p, CURL *e)
 	return curl_easy_setopt(e, CURLOPT_URL, url) == CURLE_OK ? 0 : -ENOMEM;
 }
 
-/* Each connection curl opens carries the probe's mark, set before its connect(). */
+/* Each connection curl opens carries the probe's mark and interface, set before its connect(). */
 static int http_sockopt_cb(void *arg, curl_socket_t fd, curlsocktype purpose)
 {
 	const struct probe *p = arg;
 
 	(void)purpose;
-	return probe_set_mark(p, fd) ? CURL_SOCKOPT_ERROR : CURL_SOCKOPT_OK;
+	return probe_prepare_socket(p, fd) ? CURL_SOCKOPT_ERROR : CURL_SOCKOPT_OK;
 }
 
 static void http_setup(struct probe *p, CURL *e)

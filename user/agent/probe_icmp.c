@@ -139,6 +139,9 @@ static struct probe *icmp_match(struct probe_env *env, int family, const void *a
 	if (!p || p->target.family != family ||
 	    memcmp(echo + ICMP_COOKIE_OFF, p->icmp.cookie, PROBE_ICMP_COOKIE_LEN))
 		return NULL;
+	/* from the interface the target lives behind, or it is not its answer */
+	if (p->ifindex && p->ifindex != env->icmp_in_ifindex)
+		return NULL;
 	want = family == AF_INET ? &p->target.addr.s6_addr[12] : p->target.addr.s6_addr;
 	return memcmp(want, addr, family == AF_INET ? 4 : 16) ? NULL : p;
 }
@@ -255,18 +258,34 @@ static void icmp_io_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
 	struct probe_env *env = w->data;
 	struct sockaddr_storage from;
-	socklen_t from_len;
+	union {
+		struct cmsghdr align;
+		char buf[CMSG_SPACE(sizeof(struct in6_addr) + sizeof(uint32_t))]; /* in6_pktinfo */
+	} control;
+	struct iovec iov = { .iov_base = env->scratch, .iov_len = PROBE_SCRATCH_SIZE };
+	struct msghdr msg = { .msg_name = &from, .msg_iov = &iov, .msg_iovlen = 1 };
+	struct cmsghdr *cm;
 	ssize_t n;
 	int i;
 
 	(void)loop;
 	(void)revents;
 	for (i = 0; i < ICMP_READ_BURST; i++) {
-		from_len = sizeof(from);
-		n = recvfrom(w->fd, env->scratch, PROBE_SCRATCH_SIZE, 0, (struct sockaddr *)&from,
-			     &from_len);
+		msg.msg_namelen = sizeof(from);
+		msg.msg_control = control.buf;
+		msg.msg_controllen = sizeof(control.buf);
+		n = recvmsg(w->fd, &msg, 0);
 		if (n < 0)
 			return; /* EAGAIN: drained; anything else: nothing to learn from it */
+		env->icmp_in_ifindex = 0;
+		for (cm = CMSG_FIRSTHDR(&msg); cm; cm = CMSG_NXTHDR(&msg, cm)) {
+			/* in_pktinfo starts with the ifindex, in6_pktinfo ends with it */
+			if (cm->cmsg_level == IPPROTO_IP && cm->cmsg_type == IP_PKTINFO)
+				memcpy(&env->icmp_in_ifindex, CMSG_DATA(cm), sizeof(int));
+			else if (cm->cmsg_level == IPPROTO_IPV6 && cm->cmsg_type == IPV6_PKTINFO)
+				memcpy(&env->icmp_in_ifindex,
+				       CMSG_DATA(cm) + sizeof(struct in6_addr), sizeof(int));
+		}
 		if (from.ss_family == AF_INET)
 			icmp4_input(env, env->scratch, (size_t)n, (struct sockaddr_in *)&from);
 		else if (from.ss_family == AF_INET6)
@@ -304,7 +323,11 @@ static int icmp_sock_open(struct probe_env *env, int family)
 		    family == AF_INET ? IPPROTO_ICMP : IPPROTO_ICMPV6);
 	if (fd < 0)
 		return -errno;
-	if (icmp_set_filter(fd, family)) {
+	/* each datagram with the interface it came in on (icmp_match checks it) */
+	if (setsockopt(fd, family == AF_INET ? IPPROTO_IP : IPPROTO_IPV6,
+		       family == AF_INET ? IP_PKTINFO : IPV6_RECVPKTINFO, &(int){ 1 },
+		       sizeof(int)) ||
+	    icmp_set_filter(fd, family)) {
 		err = errno;
 		close(fd);
 		return -err;

@@ -37,6 +37,7 @@ struct probe_env {
 	uint16_t icmp_ident;
 	uint16_t icmp_seq;
 	struct probe *icmp_wait[PROBE_ICMP_BUCKETS];
+	int icmp_in_ifindex; /* where the datagram being read came in (0: unknown) */
 	/* http(s) */
 	CURLM *multi;
 	ev_timer curl_timer;
@@ -90,6 +91,7 @@ struct probe {
 	struct addr_config target;
 	uint16_t port;
 	uint32_t mark; /* SO_MARK of every packet it sends; 0: none */
+	int ifindex; /* replies only from this interface; 0: any */
 	probe_done_fn done;
 	void *arg;
 	bool running;
@@ -125,8 +127,9 @@ void probe_fail_timeout(struct probe *p);
 
 /* @p's target and port as a socket address; returns its length. */
 socklen_t probe_sockaddr(const struct probe *p, struct sockaddr_storage *ss);
-/* Give socket @fd the probe's mark, if it has one: 0, or -1 with errno set. */
-int probe_set_mark(const struct probe *p, int fd);
+/* Give socket @fd the probe's mark and bind it to its interface, if it has
+ * them (before connect()): 0, or -1 with errno set. */
+int probe_prepare_socket(const struct probe *p, int fd);
 /* A non-blocking socket of @type connecting to the target: the fd, or -errno. */
 int probe_connect(const struct probe *p, int type);
 /* A TCP connect to the target, @cb called on p->io once it is writable

@@ -293,6 +293,8 @@ void backend_refresh_nexthop(struct agent *a, struct backend *b)
 			xdpcast_dp_set_egress(&a->dp, nh.ifindex);
 	}
 	b->nh = nh;
+	/* its checks' replies come in where its packets go out */
+	probe_set_ifindex(b->probe, nh.ifindex);
 	backend_refresh_probe_path(a, b);
 }
 
@@ -316,6 +318,7 @@ int backend_probe_new(struct agent *a, struct backend *b)
 			     checks_probe_done, b);
 	if (!b->probe)
 		return -ENOMEM;
+	probe_set_ifindex(b->probe, b->nh.ifindex);
 	/* a new backend's path waits for its next hop (backend_refresh_nexthop) */
 	if (b->tracked)
 		backend_refresh_probe_path(a, b);

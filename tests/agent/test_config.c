@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
@@ -1044,4 +1045,160 @@ ParameterizedTest(size_t *i, config, bad)
 	cr_assert_eq(ret, -EINVAL, "%s: returned %d (%s)", t->name, ret, err);
 	cr_assert_str_eq(err, t->error, "%s:\n got  %s\n want %s", t->name, err, t->error);
 	cr_assert(!memcmp(&cfg, &zero_cfg, sizeof(cfg)), "%s: cfg not zeroed", t->name);
+}
+
+/* Anchors and aliases: libyaml's loader is quadratic in them, the file is refused first. */
+
+/* "interfaces: [eth0]\nseed:\n" then @n lines "  - &aN N" (or "  - *x" after one "&x"). */
+static char *anchored_seed_list(size_t n, bool aliases)
+{
+	char *yaml = NULL;
+	size_t size = 0;
+	FILE *m = open_memstream(&yaml, &size);
+
+	cr_assert_not_null(m);
+	fputs("interfaces: [eth0]\nseed:\n", m);
+	if (aliases)
+		fputs("  - &x 0\n", m);
+	for (size_t i = 0; i < n; i++) {
+		if (aliases)
+			fputs("  - *x\n", m);
+		else
+			fprintf(m, "  - &a%zu %zu\n", i, i);
+	}
+	cr_assert_eq(fclose(m), 0);
+	return yaml;
+}
+
+static void expect_error(const char *yaml, const char *want)
+{
+	char err[CONFIG_ERROR_MAX] = "";
+	struct config cfg;
+	int ret;
+
+	ret = config_load_string("t.yaml", yaml, &cfg, err);
+	cr_assert_eq(ret, -EINVAL, "returned %d (%s)", ret, err);
+	cr_assert_str_eq(err, want);
+	cr_assert(!memcmp(&cfg, &zero_cfg, sizeof(cfg)), "cfg not zeroed");
+}
+
+#define SEED_LIST_ERROR "t.yaml:3:3: seed: expected an integer 0..4294967295, got a list"
+
+Test(config, anchor_and_alias_limits)
+{
+	char *yaml;
+
+	/* 1000 of each pass the count: the error is the seed's */
+	yaml = anchored_seed_list(1000, false);
+	expect_error(yaml, SEED_LIST_ERROR);
+	free(yaml);
+	yaml = anchored_seed_list(999, true); /* and the one anchor */
+	expect_error(yaml, SEED_LIST_ERROR);
+	free(yaml);
+	yaml = anchored_seed_list(1000, true);
+	expect_error(yaml, SEED_LIST_ERROR);
+	free(yaml);
+	/* the 1001st is refused where it is: line 3 + 1000 */
+	yaml = anchored_seed_list(1001, false);
+	expect_error(yaml,
+		     "t.yaml:1003:5: more than 1000 YAML anchors (a configuration needs few)");
+	free(yaml);
+	yaml = anchored_seed_list(2000, false);
+	expect_error(yaml,
+		     "t.yaml:1003:5: more than 1000 YAML anchors (a configuration needs few)");
+	free(yaml);
+	/* the aliases after the anchor on line 3 */
+	yaml = anchored_seed_list(2000, true);
+	expect_error(yaml,
+		     "t.yaml:1004:5: more than 1000 YAML aliases (a configuration needs few)");
+	free(yaml);
+}
+
+/* As many anchors as the 4 MiB limit holds: refused at once, not after minutes. */
+Test(config, anchor_flood_refused_quickly, .timeout = 30)
+{
+	const size_t n = 200000; /* about 3.8 MiB */
+	char *yaml = anchored_seed_list(n, false);
+	char err[CONFIG_ERROR_MAX] = "";
+	struct timespec t0, t1;
+	struct config cfg;
+	double ms;
+
+	cr_assert_lt(strlen(yaml), 4u << 20);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	cr_assert_eq(config_load_string("t.yaml", yaml, &cfg, err), -EINVAL);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
+	cr_assert_str_eq(err,
+			 "t.yaml:1003:5: more than 1000 YAML anchors (a configuration needs few)");
+	cr_assert_lt(ms, 1000., "refused after %.0f ms", ms);
+	free(yaml);
+}
+
+/* Bytes of the file that reach a message: one line, printable ASCII, bounded. */
+
+static void assert_printable(const char *err)
+{
+	for (const char *p = err; *p; p++)
+		cr_assert((unsigned char)*p >= 0x20 && (unsigned char)*p < 0x7f,
+			  "byte 0x%02x at %zu of the message: %s", (unsigned char)*p,
+			  (size_t)(p - err), err);
+}
+
+#define TOP_KEYS                                                                                   \
+	"expected one of: interfaces, pin_dir, seed, route, probe_routing, stats, "                \
+	"control_socket, "                                                                         \
+	"keep_dataplane, vips"
+
+Test(config, unknown_key_quoted)
+{
+	char err[CONFIG_ERROR_MAX] = "";
+	struct config cfg;
+
+	/* an escape sequence and a newline that would forge a log line */
+	cr_assert_eq(config_load_string("t.yaml",
+					"interfaces: [eth0]\n"
+					"\"\\x1b[31m\\nxdpcastd[1]: fake log line\": 1\n",
+					&cfg, err),
+		     -EINVAL);
+	cr_assert_str_eq(err,
+			 "t.yaml:2:1: unknown key \"?[31m?xdpcastd[1]: fake log line\"; " TOP_KEYS);
+	assert_printable(err);
+	/* a long key is cut after 40 bytes */
+	cr_assert_eq(config_load_string("t.yaml",
+					"interfaces: [eth0]\n"
+					"k123456789012345678901234567890123456789_and_more: 1\n",
+					&cfg, err),
+		     -EINVAL);
+	cr_assert_str_eq(err, "t.yaml:2:1: unknown key "
+			      "\"k123456789012345678901234567890123456789...\"; " TOP_KEYS);
+	/* a NUL in a key is no key name, quoted the same way */
+	cr_assert_eq(
+		config_load_string("t.yaml", "interfaces: [eth0]\n\"a\\0\\eb\": 1\n", &cfg, err),
+		-EINVAL);
+	cr_assert_str_eq(err, "t.yaml:2:1: expected a key name, got \"a??b\"");
+	/* not ASCII: each byte shown as '?' */
+	cr_assert_eq(config_load_string("t.yaml", "interfaces: [eth0]\n\xc3\xa9t\xc3\xa9: 1\n",
+					&cfg, err),
+		     -EINVAL);
+	cr_assert_str_eq(err, "t.yaml:2:1: unknown key \"??t??\"; " TOP_KEYS);
+}
+
+/* A value cut after 40 bytes is never cut inside a character: no byte over 0x7f at all. */
+Test(config, value_quoted_as_ascii)
+{
+	char err[CONFIG_ERROR_MAX] = "";
+	struct config cfg;
+
+	cr_assert_eq(config_load_string(
+			     "t.yaml",
+			     "interfaces: [eth0]\n"
+			     "seed: a\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+			     "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+			     "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\n",
+			     &cfg, err),
+		     -EINVAL);
+	cr_assert_str_eq(err, "t.yaml:2:7: seed: expected an integer 0..4294967295, got "
+			      "\"a???????????????????????????????????????...\"");
+	assert_printable(err);
 }

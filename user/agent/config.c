@@ -24,11 +24,13 @@
 #include <xdpcast/abi.h>
 
 #include "maglev.h"
+#include "quote.h"
 
 #define CONFIG_FILE_MAX (4u << 20) /* bytes */
 #define KEY_PATH_MAX 128
 #define GOT_MAX 40 /* bytes of a bad value quoted in a message */
 #define LIST_MAX 64 /* items of the short lists (rcodes) */
+#define YAML_ANCHORS_MAX 1000 /* anchors, and aliases, in a file: a configuration needs few */
 
 #define SEED_DEFAULT 0x78647063u
 #define ROUTE_PROTOCOL_DEFAULT 252
@@ -127,12 +129,9 @@ static int out_of_memory(struct ctx *c)
 	return -ENOMEM;
 }
 
-/* What a node is, for "got ...": the value quoted, or its kind. */
+/* What a node is, for "got ...": the value quoted (quote_untrusted()), or its kind. */
 static void describe(const yaml_node_t *node, char *buf, size_t size)
 {
-	const char *s;
-	size_t len, i, o = 0;
-
 	if (node->type == YAML_SEQUENCE_NODE) {
 		snprintf(buf, size,
 			 node->data.sequence.items.top > node->data.sequence.items.start
@@ -147,24 +146,17 @@ static void describe(const yaml_node_t *node, char *buf, size_t size)
 				 : "an empty mapping");
 		return;
 	}
-	s = (const char *)node->data.scalar.value;
-	len = node->data.scalar.length;
-	if (!len && node->data.scalar.style == YAML_PLAIN_SCALAR_STYLE) {
+	if (!node->data.scalar.length && node->data.scalar.style == YAML_PLAIN_SCALAR_STYLE) {
 		snprintf(buf, size, "an empty value");
 		return;
 	}
-	buf[o++] = '"';
-	for (i = 0; i < len && i < GOT_MAX && o + 5 < size; i++)
-		buf[o++] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? '?' : s[i];
-	if (i < len && o + 5 < size)
-		o += (size_t)snprintf(buf + o, size - o, "...");
-	buf[o++] = '"';
-	buf[o] = '\0';
+	quote_untrusted(buf, size, (const char *)node->data.scalar.value, node->data.scalar.length,
+			GOT_MAX);
 }
 
 static int expected(struct ctx *c, const yaml_node_t *node, const char *path, const char *what)
 {
-	char got[GOT_MAX + 8];
+	char got[QUOTE_SIZE(GOT_MAX)];
 
 	describe(node, got, sizeof(got));
 	return fail(c, node, path, "expected %s, got %s", what, got);
@@ -380,7 +372,7 @@ static int get_enum(struct ctx *c, yaml_node_t *node, const char *path, const ch
 		    int *idx)
 {
 	const char *s = scalar(node);
-	char what[128] = "one of: ", got[GOT_MAX + 8];
+	char what[128] = "one of: ", got[QUOTE_SIZE(GOT_MAX)];
 	int i;
 
 	for (i = 0; names[i]; i++) {
@@ -450,14 +442,15 @@ static int parse_value(struct ctx *c, const struct key *key, yaml_node_t *node, 
 static int unknown_key(struct ctx *c, const yaml_node_t *node, const char *path,
 		       const struct key *keys, size_t n)
 {
-	char list[CONFIG_ERROR_MAX] = "";
+	char list[CONFIG_ERROR_MAX] = "", got[QUOTE_SIZE(GOT_MAX)];
 	size_t i;
 
 	for (i = 0; i < n; i++)
 		snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s", i ? ", " : "",
 			 keys[i].name);
-	return fail(c, node, path, "unknown key \"%.*s\"; expected one of: %s", GOT_MAX,
-		    (const char *)node->data.scalar.value, list);
+	/* the key as written may hold anything: a newline, an escape sequence */
+	describe(node, got, sizeof(got));
+	return fail(c, node, path, "unknown key %s; expected one of: %s", got, list);
 }
 
 /* Fill kv[i] with key i of @keys as written in @map; unknown, duplicate or missing keys fail. */
@@ -1399,6 +1392,57 @@ static int parse_document(struct ctx *c, yaml_parser_t *parser, const char *data
 	return err;
 }
 
+/* The anchor an event defines, if any. */
+static const yaml_char_t *event_anchor(const yaml_event_t *ev)
+{
+	switch (ev->type) {
+	case YAML_SCALAR_EVENT:
+		return ev->data.scalar.anchor;
+	case YAML_SEQUENCE_START_EVENT:
+		return ev->data.sequence_start.anchor;
+	case YAML_MAPPING_START_EVENT:
+		return ev->data.mapping_start.anchor;
+	default:
+		return NULL;
+	}
+}
+
+/*
+ * libyaml's loader looks every alias and every new anchor up in a list of
+ * the anchors so far: quadratic, minutes of a blocked loop for the anchors
+ * that 4 MiB hold. Its parser alone is linear: the events are counted
+ * first, and a file with more than YAML_ANCHORS_MAX anchors or aliases is
+ * refused where the first one too many is. A syntax error ends the count
+ * silently: the loader reports it.
+ */
+static int check_anchors(struct ctx *c, const char *data, size_t len)
+{
+	size_t anchors = 0, aliases = 0;
+	const char *what = NULL;
+	yaml_parser_t parser;
+	yaml_event_t ev;
+	bool end = false;
+
+	if (!yaml_parser_initialize(&parser))
+		return out_of_memory(c);
+	yaml_parser_set_input_string(&parser, (const unsigned char *)data, len);
+	while (!what && !end && yaml_parser_parse(&parser, &ev)) {
+		if (ev.type == YAML_ALIAS_EVENT && ++aliases > YAML_ANCHORS_MAX)
+			what = "aliases";
+		else if (event_anchor(&ev) && ++anchors > YAML_ANCHORS_MAX)
+			what = "anchors";
+		end = ev.type == YAML_STREAM_END_EVENT;
+		if (what)
+			snprintf(c->err, CONFIG_ERROR_MAX,
+				 "%s:%zu:%zu: more than %d YAML %s (a configuration needs few)",
+				 c->name, ev.start_mark.line + 1, ev.start_mark.column + 1,
+				 YAML_ANCHORS_MAX, what);
+		yaml_event_delete(&ev);
+	}
+	yaml_parser_delete(&parser);
+	return what ? -EINVAL : 0;
+}
+
 static int load_buffer(const char *name, const char *data, size_t len, struct config *cfg,
 		       char *err)
 {
@@ -1419,6 +1463,11 @@ static int load_buffer(const char *name, const char *data, size_t len, struct co
 	}
 	strcpy(cfg->path, name);
 	set_defaults(cfg);
+	ret = check_anchors(&c, data, len);
+	if (ret) {
+		config_free(cfg);
+		return ret;
+	}
 	if (!yaml_parser_initialize(&parser)) {
 		snprintf(err, CONFIG_ERROR_MAX, "%s: out of memory", name);
 		return -ENOMEM;

@@ -15,8 +15,10 @@
 #include "agent.h"
 #include "control.h"
 #include "log.h"
+#include "quote.h"
 
 #define ERR_MAX 600
+#define ECHO_MAX 64 /* bytes of a request's string quoted in an error */
 
 struct request {
 	struct control *ctl;
@@ -42,6 +44,16 @@ static int fail(struct request *r, const char *fmt, ...)
 	vsnprintf(r->err, sizeof(r->err), fmt, ap);
 	va_end(ap);
 	return -1;
+}
+
+/*
+ * A string of the request, for an error: quoted, printable ASCII only (it
+ * may hold invalid UTF-8, which the JSON reply must not, or escape
+ * sequences for whoever logs the reply), bounded.
+ */
+static const char *echo(char buf[QUOTE_SIZE(ECHO_MAX)], const char *s, size_t len)
+{
+	return quote_untrusted(buf, QUOTE_SIZE(ECHO_MAX), s, len, ECHO_MAX);
 }
 
 /* @key as a string: NULL if absent (an error if @required), or not a string. */
@@ -88,6 +100,7 @@ static bool same_addr(const struct addr_config *a, const struct in6_addr *b)
 static struct vip *find_vip(struct request *r, const char *what)
 {
 	struct agent *a = r->agent;
+	char quoted[QUOTE_SIZE(ECHO_MAX)];
 	struct vip *found = NULL;
 	struct in6_addr addr;
 	size_t n = 0;
@@ -102,18 +115,19 @@ static struct vip *find_vip(struct request *r, const char *what)
 		}
 	}
 	if (!n)
-		fail(r, "vip \"%s\" not found", what);
+		fail(r, "vip %s not found", echo(quoted, what, strlen(what)));
 	else if (n > 1)
 		fail(r,
-		     "vip \"%s\" is ambiguous: %zu VIPs have that address (name one of them "
+		     "vip %s is ambiguous: %zu VIPs have that address (name one of them "
 		     "instead)",
-		     what, n);
+		     echo(quoted, what, strlen(what)), n);
 	return n == 1 ? found : NULL;
 }
 
 /* The VIP's backend named @what, else the one at address @what (both unique). */
 static struct backend *find_backend(struct request *r, struct vip *v, const char *what)
 {
+	char quoted[QUOTE_SIZE(ECHO_MAX)];
 	struct in6_addr addr;
 
 	for (size_t i = 0; i < v->n_backends; i++)
@@ -122,7 +136,8 @@ static struct backend *find_backend(struct request *r, struct vip *v, const char
 	for (size_t i = 0; parse_addr(what, &addr) && i < v->n_backends; i++)
 		if (same_addr(&v->backends[i]->cfg.addr, &addr))
 			return v->backends[i];
-	fail(r, "backend \"%s\" not found in vip \"%s\"", what, v->cfg.name);
+	fail(r, "backend %s not found in vip \"%s\"", echo(quoted, what, strlen(what)),
+	     v->cfg.name);
 	return NULL;
 }
 
@@ -260,6 +275,7 @@ static bool takes_key(const struct command *cmd, const char *key)
 static const struct command *parse_request(struct request *r, const char *line, size_t len)
 {
 	struct json_tokener *tok = json_tokener_new();
+	char quoted[QUOTE_SIZE(ECHO_MAX)];
 	const struct command *cmd = NULL;
 	struct json_object *name;
 	size_t end;
@@ -287,7 +303,9 @@ static const struct command *parse_request(struct request *r, const char *line, 
 			if (!strcmp(commands[i].name, json_object_get_string(name)))
 				cmd = &commands[i];
 		if (!cmd)
-			fail(r, "unknown command \"%s\"", json_object_get_string(name));
+			fail(r, "unknown command %s",
+			     echo(quoted, json_object_get_string(name),
+				  (size_t)json_object_get_string_len(name)));
 	}
 	json_tokener_free(tok);
 	if (!cmd)
@@ -296,7 +314,8 @@ static const struct command *parse_request(struct request *r, const char *line, 
 	{
 		(void)val;
 		if (!takes_key(cmd, key)) {
-			fail(r, "command \"%s\" takes no key \"%s\"", cmd->name, key);
+			fail(r, "command \"%s\" takes no key %s", cmd->name,
+			     echo(quoted, key, strlen(key)));
 			return NULL;
 		}
 	}

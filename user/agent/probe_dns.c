@@ -9,6 +9,10 @@
  * No retransmission: a lost datagram is a failed probe, which rise/fall
  * absorbs. Over TCP the messages carry their 2-byte
  * length (RFC 1035 4.2.2) and partial reads and writes are resumed.
+ * Replies are judged on the loop, so their size is bounded before ldns
+ * sees them: the query has no EDNS, so a UDP reply over 512 bytes is not
+ * one a server may send (RFC 1035 4.2.1), and a TCP reply over 16 KiB is
+ * refused on its length, before it is read.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -26,6 +30,8 @@
 #define DNS_LEN_PREFIX 2 /* TCP framing */
 #define DNS_READ_BURST 16 /* UDP datagrams per wake-up; the rest on the next one */
 #define DNS_SHOWN_MAX 48 /* bytes of an unexpected answer quoted in a reason */
+#define DNS_UDP_MAX 512 /* a reply over UDP to a query without EDNS */
+#define DNS_TCP_MAX 16384 /* a reply over TCP: far more than a health check's answer */
 
 static uint16_t get16(const uint8_t *b)
 {
@@ -262,7 +268,8 @@ static void dns_udp_io_cb(struct ev_loop *loop, ev_io *w, int revents)
 	(void)loop;
 	(void)revents;
 	for (i = 0; i < DNS_READ_BURST; i++) {
-		n = recv(p->fd, buf, PROBE_SCRATCH_SIZE, 0);
+		/* MSG_TRUNC: the datagram's real length, whatever fits */
+		n = recv(p->fd, buf, PROBE_SCRATCH_SIZE, MSG_TRUNC);
 		if (n < 0) {
 			/* ECONNREFUSED: an ICMP port unreachable came back */
 			if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
@@ -270,7 +277,11 @@ static void dns_udp_io_cb(struct ev_loop *loop, ev_io *w, int revents)
 			return;
 		}
 		if (n >= DNS_LEN_PREFIX && get16(buf) == p->dns.id) {
-			dns_reply(p, buf, (size_t)n);
+			if (n > DNS_UDP_MAX)
+				probe_fail_as(p, PROBE_BAD_REPLY, "dns: reply of %zd bytes over %d",
+					      n, DNS_UDP_MAX);
+			else
+				dns_reply(p, buf, (size_t)n);
 			return;
 		}
 	}
@@ -345,6 +356,11 @@ static void dns_tcp_read(struct probe *p)
 		p->dns.in_len = get16(p->dns.len_buf);
 		if (!p->dns.in_len) {
 			probe_fail_as(p, PROBE_BAD_REPLY, "dns: malformed reply");
+			return;
+		}
+		if (p->dns.in_len > DNS_TCP_MAX) {
+			probe_fail_as(p, PROBE_BAD_REPLY, "dns: reply of %zu bytes over %d",
+				      p->dns.in_len, DNS_TCP_MAX);
 			return;
 		}
 		p->dns.in = malloc(p->dns.in_len);

@@ -3,20 +3,23 @@
  * The Prometheus text file (exposition format 0.0.4) for node_exporter's
  * textfile collector: dataplane counters by VIP and reason and by backend,
  * and the agent's view of each backend (its checks, by result too).
- * Written to a temporary file in the same directory and renamed, so a
- * reader never sees half of it.
+ * Written to a temporary file that mkstemp() makes in the same directory
+ * and renamed over the file (atomic_file.h), so a reader never sees half of
+ * it, and a user who may write the directory cannot have root write through
+ * a symlink.
  */
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "agent.h"
+#include "atomic_file.h"
 #include "log.h"
 
 #define LABELS_MAX 512
+#define STATS_FILE_MODE 0644 /* node_exporter runs as another user */
 
 static void help(FILE *f, const char *name, const char *type, const char *text)
 {
@@ -221,8 +224,7 @@ static int write_backends(FILE *f, struct agent *a)
 int stats_file_write(struct agent *a)
 {
 	struct xdpcast_vip_counters *rows = calloc(XDPCAST_STATS_ROWS, sizeof(*rows));
-	char tmp[sizeof(a->cfg.stats_file) + 16];
-	FILE *f;
+	struct atomic_file af;
 	int err;
 
 	if (!rows)
@@ -233,24 +235,23 @@ int stats_file_write(struct agent *a)
 		free(rows);
 		return err;
 	}
-	snprintf(tmp, sizeof(tmp), "%s.tmp", a->cfg.stats_file);
-	f = fopen(tmp, "w");
-	if (!f) {
-		err = -errno;
-		pr_warn("stats file %s: %s\n", tmp, strerror(errno));
+	err = atomic_file_begin(&af, a->cfg.stats_file);
+	if (err) {
+		pr_warn("stats file %s: cannot create a temporary file beside it: %s\n",
+			a->cfg.stats_file, strerror(-err));
 		free(rows);
 		return err;
 	}
-	write_vip_counters(f, a, rows);
-	write_vip_gauges(f, a);
-	err = write_backends(f, a);
+	write_vip_counters(af.f, a, rows);
+	write_vip_gauges(af.f, a);
+	err = write_backends(af.f, a);
 	free(rows);
 	/* a partial file is never renamed into place */
-	if (fclose(f) || err || rename(tmp, a->cfg.stats_file)) {
-		err = err ? err : -errno;
+	if (err)
+		atomic_file_abort(&af);
+	else
+		err = atomic_file_commit(&af, STATS_FILE_MODE);
+	if (err)
 		pr_warn("stats file %s: %s\n", a->cfg.stats_file, strerror(-err));
-		unlink(tmp);
-		return err;
-	}
-	return 0;
+	return err;
 }

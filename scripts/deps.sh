@@ -31,7 +31,7 @@ DEPS_PROGRAMS=(
 	/usr/lib/frr/zebra:frr /usr/lib/frr/ospfd:frr /usr/lib/frr/ospf6d:frr vtysh:frr
 	bird:bird2 birdc:bird2
 	# the base system's (Priority: required), used by the scripts and the tests
-	awk:mawk perl:perl-base mount:mount umount:mount unshare:util-linux
+	awk:mawk perl:perl-base mount:mount umount:mount unshare:util-linux prlimit:util-linux
 	timeout:coreutils mktemp:coreutils mkfifo:coreutils stat:coreutils
 	grep:grep sed:sed xargs:findutils dpkg-query:dpkg
 )

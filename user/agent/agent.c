@@ -465,7 +465,7 @@ void agent_stop_state(struct agent *a)
 
 void agent_stop(struct agent *a)
 {
-	bool keep = a->keep_dataplane_flag || a->cfg.keep_dataplane;
+	bool keep = a->keep_dataplane_flag || a->cfg.keep_dataplane, still_attached = false;
 
 	/* no agent, no health: a stale file would say "up" forever */
 	if (a->cfg.stats_file[0] && unlink(a->cfg.stats_file) && errno != ENOENT)
@@ -478,14 +478,28 @@ void agent_stop(struct agent *a)
 		/* first the announcement, then the forwarding: no flow is sent here for nothing */
 		routes_withdraw_all(a, "xdpcastd stopping");
 		probe_paths_withdraw_all(a->probe_paths);
-		for (size_t i = 0; i < a->cfg.n_ifaces; i++)
-			xdpcast_detach(a->cfg.ifaces[i].name);
+		for (size_t i = 0; i < a->cfg.n_ifaces; i++) {
+			int err = xdpcast_detach(a->cfg.ifaces[i].name);
+
+			/* -ENOENT: none attached; -ENODEV: no link, no program on it */
+			if (err && err != -ENOENT && err != -ENODEV)
+				still_attached = true;
+		}
 	}
 	if (a->dp_open && !keep) {
 		xdpcast_dp_close(&a->dp);
 		a->dp_open = false;
-		xdpcast_unpin(a->cfg.pin_dir);
-		pr_info("detached and unpinned\n");
+		/* unpinned, a program still attached would forward on with maps nobody can
+		 * reach, and the next xdpcastd, finding no pins, would refuse to start */
+		if (still_attached)
+			pr_warn("the maps stay pinned in %s, xdpcast being still attached: the "
+				"next xdpcastd adopts it; or detach it (xdpcast-dp detach DEV) "
+				"and unpin (xdpcast-dp --pin %s unpin)\n",
+				a->cfg.pin_dir, a->cfg.pin_dir);
+		else if (xdpcast_unpin(a->cfg.pin_dir))
+			pr_warn("detached, but not every pin could be removed (see above)\n");
+		else
+			pr_info("detached and unpinned\n");
 	}
 	agent_stop_state(a);
 }

@@ -85,15 +85,10 @@ static struct json_object *new_ifname(int ifindex)
 static const char *xdp_mode_name(int ifindex)
 {
 	enum xdp_attach_mode mode;
-	struct xdp_multiprog *mp;
 
-	if (ifindex <= 0 || !xdpcast_is_attached(ifindex))
+	/* not libxdp's xdp_multiprog__get_from_ifindex(): it leaks a fd per call (1.3.1) */
+	if (ifindex <= 0 || xdpcast_attached_mode(ifindex, &mode))
 		return NULL;
-	mp = xdp_multiprog__get_from_ifindex(ifindex);
-	if (libxdp_get_error(mp))
-		return "unknown";
-	mode = xdp_multiprog__attach_mode(mp);
-	xdp_multiprog__close(mp);
 	return mode == XDP_MODE_NATIVE ? "native"
 	       : mode == XDP_MODE_SKB  ? "generic"
 	       : mode == XDP_MODE_HW   ? "offload"

@@ -1,14 +1,19 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
-/* Loading, attaching and detaching the XDP program through libxdp. */
+/* Loading, attaching and detaching the XDP program through libxdp; reading
+ * attachments through libbpf (see below why). */
 #include "loader.h"
 
+#include <bpf/bpf.h>
 #include <errno.h>
 #include <limits.h>
+#include <linux/if_link.h>
 #include <linux/magic.h>
 #include <net/if.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <unistd.h>
@@ -16,6 +21,9 @@
 #include "dataplane.h"
 #include "log.h"
 #include "xdpcast.skel.h"
+
+/* libxdp's multi-program dispatcher, by its program name */
+#define XDP_DISPATCHER_NAME "xdp_dispatcher"
 
 static int check_pin_dir(const char *pin_dir)
 {
@@ -49,23 +57,145 @@ static bool is_ours(struct xdp_program *prog)
 	return prog && !strcmp(xdp_program__name(prog), XDPCAST_PROG_NAME);
 }
 
-bool xdpcast_is_attached(int ifindex)
+/*
+ * Attachments are read with bpf_xdp_query() (one program id per mode) and each
+ * program's name from its info, every fd closed at once. libxdp's multiprog API
+ * is used only when the program is libxdp's dispatcher (multi-program mode):
+ * libxdp 1.3.1 leaks a program fd in every xdp_multiprog__get_from_ifindex()
+ * (xdp-tools issue #343, fixed later), so a status or a reload that called it
+ * each time ran the agent out of fds.
+ */
+static const struct {
+	enum xdp_attach_mode mode;
+	__u32 flags; /* for bpf_xdp_detach() */
+} modes[] = {
+	{ XDP_MODE_NATIVE, XDP_FLAGS_DRV_MODE },
+	{ XDP_MODE_SKB, XDP_FLAGS_SKB_MODE },
+	{ XDP_MODE_HW, XDP_FLAGS_HW_MODE },
+};
+
+#define N_MODES (sizeof(modes) / sizeof(modes[0]))
+
+/* The program attached to @ifindex in each of modes[], in its order (0: none); 0 or -errno. */
+static int query(int ifindex, __u32 ids[N_MODES])
 {
+	LIBBPF_OPTS(bpf_xdp_query_opts, q);
+	int err = bpf_xdp_query(ifindex, 0, &q);
+
+	if (err)
+		return err;
+	ids[0] = q.drv_prog_id;
+	ids[1] = q.skb_prog_id;
+	ids[2] = q.hw_prog_id;
+	return 0;
+}
+
+/* A fd of program @id (close it) with its name in @name; -errno when it has none. */
+static int prog_open(__u32 id, char name[BPF_OBJ_NAME_LEN])
+{
+	struct bpf_prog_info info;
+	__u32 len = sizeof(info);
+	int fd, err;
+
+	fd = bpf_prog_get_fd_by_id(id);
+	if (fd < 0)
+		return fd;
+	memset(&info, 0, sizeof(info));
+	err = bpf_obj_get_info_by_fd(fd, &info, &len);
+	if (err) {
+		close(fd);
+		return err;
+	}
+	memcpy(name, info.name, BPF_OBJ_NAME_LEN);
+	name[BPF_OBJ_NAME_LEN - 1] = '\0';
+	return fd;
+}
+
+/*
+ * Whether xdpcast's program runs in libxdp's dispatcher @id on @ifindex. The
+ * answer for an id never changes (libxdp loads a new dispatcher, a new id, for
+ * every change of its programs), so it is kept: libxdp, and its leak, once per
+ * dispatcher. 1, 0 or -errno.
+ */
+static int in_dispatcher(int ifindex, __u32 id)
+{
+	static struct {
+		__u32 id;
+		bool ours;
+	} seen[16];
+	static unsigned int next;
 	struct xdp_program *prog = NULL;
 	struct xdp_multiprog *mp;
-	bool found = false;
+	bool ours = false;
+	unsigned int i;
+	int err;
 
+	for (i = 0; i < sizeof(seen) / sizeof(seen[0]); i++)
+		if (seen[i].id == id)
+			return seen[i].ours;
 	mp = xdp_multiprog__get_from_ifindex(ifindex);
-	if (libxdp_get_error(mp))
-		return false;
+	err = libxdp_get_error(mp);
+	if (err)
+		return err;
 	if (xdp_multiprog__is_legacy(mp)) {
-		found = is_ours(xdp_multiprog__main_prog(mp));
+		ours = is_ours(xdp_multiprog__main_prog(mp));
 	} else {
-		while (!found && (prog = xdp_multiprog__next_prog(prog, mp)))
-			found = is_ours(prog);
+		while (!ours && (prog = xdp_multiprog__next_prog(prog, mp)))
+			ours = is_ours(prog);
+	}
+	/* only what libxdp read from this very dispatcher (not one that replaced it since) */
+	if (xdp_program__id(xdp_multiprog__main_prog(mp)) == id) {
+		seen[next].id = id;
+		seen[next].ours = ours;
+		next = (next + 1) % (sizeof(seen) / sizeof(seen[0]));
 	}
 	xdp_multiprog__close(mp);
-	return found;
+	return ours;
+}
+
+/* Whether program @id on @ifindex is xdpcast's, directly or in libxdp's dispatcher: 1, 0, -errno. */
+static int is_ours_id(int ifindex, __u32 id)
+{
+	char name[BPF_OBJ_NAME_LEN];
+	int fd = prog_open(id, name);
+
+	if (fd < 0)
+		return fd == -ENOENT ? 0 : fd; /* detached meanwhile */
+	close(fd);
+	if (!strcmp(name, XDPCAST_PROG_NAME))
+		return 1;
+	return strcmp(name, XDP_DISPATCHER_NAME) ? 0 : in_dispatcher(ifindex, id);
+}
+
+int xdpcast_attached_mode(int ifindex, enum xdp_attach_mode *mode)
+{
+	__u32 ids[N_MODES];
+	int err, first_err = 0;
+
+	if (ifindex <= 0)
+		return -ENODEV;
+	err = query(ifindex, ids);
+	if (err)
+		return err;
+	for (size_t i = 0; i < N_MODES; i++) {
+		if (!ids[i])
+			continue;
+		err = is_ours_id(ifindex, ids[i]);
+		if (err > 0) {
+			*mode = modes[i].mode;
+			return 0;
+		}
+		if (err < 0 && !first_err)
+			first_err = err;
+	}
+	return first_err ? first_err : -ENOENT;
+}
+
+bool xdpcast_is_attached(int ifindex)
+{
+	enum xdp_attach_mode mode;
+
+	return !xdpcast_attached_mode(ifindex, &mode);
 }
 
 int xdpcast_attach(struct xdpcast_attachment *a, const char *pin_dir, const char *ifname,
@@ -137,42 +267,107 @@ void xdpcast_attachment_release(struct xdpcast_attachment *a)
 	a->skel = NULL;
 }
 
-int xdpcast_detach(const char *ifname)
+/*
+ * if_nametoindex() with an error to trust: glibc's, without a fd for its socket,
+ * is ENOENT, which would read as "nothing attached". The ifindex or -errno
+ * (-ENODEV: no such interface).
+ */
+static int ifindex_of(const char *ifname)
+{
+	struct ifreq ifr;
+	int fd, ret;
+
+	if (strlen(ifname) >= sizeof(ifr.ifr_name))
+		return -ENODEV;
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	memset(&ifr, 0, sizeof(ifr));
+	memcpy(ifr.ifr_name, ifname, strlen(ifname));
+	ret = ioctl(fd, SIOCGIFINDEX, &ifr) ? -errno : ifr.ifr_ifindex;
+	close(fd);
+	return ret;
+}
+
+/* Detach xdpcast's program from libxdp's dispatcher on @ifindex (libxdp's leak: see above). */
+static int detach_from_dispatcher(int ifindex, bool *found)
 {
 	struct xdp_program *prog = NULL;
 	struct xdp_multiprog *mp;
-	int ifindex, err, found = 0;
+	int err = 0;
 
-	ifindex = if_nametoindex(ifname);
-	if (!ifindex) {
-		pr_warn("interface %s: %s\n", ifname, strerror(errno));
-		return -ENODEV;
-	}
 	mp = xdp_multiprog__get_from_ifindex(ifindex);
 	err = libxdp_get_error(mp);
 	if (err)
-		return err == -ENOENT ? -ENOENT : log_err(err, "read XDP programs");
-
+		return err == -ENOENT ? 0 : err;
 	if (xdp_multiprog__is_legacy(mp)) {
-		/* libxdp's single-program fallback: the main program is ours or not */
-		prog = xdp_multiprog__main_prog(mp);
-		if (is_ours(prog)) {
+		if (is_ours(xdp_multiprog__main_prog(mp))) {
+			*found = true;
 			err = xdp_multiprog__detach(mp);
-			found = 1;
 		}
 	} else {
-		while ((prog = xdp_multiprog__next_prog(prog, mp))) {
+		while (!err && (prog = xdp_multiprog__next_prog(prog, mp))) {
 			if (!is_ours(prog))
 				continue;
+			*found = true;
 			err = xdp_program__detach(prog, ifindex, xdp_multiprog__attach_mode(mp), 0);
-			found = 1;
-			if (err)
-				break;
 		}
 	}
 	xdp_multiprog__close(mp);
-	if (err)
-		return log_err(err, "detach XDP program");
+	return err;
+}
+
+/* Detach xdpcast's program from every mode of @ifindex. */
+static int detach_all(int ifindex, bool *found)
+{
+	char name[BPF_OBJ_NAME_LEN];
+	__u32 ids[N_MODES];
+	int fd, err;
+
+	err = query(ifindex, ids);
+	for (size_t i = 0; !err && i < N_MODES; i++) {
+		if (!ids[i])
+			continue;
+		fd = prog_open(ids[i], name);
+		if (fd < 0) {
+			err = fd == -ENOENT ? 0 : fd;
+			continue;
+		}
+		if (!strcmp(name, XDPCAST_PROG_NAME)) {
+			/* this very program: not one attached in its place meanwhile */
+			LIBBPF_OPTS(bpf_xdp_attach_opts, opts, .old_prog_fd = fd);
+
+			*found = true;
+			err = bpf_xdp_detach(ifindex, modes[i].flags, &opts);
+		} else if (!strcmp(name, XDP_DISPATCHER_NAME)) {
+			err = detach_from_dispatcher(ifindex, found);
+		}
+		close(fd);
+	}
+	return err;
+}
+
+int xdpcast_detach(const char *ifname)
+{
+	enum xdp_attach_mode mode;
+	int ifindex, err;
+	bool found = false;
+
+	ifindex = ifindex_of(ifname);
+	if (ifindex == -ENODEV) {
+		pr_warn("interface %s: %s\n", ifname, strerror(ENODEV));
+		return -ENODEV;
+	}
+	err = ifindex < 0 ? ifindex : detach_all(ifindex, &found);
+	/* what the kernel says now, not what the calls returned */
+	if (!err && found) {
+		err = xdpcast_attached_mode(ifindex, &mode);
+		err = err == -ENOENT ? 0 : err ? err : -EBUSY;
+	}
+	if (err) {
+		pr_warn("%s: cannot detach xdpcast's XDP program: %s\n", ifname, strerror(-err));
+		return err;
+	}
 	return found ? 0 : -ENOENT;
 }
 

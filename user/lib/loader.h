@@ -29,11 +29,22 @@ struct xdpcast_attachment {
  */
 int xdpcast_attach(struct xdpcast_attachment *a, const char *pin_dir, const char *ifname,
 		   enum xdp_attach_mode mode);
-/* Whether an xdpcast program is attached to @ifindex, in either of libxdp's modes. */
+/*
+ * How xdpcast's program is attached to @ifindex (directly or in libxdp's
+ * dispatcher): 0 with its @mode, -ENOENT when it is not, -ENODEV when
+ * @ifindex <= 0, or the error that kept us from knowing. Cheap and fd-neutral
+ * enough to be called on every request (see loader.c about libxdp's leak).
+ */
+int xdpcast_attached_mode(int ifindex, enum xdp_attach_mode *mode);
+/* Whether an xdpcast program is attached to @ifindex (false when that cannot be read). */
 bool xdpcast_is_attached(int ifindex);
 /* Release what xdpcast_attach() holds; the program stays attached. */
 void xdpcast_attachment_release(struct xdpcast_attachment *a);
-/* Detach every xdpcast program from @ifname; -ENOENT when there is none. */
+/*
+ * Detach every xdpcast program from @ifname and check with the kernel that none
+ * is left: 0; -ENOENT when there was none, -ENODEV when there is no @ifname;
+ * any other error (logged, naming @ifname) means one may still be attached.
+ */
 int xdpcast_detach(const char *ifname);
 /* Remove the pinned maps from @pin_dir (missing ones are fine). */
 int xdpcast_unpin(const char *pin_dir);

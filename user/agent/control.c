@@ -57,16 +57,20 @@ static int make_parent_dir(const char *path)
 	*slash = '\0';
 	for (char *p = dir + 1;; p++) {
 		bool last = *p == '\0';
+		mode_t old_mask;
+		int err;
 
 		if (*p != '/' && !last)
 			continue;
 		*p = '\0';
-		if (!mkdir(dir, CONTROL_DIR_MODE)) {
-			chmod(dir, CONTROL_DIR_MODE); /* whatever the umask */
-		} else if (errno != EEXIST) {
+		/* the mode whatever the umask, set at birth: no chmod through a path */
+		old_mask = umask(0777 & ~CONTROL_DIR_MODE);
+		err = mkdir(dir, CONTROL_DIR_MODE) ? errno : 0;
+		umask(old_mask);
+		if (err && err != EEXIST) {
 			pr_warn("control socket %s: cannot create directory %s: %s\n", path, dir,
-				strerror(errno));
-			return -errno;
+				strerror(err));
+			return -err;
 		}
 		if (last)
 			return 0;
@@ -185,17 +189,21 @@ static int bind_socket(const char *path, int *out, struct stat *st)
 		pr_warn("control socket %s: %s\n", path, strerror(errno));
 		return err;
 	}
-	/* the file is born with its final mode: never wider, even for a moment */
+	/* the file is born with its final mode, never wider even for a moment, and
+	 * nothing is changed through the path afterwards: another user who can
+	 * write the directory could swap it for a symlink to a file of root's */
 	old_mask = umask(0777 & ~CONTROL_SOCKET_MODE);
 	err = bind(fd, (struct sockaddr *)&sa, sizeof(sa)) ? -errno : 0;
 	umask(old_mask);
 	bound = !err;
-	if (!err && chmod(path, CONTROL_SOCKET_MODE))
-		err = -errno;
 	if (!err && listen(fd, CONTROL_BACKLOG))
 		err = -errno;
-	if (!err && stat(path, st))
+	if (!err && lstat(path, st))
 		err = -errno;
+	if (!err && !S_ISSOCK(st->st_mode))
+		err = -EEXIST; /* replaced since bind(): not ours to use nor remove */
+	if (err == -EEXIST)
+		bound = false;
 	if (err) {
 		pr_warn("control socket %s: %s\n", path, strerror(-err));
 		if (bound)

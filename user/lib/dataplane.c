@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "xdpcast.skel.h"
 
 /* clang-format off */
 #define DP_MAP(name) { #name, offsetof(struct xdpcast_dp, name) }
@@ -134,24 +135,66 @@ int xdpcast_dp_from_object(struct xdpcast_dp *dp, struct bpf_object *obj)
 	return dp_init_common(dp);
 }
 
+/*
+ * A pinned map must be the one this build's program declares: an older or
+ * newer xdpcast may have left maps of another shape, and values written with
+ * this build's sizes would be read wrong by its program (or refused).
+ */
+static int check_pinned(const char *path, int fd, const struct bpf_object *obj, const char *name)
+{
+	const struct bpf_map *want = bpf_object__find_map_by_name(obj, name);
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+
+	if (!want)
+		return -ENOENT;
+	if (bpf_obj_get_info_by_fd(fd, &info, &len)) {
+		pr_warn("pinned map %s: %s\n", path, strerror(errno));
+		return -errno;
+	}
+	if (info.type == (__u32)bpf_map__type(want) && info.key_size == bpf_map__key_size(want) &&
+	    info.value_size == bpf_map__value_size(want) &&
+	    info.max_entries == bpf_map__max_entries(want))
+		return 0;
+	pr_warn("pinned map %s is not this xdpcast's: type %u, key %u, value %u bytes, %u entries "
+		"where this build has type %u, key %u, value %u bytes, %u entries (another "
+		"version left it: start that version, or detach it and remove the pins)\n",
+		path, info.type, info.key_size, info.value_size, info.max_entries,
+		bpf_map__type(want), bpf_map__key_size(want), bpf_map__value_size(want),
+		bpf_map__max_entries(want));
+	return -EINVAL;
+}
+
 int xdpcast_dp_open_pinned(struct xdpcast_dp *dp, const char *pin_dir)
 {
+	struct xdpcast *skel = xdpcast__open(); /* the maps' shapes, nothing loaded */
 	char path[PATH_MAX];
 	unsigned int i;
 	int fd, err;
 
 	dp_reset(dp, true);
+	if (!skel) {
+		err = -errno;
+		pr_warn("cannot open the BPF object: %s\n", strerror(errno));
+		return err;
+	}
 	for (i = 0; i < DP_NMAPS; i++) {
 		snprintf(path, sizeof(path), "%s/%s", pin_dir, dp_maps[i].name);
 		fd = bpf_obj_get(path);
-		if (fd < 0) {
-			err = -errno;
+		err = fd < 0 ? -errno : 0;
+		if (err)
 			pr_warn("cannot open pinned map %s: %s\n", path, strerror(errno));
+		else
+			*map_fd(dp, i) = fd;
+		if (!err)
+			err = check_pinned(path, fd, skel->obj, dp_maps[i].name);
+		if (err) {
+			xdpcast__destroy(skel);
 			xdpcast_dp_close(dp);
 			return err;
 		}
-		*map_fd(dp, i) = fd;
 	}
+	xdpcast__destroy(skel);
 	err = dp_init_common(dp);
 	if (err)
 		xdpcast_dp_close(dp);

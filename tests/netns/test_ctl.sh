@@ -191,6 +191,19 @@ check "unknown key, non-object, unknown command, bad weight: each refused" \
 reply=$(raw "$SOCK" "$(head -c 70000 /dev/zero | tr '\0' ' ')")
 check "a request over 64 KiB: error, connection closed" \
 	reply_true '.ok == false and .error == "request longer than 65536 bytes"'
+# one that goes on sending after its first 64 KiB is read to its end, then gets reads the reply
+reply=$(perl -MIO::Socket::UNIX -e '
+	$SIG{PIPE} = "IGNORE";
+	my $s = IO::Socket::UNIX->new(Type => SOCK_STREAM(), Peer => $ARGV[0]) or die;
+	my $chunk = " " x 4096;
+	# as xdpcastctl does: a failed write is the end (a reset, before any reply)
+	for (1 .. 64) { defined(syswrite($s, $chunk)) or do { print "write failed: $!\n"; exit }; }
+	shutdown($s, 1);
+	my $line = <$s>;
+	print defined($line) ? $line : "read failed: $!\n";' "$SOCK")
+echo "# $reply"
+check "a request of 256 KiB sent on: the error reply arrives before the close" \
+	reply_true '.ok == false and .error == "request longer than 65536 bytes"'
 
 # a client that sends thousands of requests and reads nothing: the others are still served
 perl -MIO::Socket::UNIX -e '

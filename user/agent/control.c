@@ -26,6 +26,9 @@
 
 #define CONTROL_BACKLOG 16
 #define PEER_PROBE_TIMEOUT_MS 500
+/* a closing client's bytes read and dropped at most, so that it reads its
+ * error reply before the close (closing with unread data resets the peer) */
+#define CONTROL_DISCARD_MAX (1u << 20)
 
 struct client {
 	struct control *ctl;
@@ -40,6 +43,8 @@ struct client {
 	bool closing; /* close once the reply is out */
 	bool dead; /* a socket error: close now */
 	bool more; /* requests left in the buffer after this wake-up's share */
+	bool drained_out; /* closing: the reply is out and our side shut down */
+	size_t discarded; /* closing: bytes read and dropped since */
 	size_t in_len;
 	char in[CONTROL_REQUEST_MAX];
 };
@@ -353,8 +358,20 @@ static void client_update(struct client *cl)
 			break;
 		answered++;
 	}
-	if (cl->dead || (!cl->out_len && (cl->closing || (cl->eof && !cl->in_len)))) {
+	if (cl->dead || (!cl->out_len && ((cl->closing && cl->eof) || (cl->eof && !cl->in_len)))) {
 		client_free(cl);
+		return;
+	}
+	if (cl->closing && !cl->out_len) {
+		/* the error reply is out: say EOF, then drop what the client still
+		 * sends until it closes (bounded), so that it gets the reply, not a reset */
+		if (!cl->drained_out && shutdown(cl->fd, SHUT_WR)) {
+			client_free(cl);
+			return;
+		}
+		cl->drained_out = true;
+		ev_io_stop(loop, &cl->wio);
+		ev_io_start(loop, &cl->rio);
 		return;
 	}
 	/* requests still buffered: the socket is writable, so this watcher brings
@@ -374,6 +391,15 @@ static void on_client_read(struct ev_loop *loop, ev_io *w, int revents)
 	ssize_t n;
 
 	(void)revents;
+	if (cl->drained_out) {
+		n = recv(cl->fd, cl->in, sizeof(cl->in), 0);
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+			return;
+		cl->discarded += n > 0 ? (size_t)n : 0;
+		if (n <= 0 || cl->discarded > CONTROL_DISCARD_MAX)
+			client_free(cl);
+		return;
+	}
 	n = recv(cl->fd, cl->in + cl->in_len, sizeof(cl->in) - cl->in_len, 0);
 	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
 		return;

@@ -32,6 +32,7 @@ DEPS_PROGRAMS=(
 	bird:bird2 birdc:bird2
 	# the base system's (Priority: required), used by the scripts and the tests
 	awk:mawk perl:perl-base mount:mount umount:mount unshare:util-linux prlimit:util-linux
+	setpriv:util-linux
 	timeout:coreutils mktemp:coreutils mkfifo:coreutils stat:coreutils
 	grep:grep sed:sed xargs:findutils dpkg-query:dpkg
 )

@@ -489,6 +489,19 @@ Test(config, ipv6_vip_with_ipv4_backend)
 	config_free(&cfg);
 }
 
+Test(config, control_admin_group)
+{
+	struct config cfg;
+
+	load_ok("control_admin_group: root\n" HEAD VIP BACKEND, &cfg);
+	cr_assert_str_eq(cfg.control_admin_group, "root");
+	cr_assert_eq(cfg.control_admin_gid, 0);
+	config_free(&cfg);
+	load_ok(HEAD VIP BACKEND, &cfg);
+	cr_assert_str_eq(cfg.control_admin_group, "");
+	config_free(&cfg);
+}
+
 Test(config, check_target)
 {
 	struct config cfg;
@@ -759,7 +772,7 @@ static const struct bad_case bad_cases[] = {
 	/* keys */
 	{ "unknown_top_key", "interfaces: [eth0]\nvip: []\n",
 	  "t.yaml:2:1: unknown key \"vip\"; expected one of: interfaces, pin_dir, seed, route, "
-	  "probe_routing, stats, control_socket, keep_dataplane, vips" },
+	  "probe_routing, stats, control_socket, control_admin_group, keep_dataplane, vips" },
 	{ "unknown_backend_key",
 	  HEAD VIP "    backends:\n"
 		   "      - address: 198.18.1.2\n"
@@ -879,6 +892,10 @@ static const struct bad_case bad_cases[] = {
 	  "main or local table" },
 	{ "probe_priority_after_main", "probe_routing: {priority: 32765}\n" HEAD VIP BACKEND,
 	  "t.yaml:1:27: probe_routing.priority: expected an integer 1..32762, got \"32765\"" },
+	{ "control_admin_group_unknown",
+	  "control_admin_group: no-such-group-here\n" HEAD VIP BACKEND,
+	  "t.yaml:1:22: control_admin_group: expected the name of a group of this system, got "
+	  "\"no-such-group-here\"" },
 	{ "probe_priority_over_l3mdev", "probe_routing: {priority: 998}\n" HEAD VIP BACKEND,
 	  "t.yaml:1:27: probe_routing.priority: 998..1001 would take priority 1000, the l3mdev "
 	  "rule of VRFs" },
@@ -1147,7 +1164,7 @@ static void assert_printable(const char *err)
 
 #define TOP_KEYS                                                                                   \
 	"expected one of: interfaces, pin_dir, seed, route, probe_routing, stats, "                \
-	"control_socket, "                                                                         \
+	"control_socket, control_admin_group, "                                                    \
 	"keep_dataplane, vips"
 
 Test(config, unknown_key_quoted)

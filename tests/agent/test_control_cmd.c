@@ -12,16 +12,18 @@
 #include <criterion/criterion.h>
 #include <json-c/json.h>
 
+#include <stdbool.h>
+
 #include "agent.h"
 #include "control.h"
 
 /* The reply to @line, as it goes on the wire; its "error" in @error. */
-static const char *dispatch(const char *line, char *wire, size_t wire_size, char *error,
-			    size_t error_size)
+static const char *dispatch_as(const char *line, char *wire, size_t wire_size, char *error,
+			       size_t error_size, bool admin)
 {
 	struct agent *a = calloc(1, sizeof(*a));
 	struct control ctl = { .agent = a };
-	struct control_peer peer = { .pid = 1, .uid = 0 };
+	struct control_peer peer = { .pid = 1, .uid = admin ? 0 : 65534, .admin = admin };
 	struct json_object *reply, *v;
 
 	cr_assert_not_null(a);
@@ -36,6 +38,35 @@ static const char *dispatch(const char *line, char *wire, size_t wire_size, char
 	json_object_put(reply);
 	free(a);
 	return wire;
+}
+
+static const char *dispatch(const char *line, char *wire, size_t wire_size, char *error,
+			    size_t error_size)
+{
+	return dispatch_as(line, wire, wire_size, error, error_size, true);
+}
+
+/* Changes are for admins (root, xdpcastd's user, control_admin_group); the
+ * others' are refused before anything is looked at. */
+Test(control_cmd, changes_need_an_admin)
+{
+	static const char *const changes[] = {
+		"{\"command\":\"drain\",\"vip\":\"dns\",\"backend\":\"b1\"}",
+		"{\"command\":\"undrain\",\"vip\":\"dns\",\"backend\":\"b1\"}",
+		"{\"command\":\"weight\",\"vip\":\"dns\",\"backend\":\"b1\",\"weight\":2}",
+		"{\"command\":\"reload\"}",
+	};
+	char wire[4096], error[1024];
+
+	for (size_t i = 0; i < sizeof(changes) / sizeof(changes[0]); i++) {
+		dispatch_as(changes[i], wire, sizeof(wire), error, sizeof(error), false);
+		cr_assert_str_eq(error,
+				 "permission denied: changes need root or control_admin_group",
+				 "%s", changes[i]);
+	}
+	/* an admin's drain goes on to look the VIP up */
+	dispatch_as(changes[0], wire, sizeof(wire), error, sizeof(error), true);
+	cr_assert(!strstr(error, "permission denied"), "%s", error);
 }
 
 /* Every byte printable ASCII: valid UTF-8 whatever the client sent. */

@@ -386,6 +386,49 @@ ctl status
 [ "$RC" -eq 0 ] && [ ! -e "$SOCK2" ]
 verdict "and moves back"
 
+# --- changes are for root and control_admin_group; other clients only read ---
+# nobody (group nogroup) may reach the socket: the test's own directories, the
+# socket's group, and a copy of xdpcastctl it can run
+chmod o+x "$LAB_DIR" "$LAB_DIR/run"
+install -m 0755 "$XDPCASTCTL" "$LAB_DIR/xdpcastctl"
+chgrp nogroup "$SOCK"
+as_nobody() {
+	OUT=$(setpriv --reuid=nobody --regid=nogroup --clear-groups "$LAB_DIR/xdpcastctl" \
+		-s "$SOCK" "$@" 2>"$LAB_DIR/ctl.err")
+	RC=$?
+	ERR=$(cat "$LAB_DIR/ctl.err")
+}
+as_nobody status
+check "a member of the socket's group reads (status: rc $RC)" [ "$RC" -eq 0 ]
+as_nobody drain dns b1
+[ "$RC" -eq 1 ] && grep -q "permission denied: changes need root or control_admin_group" <<<"$ERR"
+verdict "but may not drain (rc $RC: $ERR)"
+as_nobody reload
+check "nor reload (rc $RC)" [ "$RC" -eq 1 ]
+check "the refusal is logged with its uid" grep -q "control: drain refused to pid [0-9]*, uid 65534" "$LOG"
+{ cat "$CFG.good" && echo "control_admin_group: nogroup"; } >"$CFG"
+ctl reload
+check "control_admin_group: nogroup, by reload" [ "$RC" -eq 0 ]
+as_nobody drain dns b1
+check "then a member drains (rc $RC)" [ "$RC" -eq 0 ]
+as_nobody undrain dns b1
+check "and undrains (rc $RC)" [ "$RC" -eq 0 ]
+cp "$CFG.good" "$CFG"
+ctl reload
+# 31 idle readers: the last slot waits for root
+perl -MIO::Socket::UNIX -e '
+	my @s = map { IO::Socket::UNIX->new(Type => SOCK_STREAM(), Peer => $ARGV[0]) or die } 1 .. 31;
+	sleep 3;' "$SOCK" &
+idle_pid=$!
+sleep 1
+as_nobody status
+[ "$RC" -eq 1 ] && [ "$ERR" = "xdpcastctl: status: too many clients" ]
+verdict "with 31 clients, the 32nd slot is refused to a reader (rc $RC)"
+ctl status
+check "and kept for root (rc $RC)" [ "$RC" -eq 0 ]
+kill "$idle_pid" 2>/dev/null
+wait "$idle_pid" 2>/dev/null
+
 # --- a second xdpcastd on the same socket refuses and touches nothing ---
 CFG2=$LAB_DIR/second.yaml
 LOG2=$LAB_DIR/second.log

@@ -11,6 +11,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <grp.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -1293,6 +1294,21 @@ static int parse_stats(struct ctx *c, yaml_node_t *node, const char *path, void 
 	return parse_map(c, node, path, stats_keys, ARRAY_SIZE(kv), field, kv);
 }
 
+/* A group of this system, by name: its gid is what clients are matched with. */
+static int parse_admin_group(struct ctx *c, yaml_node_t *node, const char *path, void *field)
+{
+	struct config *cfg =
+		(struct config *)((char *)field - offsetof(struct config, control_admin_group));
+	const char *s = scalar(node);
+	struct group *g = s && *s && strlen(s) < CONFIG_NAME_MAX ? getgrnam(s) : NULL;
+
+	if (!g)
+		return expected(c, node, path, "the name of a group of this system");
+	snprintf(cfg->control_admin_group, sizeof(cfg->control_admin_group), "%s", s);
+	cfg->control_admin_gid = g->gr_gid;
+	return 0;
+}
+
 static const struct key top_keys[] = {
 	{ .name = "interfaces", .kind = K_FN, .fn = parse_interfaces, .required = true },
 	{ PATH("pin_dir", struct config, pin_dir, 0) },
@@ -1301,6 +1317,7 @@ static const struct key top_keys[] = {
 	{ OBJ("probe_routing", parse_probe_routing) },
 	{ OBJ("stats", parse_stats) },
 	{ PATH("control_socket", struct config, control_socket, SUN_PATH_LEN_MAX) },
+	{ FN("control_admin_group", struct config, control_admin_group, parse_admin_group) },
 	{ BOOL("keep_dataplane", struct config, keep_dataplane) },
 	{ OBJ("vips", parse_vips) },
 };

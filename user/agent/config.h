@@ -10,6 +10,7 @@
 
 #include <netinet/in.h>
 #include <stdbool.h>
+#include <sys/types.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <xdp/libxdp.h>
@@ -111,6 +112,9 @@ struct config {
 	char stats_file[CONFIG_TEXT_MAX]; /* "" = no stats file */
 	uint32_t stats_period_ms; /* default 10000 */
 	char control_socket[CONFIG_TEXT_MAX]; /* default /run/xdpcast/xdpcastd.sock */
+	/* its members may change things over the socket ("": only root) */
+	char control_admin_group[CONFIG_NAME_MAX];
+	gid_t control_admin_gid;
 	bool keep_dataplane; /* leave program and maps in place on exit (default false) */
 	struct vip_config *vips;
 	size_t n_vips;

@@ -433,21 +433,42 @@ static void on_client_idle(struct ev_loop *loop, ev_timer *w, int revents)
 	client_free(cl);
 }
 
-static void client_new(struct control *c, int fd)
+/* Who is at the other end of @fd, from the kernel (SO_PEERCRED, SO_PEERGROUPS):
+ * an admin is root, xdpcastd's own user, or a member of control_admin_group. */
+static struct control_peer peer_of(const struct control *c, int fd)
+{
+	const struct config *cfg = &c->agent->cfg;
+	struct control_peer peer = { .pid = 0, .uid = (uid_t)-1 };
+	struct ucred cred = { .uid = (uid_t)-1, .gid = (gid_t)-1 };
+	socklen_t len = sizeof(cred);
+	gid_t groups[CONTROL_PEER_GROUPS_MAX];
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len))
+		return peer; /* nobody we know: no admin */
+	peer.pid = cred.pid;
+	peer.uid = cred.uid;
+	peer.admin = cred.uid == 0 || cred.uid == geteuid();
+	if (peer.admin || !cfg->control_admin_group[0])
+		return peer;
+	peer.admin = cred.gid == cfg->control_admin_gid;
+	len = sizeof(groups);
+	if (!peer.admin && !getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len))
+		for (size_t i = 0; i < len / sizeof(groups[0]); i++)
+			peer.admin |= groups[i] == cfg->control_admin_gid;
+	return peer;
+}
+
+static void client_new(struct control *c, int fd, const struct control_peer *peer)
 {
 	struct client *cl = calloc(1, sizeof(*cl));
-	struct ucred cred = {};
-	socklen_t len = sizeof(cred);
 
 	if (!cl) {
 		close(fd);
 		return;
 	}
-	getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len);
 	cl->ctl = c;
 	cl->fd = fd;
-	cl->peer.pid = cred.pid;
-	cl->peer.uid = cred.uid;
+	cl->peer = *peer;
 	ev_io_init(&cl->rio, on_client_read, fd, EV_READ);
 	ev_io_init(&cl->wio, on_client_write, fd, EV_WRITE);
 	ev_init(&cl->idle, on_client_idle);
@@ -464,6 +485,7 @@ static void on_accept(struct ev_loop *loop, ev_io *w, int revents)
 {
 	static const char busy[] = "{\"ok\":false,\"error\":\"too many clients\"}\n";
 	struct control *c = w->data;
+	struct control_peer peer;
 	int fd, err;
 
 	(void)revents;
@@ -471,14 +493,18 @@ static void on_accept(struct ev_loop *loop, ev_io *w, int revents)
 		fd = accept4(c->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0)
 			break;
-		if (c->n_clients >= CONTROL_MAX_CLIENTS) {
+		peer = peer_of(c, fd);
+		/* the last slot waits for an admin: idle readers cannot lock out a
+		 * drain, a reload or systemd's ExecReload */
+		if (c->n_clients >= CONTROL_MAX_CLIENTS ||
+		    (c->n_clients == CONTROL_MAX_CLIENTS - 1 && !peer.admin)) {
 			if (send(fd, busy, sizeof(busy) - 1, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
 				pr_debug("control socket: refusing a client: %s\n",
 					 strerror(errno));
 			close(fd);
 			continue;
 		}
-		client_new(c, fd);
+		client_new(c, fd, &peer);
 	}
 	err = errno;
 	if (err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM) {

@@ -19,7 +19,8 @@
 #endif
 
 #define CONTROL_REQUEST_MAX 65536 /* bytes of one request, its newline included */
-#define CONTROL_MAX_CLIENTS 32
+#define CONTROL_MAX_CLIENTS 32 /* the last one is for an admin client only */
+#define CONTROL_PEER_GROUPS_MAX 256 /* a client's supplementary groups looked at */
 #define CONTROL_IDLE_TIMEOUT 60.0 /* seconds a client may stay silent */
 /* requests of one client answered per wake-up: a client that pipelines
  * thousands waits for the next loop iteration, the checks do not */
@@ -50,6 +51,9 @@ struct control {
 struct control_peer {
 	pid_t pid;
 	uid_t uid;
+	/* may change things (drain, weight, reload): root, xdpcastd's own user or
+	 * a member of control_admin_group; any other client only reads */
+	bool admin;
 };
 
 /*

@@ -33,6 +33,7 @@ struct command {
 	const char *name;
 	const char *keys[4]; /* the keys it takes besides "command" */
 	int (*run)(struct request *r);
+	bool changes; /* admins only (struct control_peer) */
 };
 
 static int fail(struct request *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -251,14 +252,14 @@ static int cmd_reload(struct request *r)
 }
 
 static const struct command commands[] = {
-	{ "status", {}, cmd_status },
-	{ "vips", {}, cmd_vips },
-	{ "backends", { "vip" }, cmd_backends },
-	{ "drain", { "vip", "backend" }, cmd_set_weight },
-	{ "undrain", { "vip", "backend" }, cmd_set_weight },
-	{ "weight", { "vip", "backend", "weight" }, cmd_set_weight },
-	{ "stats", {}, cmd_stats },
-	{ "reload", {}, cmd_reload },
+	{ "status", {}, cmd_status, .changes = false },
+	{ "vips", {}, cmd_vips, .changes = false },
+	{ "backends", { "vip" }, cmd_backends, .changes = false },
+	{ "drain", { "vip", "backend" }, cmd_set_weight, .changes = true },
+	{ "undrain", { "vip", "backend" }, cmd_set_weight, .changes = true },
+	{ "weight", { "vip", "backend", "weight" }, cmd_set_weight, .changes = true },
+	{ "stats", {}, cmd_stats, .changes = false },
+	{ "reload", {}, cmd_reload, .changes = true },
 };
 
 static bool takes_key(const struct command *cmd, const char *key)
@@ -332,6 +333,13 @@ struct json_object *control_dispatch(struct control *c, const struct control_pee
 	r.reply = json_object_new_object();
 	json_object_object_add(r.reply, "ok", json_object_new_boolean(1));
 	cmd = parse_request(&r, line, len);
+	if (cmd && cmd->changes && !peer->admin) {
+		pr_warn("control: %s refused to pid %d, uid %u: not root nor in "
+			"control_admin_group\n",
+			cmd->name, (int)peer->pid, (unsigned int)peer->uid);
+		fail(&r, "permission denied: changes need root or control_admin_group");
+		cmd = NULL;
+	}
 	if (cmd)
 		err = cmd->run(&r);
 	json_object_put(r.args);

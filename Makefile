@@ -5,6 +5,13 @@
 CLANG ?= clang-19
 BPFTOOL ?= bpftool
 CC ?= gcc
+# SANITIZE=1: the userspace (tools, library, tests) built with ASan and UBSan,
+# into build-sanitize unless BUILD is given; the BPF object is unchanged.
+SANITIZE ?=
+ifeq ($(SANITIZE),1)
+BUILD ?= build-sanitize
+SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+endif
 BUILD ?= build
 PREFIX ?= /usr/local
 DESTDIR ?=
@@ -15,6 +22,8 @@ BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Wall -Werror 
 	-Ivmlinux -Iinclude
 CFLAGS ?= -O2 -g
 CFLAGS += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Iinclude -Iuser/lib -Iuser/agent -I$(BUILD)
+CFLAGS += $(SAN_FLAGS)
+LDFLAGS += $(SAN_FLAGS)
 LDLIBS := -lxdp -lbpf -lelf -lz -lxxhash
 AGENT_LDLIBS := -lyaml -lev -lmnl -lldns -lcurl -ljson-c
 
@@ -31,7 +40,7 @@ BENCH_BPF := floor bench_paths
 # target that make takes as up to date next time
 .DELETE_ON_ERROR:
 
-.PHONY: all deps test check format bench demo install clean update-vmlinux help
+.PHONY: FORCE all deps test check format bench demo install clean update-vmlinux help
 
 all: $(BUILD)/xdpcast.skel.h $(BUILD)/xdpcast.bpf.o $(BUILD)/xdpcast-dp $(BUILD)/xdpcastd \
 	$(BUILD)/xdpcastctl
@@ -40,6 +49,8 @@ help:
 	@echo "make            build the XDP program, its skeleton, library and tools"
 	@echo "make demo       netns lab: three backends, real traffic, where each flow went"
 	@echo "make test       every test (unit, BPF packet tests, netns end to end); needs root"
+	@echo "make test SANITIZE=1  the same with the userspace built with ASan and UBSan (into"
+	@echo "                build-sanitize unless BUILD= is given); SANITIZE=1 works with any target"
 	@echo "make bench      per-packet cost of each path (BPF_PROG_TEST_RUN), table rebuild, check"
 	@echo "                CPU, withdrawal time to an OSPF neighbour (FRR)"
 	@echo "make check      clang-format and cppcheck"
@@ -63,7 +74,16 @@ $(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
 $(BUILD)/bench/%.skel.h: $(BUILD)/bench/%.bpf.o
 	$(BPFTOOL) gen skeleton $< name $(notdir $*) > $@
 
-$(BUILD)/user/%.o: user/%.c $(BUILD)/xdpcast.skel.h $(wildcard user/lib/*.h user/agent/*.h include/xdpcast/*.h)
+# What SAN_FLAGS the objects of $(BUILD) were built with: a change (SANITIZE=1
+# given or not for the same BUILD) rebuilds them all instead of mixing
+# sanitized and plain objects. A missing one is taken as plain (an old mtime).
+$(BUILD)/sanitize.flags: FORCE | $(BUILD)
+	@if [ ! -e $@ ] && [ -z '$(SAN_FLAGS)' ]; then echo > $@ && touch -d @0 $@; \
+	elif [ "$$(cat $@ 2>/dev/null)" != '$(SAN_FLAGS)' ]; then echo '$(SAN_FLAGS)' > $@; fi
+
+FORCE:
+
+$(BUILD)/user/%.o: user/%.c $(BUILD)/xdpcast.skel.h $(BUILD)/sanitize.flags $(wildcard user/lib/*.h user/agent/*.h include/xdpcast/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c $< -o $@
 
@@ -74,35 +94,35 @@ $(BUILD)/libxdpcast-agent.a: $(AGENT_OBJS)
 	$(AR) rcs $@ $^
 
 $(BUILD)/xdpcast-dp: $(BUILD)/user/xdpcast_dp.o $(BUILD)/libxdpcast.a
-	$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+	$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
 $(BUILD)/xdpcastd: $(BUILD)/user/xdpcastd.o $(BUILD)/libxdpcast-agent.a $(BUILD)/libxdpcast.a
-	$(CC) $(CFLAGS) $^ $(AGENT_LDLIBS) $(LDLIBS) -lm -o $@
+	$(CC) $(CFLAGS) $(LDFLAGS) $^ $(AGENT_LDLIBS) $(LDLIBS) -lm -o $@
 
 $(BUILD)/xdpcastctl: $(BUILD)/user/xdpcastctl.o
-	$(CC) $(CFLAGS) $^ -ljson-c -o $@
+	$(CC) $(CFLAGS) $(LDFLAGS) $^ -ljson-c -o $@
 
-$(BUILD)/tests/%.o: tests/%.c $(BUILD)/xdpcast.skel.h $(wildcard tests/lib/*.h user/lib/*.h user/agent/*.h include/xdpcast/*.h)
+$(BUILD)/tests/%.o: tests/%.c $(BUILD)/xdpcast.skel.h $(BUILD)/sanitize.flags $(wildcard tests/lib/*.h user/lib/*.h user/agent/*.h include/xdpcast/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -Itests/lib -c $< -o $@
 
 $(BUILD)/xdpcast-tests: $(TEST_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/libxdpcast-agent.a $(BUILD)/libxdpcast.a
-	$(CC) $(CFLAGS) $^ -lcriterion $(AGENT_LDLIBS) $(LDLIBS) -lpthread -lm -o $@
+	$(CC) $(CFLAGS) $(LDFLAGS) $^ -lcriterion $(AGENT_LDLIBS) $(LDLIBS) -lpthread -lm -o $@
 
 $(BUILD)/xdpcast-bench: $(BUILD)/tests/bench/bench.o $(BUILD)/libxdpcast.a
-	$(CC) $(CFLAGS) $^ $(LDLIBS) -lm -o $@
+	$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -lm -o $@
 
 $(BUILD)/tests/bench/bench.o: $(BENCH_BPF:%=$(BUILD)/bench/%.skel.h)
 
 $(BUILD)/xdpcast-bench-rebuild: $(BUILD)/tests/bench/bench_rebuild.o $(BUILD)/libxdpcast.a
-	$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+	$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
 $(BUILD)/xdpcast-bench-reconcile: $(BUILD)/tests/bench/bench_reconcile.o $(BUILD)/user/agent/fib.o \
 		$(BUILD)/user/agent/nl.o $(BUILD)/libxdpcast.a
-	$(CC) $(CFLAGS) $^ $(LDLIBS) -lmnl -o $@
+	$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -lmnl -o $@
 
 $(BUILD)/tcp-sink: $(BUILD)/tests/bench/tcp_sink.o
-	$(CC) $(CFLAGS) $^ -lev -o $@
+	$(CC) $(CFLAGS) $(LDFLAGS) $^ -lev -o $@
 
 $(BUILD):
 	@mkdir -p $@

@@ -282,37 +282,12 @@ static int bound(const char *ip, int type, uint16_t *port)
 	return fd;
 }
 
-/* Wait up to @ms for @fd to be readable. */
-static bool readable(int fd, int ms)
-{
-	struct pollfd pfd = { .fd = fd, .events = POLLIN };
-
-	return poll(&pfd, 1, ms) == 1;
-}
-
 /* A thread's accepted connection, or -1 when none came in time. */
 static int accept_one(int lfd)
 {
-	if (!readable(lfd, SERVER_WAIT_MS))
+	if (!fx_readable(lfd, SERVER_WAIT_MS))
 		return -1;
 	return accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
-}
-
-/* Read exactly @len bytes (bounded wait); false on EOF, error or silence. */
-static bool read_full(int fd, uint8_t *buf, size_t len)
-{
-	size_t off = 0;
-	ssize_t n;
-
-	while (off < len) {
-		if (!readable(fd, SERVER_WAIT_MS))
-			return false;
-		n = recv(fd, buf + off, len - off, 0);
-		if (n <= 0)
-			return false;
-		off += (size_t)n;
-	}
-	return true;
 }
 
 /* ---- tcp ---- */
@@ -819,8 +794,9 @@ static void *dns_tcp_thread(void *arg)
 
 	if (fd < 0)
 		return NULL;
-	if (!read_full(fd, hdr, 2) || (qlen = (size_t)(hdr[0] << 8 | hdr[1])) > sizeof(query) ||
-	    !read_full(fd, query, qlen) || s->mode == DNS_CLOSE) {
+	if (!fx_read_full(fd, hdr, 2, SERVER_WAIT_MS) ||
+	    (qlen = (size_t)(hdr[0] << 8 | hdr[1])) > sizeof(query) ||
+	    !fx_read_full(fd, query, qlen, SERVER_WAIT_MS) || s->mode == DNS_CLOSE) {
 		close(fd);
 		return NULL;
 	}
@@ -1001,7 +977,7 @@ static void http_read_request(struct http_server *s, int fd)
 	ssize_t n;
 
 	s->request_len = 0;
-	while (s->request_len < sizeof(s->request) - 1 && readable(fd, SERVER_WAIT_MS)) {
+	while (s->request_len < sizeof(s->request) - 1 && fx_readable(fd, SERVER_WAIT_MS)) {
 		n = recv(fd, s->request + s->request_len, sizeof(s->request) - 1 - s->request_len,
 			 0);
 		if (n <= 0)

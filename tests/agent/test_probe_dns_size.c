@@ -198,13 +198,6 @@ static int bound(int type, uint16_t *port)
 	return fd;
 }
 
-static bool readable(int fd, int ms)
-{
-	struct pollfd pfd = { .fd = fd, .events = POLLIN };
-
-	return poll(&pfd, 1, ms) == 1;
-}
-
 /* ---- udp: a responder on the loop ---- */
 
 struct udp_server {
@@ -273,22 +266,6 @@ struct tcp_server {
 	pthread_t thread;
 };
 
-static bool read_full(int fd, uint8_t *buf, size_t len)
-{
-	size_t off = 0;
-	ssize_t n;
-
-	while (off < len) {
-		if (!readable(fd, SERVER_WAIT_MS))
-			return false;
-		n = recv(fd, buf + off, len - off, 0);
-		if (n <= 0)
-			return false;
-		off += (size_t)n;
-	}
-	return true;
-}
-
 static void *tcp_thread(void *arg)
 {
 	struct tcp_server *s = arg;
@@ -297,18 +274,19 @@ static void *tcp_thread(void *arg)
 	size_t qlen;
 	int fd;
 
-	if (!readable(s->fd, SERVER_WAIT_MS))
+	if (!fx_readable(s->fd, SERVER_WAIT_MS))
 		return NULL;
 	fd = accept4(s->fd, NULL, NULL, SOCK_CLOEXEC);
 	if (fd < 0)
 		return NULL;
-	if (read_full(fd, hdr, 2) && (qlen = (size_t)(hdr[0] << 8 | hdr[1])) <= sizeof(query) &&
-	    read_full(fd, query, qlen)) {
+	if (fx_read_full(fd, hdr, 2, SERVER_WAIT_MS) &&
+	    (qlen = (size_t)(hdr[0] << 8 | hdr[1])) <= sizeof(query) &&
+	    fx_read_full(fd, query, qlen, SERVER_WAIT_MS)) {
 		put16(framed, s->len);
 		if (s->prefix_only) {
 			send(fd, framed, 2, MSG_NOSIGNAL);
 			/* until the probe gives up on the connection (or the wait does) */
-			readable(fd, SERVER_WAIT_MS);
+			fx_readable(fd, SERVER_WAIT_MS);
 		} else {
 			send(fd, framed, 2 + dns_reply_of(query, qlen, s->len, framed + 2),
 			     MSG_NOSIGNAL);

@@ -5,6 +5,7 @@
  * it and the maps loaded without pins all die with the test.
  */
 #include <errno.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <sched.h>
 #include <stdio.h>
@@ -590,4 +591,27 @@ int fx_check_cases(struct fx *f, const struct fx_case *c, size_t n)
 				   &c[i].expect, NULL);
 	}
 	return backend;
+}
+
+bool fx_readable(int fd, int ms)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+
+	return poll(&pfd, 1, ms) == 1;
+}
+
+bool fx_read_full(int fd, void *buf, size_t len, int ms)
+{
+	size_t off = 0;
+	ssize_t n;
+
+	while (off < len) {
+		if (!fx_readable(fd, ms))
+			return false;
+		n = recv(fd, (char *)buf + off, len - off, 0);
+		if (n <= 0)
+			return false;
+		off += (size_t)n;
+	}
+	return true;
 }

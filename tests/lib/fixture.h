@@ -43,6 +43,10 @@ extern __u32 fx_lo, fx_in, fx_out; /* ifindexes: lo, ingress (xin), egress (xout
 
 /* New network namespace for this test process, with lo and veth xin/xout up. */
 void fixture_netns(void);
+/* Responders' sockets: @fd has something to read within @ms. */
+bool fx_readable(int fd, int ms);
+/* Exactly @len bytes from @fd, each wait at most @ms: false on EOF, error or silence. */
+bool fx_read_full(int fd, void *buf, size_t len, int ms);
 /* Run a shell command (printf-style) in the test's namespace; the test fails if it does. */
 void fx_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* The first line of a shell command's output (printf-style), without its newline. */

@@ -40,6 +40,15 @@ ctl_raw_args() {
 	RC=$?
 	ERR=$(cat "$LAB_DIR/ctl.err")
 }
+# $1 clients that connect and stay silent for 3 s, in the background (idle_pid).
+idle_clients() {
+	perl -MIO::Socket::UNIX -e '
+		my @s = map { IO::Socket::UNIX->new(Type => SOCK_STREAM(), Peer => $ARGV[0]) or die }
+			1 .. $ARGV[1];
+		sleep 3;' "$SOCK" "$1" &
+	idle_pid=$!
+	sleep 1
+}
 # jq expression $1 is true of $OUT, of $reply.
 json_true() { jq -e "$1" >/dev/null <<<"$OUT"; }
 reply_true() { jq -e "$1" >/dev/null <<<"$reply"; }
@@ -222,11 +231,7 @@ kill "$slow_pid" 2>/dev/null
 wait "$slow_pid" 2>/dev/null
 
 # 32 idle clients: the 33rd is told "too many clients"; once they leave, served again
-perl -MIO::Socket::UNIX -e '
-	my @s = map { IO::Socket::UNIX->new(Type => SOCK_STREAM(), Peer => $ARGV[0]) or die } 1 .. 32;
-	sleep 3;' "$SOCK" &
-idle_pid=$!
-sleep 1
+idle_clients 32
 ctl status
 [ "$RC" -eq 1 ] && [ "$ERR" = "xdpcastctl: status: too many clients" ]
 verdict "a 33rd client is refused with exit 1 (too many clients)"
@@ -416,11 +421,7 @@ check "and undrains (rc $RC)" [ "$RC" -eq 0 ]
 cp "$CFG.good" "$CFG"
 ctl reload
 # 31 idle readers: the last slot waits for root
-perl -MIO::Socket::UNIX -e '
-	my @s = map { IO::Socket::UNIX->new(Type => SOCK_STREAM(), Peer => $ARGV[0]) or die } 1 .. 31;
-	sleep 3;' "$SOCK" &
-idle_pid=$!
-sleep 1
+idle_clients 31
 as_nobody status
 [ "$RC" -eq 1 ] && [ "$ERR" = "xdpcastctl: status: too many clients" ]
 verdict "with 31 clients, the 32nd slot is refused to a reader (rc $RC)"

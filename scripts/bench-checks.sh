@@ -68,6 +68,7 @@ measure() {
 	{
 		echo "interfaces: [in0]"
 		echo "pin_dir: $dir/bpffs/xdpcast"
+		echo "control_socket: $dir/xdpcastd.sock" # not the host's /run/xdpcast
 		echo "stats: { file: $dir/xdpcast.prom, period: 1s }"
 		echo "vips:"
 		for v in $(seq 1 $VIPS); do

@@ -143,6 +143,6 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	ev_run(loop, 0);
-	agent_stop(&d.agent);
-	return 0;
+	/* a stop that left xdpcast attached is a failure a supervisor should see */
+	return agent_stop(&d.agent) ? 1 : 0;
 }

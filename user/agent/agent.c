@@ -463,7 +463,7 @@ void agent_stop_state(struct agent *a)
 	config_free(&a->cfg);
 }
 
-void agent_stop(struct agent *a)
+int agent_stop(struct agent *a)
 {
 	bool keep = a->keep_dataplane_flag || a->cfg.keep_dataplane, still_attached = false;
 
@@ -502,6 +502,7 @@ void agent_stop(struct agent *a)
 			pr_info("detached and unpinned\n");
 	}
 	agent_stop_state(a);
+	return still_attached ? -EBUSY : 0;
 }
 
 /* Every backend at @addr (several VIPs may share a server) sees its next hop again. */

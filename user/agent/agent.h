@@ -86,7 +86,9 @@ struct agent {
  * failure the router is left as it was found and a message says why. */
 int agent_start(struct agent *a, struct ev_loop *loop, struct config *cfg, bool keep_dataplane);
 /* Stop the checks; detach and unpin unless the dataplane is kept. */
-void agent_stop(struct agent *a);
+/* Returns -EBUSY when xdpcast stays attached somewhere although it should
+ * not (a detach failed: the pins are kept for the next xdpcastd), else 0. */
+int agent_stop(struct agent *a);
 /* Apply a new configuration (SIGHUP): only the difference. @cfg is taken
  * over on success; on failure the running state is unchanged. */
 int agent_reload(struct agent *a, struct config *cfg);

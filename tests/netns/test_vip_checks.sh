@@ -489,8 +489,15 @@ LAB_PIDS+=("$monitor")
 lab_xdpcastd_start "$CFG" "$LOG"
 wait_until 5000 agent_ctl status >/dev/null 2>&1
 sleep $(((INTERVAL_MS * 3 + 999) / 1000)) # checks ran again
+# a rule of someone else's, added and deleted: the monitor must show it, or
+# its silence about the probe path proves nothing
+in_ns router ip rule add priority 960 fwmark 0x2 lookup 100
+in_ns router ip rule del priority 960 fwmark 0x2 lookup 100
+sleep 0.2
 kill "$monitor"
 wait "$monitor" 2>/dev/null
+check "the monitor saw the control rule come and go" \
+	[ "$(grep -c '^\(Deleted \)\?960:' "$LAB_DIR/monitor")" -eq 2 ]
 rewritten=$(grep -c -e "proto $PROBE_PROTO" -e 'table 5843' "$LAB_DIR/monitor")
 check "restart: the same rules and probe routes" [ "$(probe_path)" = "$path_before" ]
 check "restart: none rewritten (ip monitor: $rewritten rule or route messages of the probe path)" \

@@ -20,7 +20,7 @@
 
 #define N_FAMILIES 2 /* [0] IPv4, [1] IPv6 */
 #define TEXT_MAX 256
-#define RP_WARNED_MAX 64 /* interfaces whose rp_filter was reported */
+#define RP_CHECKED_MAX 64 /* interfaces whose rp_filter was looked at */
 
 /* In the order they are added (a goto needs its target); deleted the other way. */
 enum base_rule { BASE_NOP, BASE_CATCH_ALL, BASE_GUARD, N_BASE_RULES };
@@ -57,8 +57,8 @@ struct probe_paths {
 	size_t n_stale_rules, cap_stale_rules;
 	struct fib_route *stale_routes;
 	size_t n_stale_routes, cap_stale_routes;
-	int rp_warned[RP_WARNED_MAX];
-	size_t n_rp_warned;
+	int rp_checked[RP_CHECKED_MAX];
+	size_t n_rp_checked;
 	int dump_error; /* the last failed listing's, logged once */
 };
 
@@ -174,19 +174,20 @@ static void check_rp_filter(struct probe_paths *pp, const struct path *p)
 	char dev[IF_NAMESIZE], key[IF_NAMESIZE];
 	int rp;
 
-	if (p->family != AF_INET || !p->has_nh || pp->n_rp_warned == RP_WARNED_MAX)
+	if (p->family != AF_INET || !p->has_nh || pp->n_rp_checked == RP_CHECKED_MAX)
 		return;
-	for (size_t i = 0; i < pp->n_rp_warned; i++)
-		if (pp->rp_warned[i] == p->nh.ifindex)
+	for (size_t i = 0; i < pp->n_rp_checked; i++)
+		if (pp->rp_checked[i] == p->nh.ifindex)
 			return;
 	if (!if_indextoname((unsigned int)p->nh.ifindex, dev))
 		return;
+	/* looked at once per interface, not at every write of a path through it */
+	pp->rp_checked[pp->n_rp_checked++] = p->nh.ifindex;
 	rp = read_rp_filter("all");
 	if (read_rp_filter(dev) > rp)
 		rp = read_rp_filter(dev);
 	if (!rp)
 		return;
-	pp->rp_warned[pp->n_rp_warned++] = p->nh.ifindex;
 	/* sysctl's key for a name with dots (a VLAN: eth0.100) has them as slashes */
 	snprintf(key, sizeof(key), "%s", dev);
 	for (char *c = key; *c; c++)

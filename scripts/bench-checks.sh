@@ -67,6 +67,7 @@ measure() {
 	local target=$1 name=$2 cfg=$dir/xdpcast-$1.yaml agent
 	{
 		echo "interfaces: [in0]"
+		echo "state_dir: $dir/state"
 		echo "pin_dir: $dir/bpffs/xdpcast"
 		echo "control_socket: $dir/xdpcastd.sock" # not the host's /run/xdpcast
 		echo "stats: { file: $dir/xdpcast.prom, period: 1s }"

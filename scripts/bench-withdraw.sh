@@ -36,6 +36,7 @@ cfg=$LAB_DIR/xdpcast.yaml
 log=$LAB_DIR/xdpcastd.log
 cat >"$cfg" <<YAML
 interfaces: [r0]
+state_dir: $LAB_DIR/state
 pin_dir: $LAB_PIN
 control_socket: $LAB_DIR/xdpcastd.sock
 route: { protocol: $LAB_ROUTE_PROTO }

@@ -39,6 +39,7 @@ LOG=$LAB_DIR/xdpcastd.log
 SOCK=$LAB_DIR/xdpcastd.sock
 cat >"$CFG" <<YAML
 interfaces: [r0]
+state_dir: $LAB_DIR/state
 pin_dir: $LAB_PIN
 control_socket: $SOCK
 seed: 0x5eed

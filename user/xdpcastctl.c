@@ -190,7 +190,8 @@ static void print_status(struct json_object *r)
 	printf("config          %s\n", text(r, "config"));
 	printf("pin dir         %s\n", text(r, "pin_dir"));
 	printf("control socket  %s\n", text(r, "control_socket"));
-	printf("seed            %#" PRIx64 "\n", num(r, "seed"));
+	printf("seed            %#" PRIx64 " (%s)\n", num(r, "seed"), text(r, "seed_source"));
+	printf("state dir       %s\n", text(r, "state_dir"));
 	printf("vips            %s, %s in service\n", text(r, "vips"), text(r, "vips_in_service"));
 	printf("backends        %s, %s up\n", text(r, "backends"), text(r, "backends_up"));
 	if (!array_len(r, "interfaces"))

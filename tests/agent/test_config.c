@@ -70,7 +70,8 @@ Test(config, minimal_defaults)
 	cr_assert_str_eq(cfg.ifaces[0].name, "eth0");
 	cr_assert_eq(cfg.ifaces[0].mode, XDP_MODE_NATIVE);
 	cr_assert_str_eq(cfg.pin_dir, "/sys/fs/bpf/xdpcast");
-	cr_assert_eq(cfg.seed, 0x78647063);
+	cr_assert_not(cfg.seed_set); /* the state directory's (seed_file.h) */
+	cr_assert_str_eq(cfg.state_dir, "/var/lib/xdpcast");
 	cr_assert_eq(cfg.route_protocol, 252);
 	cr_assert_eq(cfg.route_metric, 10);
 	cr_assert_eq(cfg.route_table, 254);
@@ -97,6 +98,7 @@ Test(config, top_level_values)
 		"  - {name: eth2, mode: native}\n"
 		"pin_dir: /sys/fs/bpf/lab\n"
 		"seed: 0x5EED\n"
+		"state_dir: /var/lib/xdpcast-lab\n"
 		"route: {protocol: 5, metric: 4294967295, table: 100, reconcile_interval: 2s}\n"
 		"stats:\n"
 		"  file: /run/xdpcast/xdpcast.prom\n"
@@ -114,6 +116,8 @@ Test(config, top_level_values)
 	cr_assert_eq(cfg.ifaces[2].mode, XDP_MODE_NATIVE);
 	cr_assert_str_eq(cfg.pin_dir, "/sys/fs/bpf/lab");
 	cr_assert_eq(cfg.seed, 0x5eed);
+	cr_assert(cfg.seed_set);
+	cr_assert_str_eq(cfg.state_dir, "/var/lib/xdpcast-lab");
 	cr_assert_eq(cfg.route_protocol, 5);
 	cr_assert_eq(cfg.route_metric, 4294967295u);
 	cr_assert_eq(cfg.route_table, 100);
@@ -672,7 +676,8 @@ Test(config, example_file)
 	cr_assert_str_eq(cfg.path, EXAMPLE);
 	cr_assert_eq(cfg.n_ifaces, 2);
 	cr_assert_eq(cfg.ifaces[1].mode, XDP_MODE_SKB);
-	cr_assert_eq(cfg.seed, 0x78647063);
+	cr_assert_not(cfg.seed_set);
+	cr_assert_str_eq(cfg.state_dir, "/var/lib/xdpcast");
 	cr_assert_str_eq(cfg.stats_file, "/run/xdpcast/xdpcast.prom");
 	cr_assert_eq(cfg.n_vips, 4);
 
@@ -771,8 +776,9 @@ static const struct bad_case bad_cases[] = {
 
 	/* keys */
 	{ "unknown_top_key", "interfaces: [eth0]\nvip: []\n",
-	  "t.yaml:2:1: unknown key \"vip\"; expected one of: interfaces, pin_dir, seed, route, "
-	  "probe_routing, stats, control_socket, control_admin_group, keep_dataplane, vips" },
+	  "t.yaml:2:1: unknown key \"vip\"; expected one of: interfaces, pin_dir, seed, state_dir, "
+	  "route, probe_routing, stats, control_socket, control_admin_group, keep_dataplane, "
+	  "vips" },
 	{ "unknown_backend_key",
 	  HEAD VIP "    backends:\n"
 		   "      - address: 198.18.1.2\n"
@@ -1163,7 +1169,7 @@ static void assert_printable(const char *err)
 }
 
 #define TOP_KEYS                                                                                   \
-	"expected one of: interfaces, pin_dir, seed, route, probe_routing, stats, "                \
+	"expected one of: interfaces, pin_dir, seed, state_dir, route, probe_routing, stats, "     \
 	"control_socket, control_admin_group, "                                                    \
 	"keep_dataplane, vips"
 

@@ -190,6 +190,7 @@ lab_backends6() { for i in $(seq 1 "${1:-3}"); do echo "b$i $(lab_backend_addr6 
 route_test_yaml_head() {
 	cat <<YAML
 interfaces: [r0]
+state_dir: $LAB_DIR/state
 pin_dir: $LAB_PIN
 control_socket: $LAB_DIR/xdpcastd.sock
 route: { protocol: $PROTO, reconcile_interval: ${RECONCILE_MS}ms }

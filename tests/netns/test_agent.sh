@@ -5,7 +5,9 @@
 # interval x fall (plus a margin) without losing the other backends'
 # queries, comes back after rise passes; kill -9 and a restart lose no query
 # and move no flow; SIGHUP with a broken file changes nothing; SIGHUP adding
-# a backend moves no flow-table flow; SIGTERM detaches and unpins.
+# a backend moves no flow-table flow; SIGTERM detaches and unpins. No seed is
+# configured: the first start makes one and keeps it in state_dir, restarts
+# read it back, and an adopting start with the file gone keeps the running one.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 export BUILD=${BUILD:-build}
@@ -30,9 +32,9 @@ write_config() {
 	local n=$1 i
 	cat >"$CFG" <<YAML
 interfaces: [r0]
+state_dir: $LAB_DIR/state
 pin_dir: $LAB_PIN
 control_socket: $LAB_DIR/xdpcastd.sock
-seed: 0x5eed
 stats:
   file: $LAB_DIR/xdpcast.prom
   period: 200ms
@@ -70,6 +72,14 @@ lab_xdpcastd_start "$CFG" "$LOG"
 wait_log "-> up" 5000 2 || true
 check "all three backends come up" [ "$(log_count ' -> up')" -eq 3 ]
 check "xdpcast is attached to r0" attached
+SEED_FILE=$LAB_DIR/state/seed
+status_seed() { agent_ctl --json status | jq -r '"\(.seed) \(.seed_source)"'; }
+seed=$(cat "$SEED_FILE" 2>/dev/null)
+check "no seed configured: one made at random, kept in state_dir/seed and announced" \
+	grep -q "hash seed $seed made at random and kept in $SEED_FILE: routers that share" "$LOG"
+check "the seed file is 0600 and holds one number" \
+	[ "$(stat -c %a "$SEED_FILE")" = 600 ] && grep -qxE '0x[0-9a-f]{8}' "$SEED_FILE"
+check "xdpcastctl status shows that seed, generated" [ "$(status_seed)" = "$((seed)) generated" ]
 
 map_flows
 check "every flow answered" [ "$(cat "$LAB_DIR/lost")" -eq 0 ]
@@ -159,6 +169,9 @@ read -r sent lost <"$LAB_DIR/restart"
 check "no query lost across kill -9 and restart ($lost of $sent)" \
 	test "$sent" -gt 0 -a "$lost" -eq 0
 check "the restarted agent adopted the table unchanged" grep -q "dns $LAB_VIP: adopted, table unchanged" "$LOG"
+check "the restart read the seed back from state_dir, no new one" \
+	[ "$(status_seed)" = "$((seed)) state file" ] && [ "$(log_count "made at random")" -eq 1 ] &&
+	[ "$(log_count "hash seed changes")" -eq 0 ]
 map_flows
 moved=$(join "$LAB_DIR/before" <(snapshot) | awk '$2 != $3' | wc -l)
 check "no flow moved across the restart ($moved moved)" [ "$moved" -eq 0 ]
@@ -171,6 +184,7 @@ kill -TERM "$LAB_XDPCASTD_PID"
 wait "$LAB_XDPCASTD_PID" 2>/dev/null
 check "--keep-dataplane: the program stays attached after SIGTERM" attached
 check "--keep-dataplane: the maps stay pinned" [ -e "$LAB_PIN/vips" ]
+rm -f "$SEED_FILE" # the state directory wiped: the running seed must stay
 before=$(log_count "adopted, table unchanged")
 lab_xdpcastd_start "$CFG" "$LOG"
 wait_log "adopted, table unchanged" 5000 "$before" || true
@@ -181,6 +195,9 @@ touch "$LAB_DIR/stop"
 wait "$loop_pid"
 read -r sent lost <"$LAB_DIR/upgrade"
 check "no query lost across the upgrade ($lost of $sent)" test "$sent" -gt 0 -a "$lost" -eq 0
+check "seed file lost: the running dataplane's seed kept and written back" \
+	[ "$(status_seed)" = "$((seed)) running dataplane" ] && [ "$(cat "$SEED_FILE")" = "$seed" ] &&
+	grep -q "hash seed $seed of the running dataplane kept in $SEED_FILE" "$LOG"
 map_flows
 moved=$(join "$LAB_DIR/before" <(snapshot) | awk '$2 != $3' | wc -l)
 check "no flow moved across the upgrade ($moved moved)" [ "$moved" -eq 0 ]

@@ -40,6 +40,7 @@ write_config() {
 	local i
 	cat >"$CFG" <<YAML
 interfaces: [r0]
+state_dir: $LAB_DIR/state
 pin_dir: $LAB_PIN
 control_socket: $SOCK
 seed: 0x5eed

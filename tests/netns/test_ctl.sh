@@ -49,6 +49,7 @@ idle_clients() {
 	idle_pid=$!
 	sleep 1
 }
+agent_seed() { "$XDPCASTCTL" -s "$SOCK" --json status | jq -r '"\(.seed) \(.seed_source)"'; }
 # jq expression $1 is true of $OUT, of $reply.
 json_true() { jq -e "$1" >/dev/null <<<"$OUT"; }
 reply_true() { jq -e "$1" >/dev/null <<<"$reply"; }
@@ -66,6 +67,7 @@ raw() {
 write_config() {
 	cat <<YAML
 interfaces: [r0]
+state_dir: $LAB_DIR/state
 pin_dir: $1
 seed: 0x5eed
 control_socket: $2
@@ -368,6 +370,16 @@ write_config "$LAB_DIR/bpffs/elsewhere" "$SOCK" >"$CFG"
 ctl reload
 [ "$RC" -eq 1 ] && grep -q "pin_dir cannot change while running" <<<"$ERR"
 verdict "reload changing pin_dir: exit 1, said why"
+sed "s|^state_dir: .*|state_dir: $LAB_DIR/state2|" "$CFG.good" >"$CFG"
+ctl reload
+[ "$RC" -eq 1 ] && grep -q "state_dir cannot change while running" <<<"$ERR"
+verdict "reload changing state_dir: exit 1, said why"
+# without `seed:` and with no seed file, the seed in force stays (and is kept)
+grep -v '^seed:' "$CFG.good" >"$CFG"
+ctl reload
+[ "$RC" -eq 0 ] && [ "$(cat "$LAB_DIR/state/seed")" = 0x00005eed ] &&
+	[ "$(agent_seed)" = "24301 running dataplane" ]
+verdict "reload dropping seed: 0x5eed stays, now in state_dir/seed"
 cp "$CFG.good" "$CFG"
 ctl reload
 [ "$RC" -eq 0 ] && [ "$OUT" = "reloaded $CFG: 1 VIPs" ]

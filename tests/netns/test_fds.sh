@@ -89,6 +89,7 @@ sighup_reload() {
 write_config() {
 	cat <<YAML
 interfaces: [r0]
+state_dir: $LAB_DIR/state
 pin_dir: $LAB_PIN
 seed: 0x5eed
 control_socket: $SOCK

@@ -34,6 +34,7 @@ write_config() {
 	local metric=$1
 	cat >"$CFG" <<YAML
 interfaces: [r0]
+state_dir: $LAB_DIR/state
 pin_dir: $LAB_PIN
 control_socket: $LAB_DIR/xdpcastd.sock
 stats: { file: $LAB_DIR/xdpcast.prom, period: 100ms }

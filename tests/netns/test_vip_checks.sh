@@ -109,6 +109,7 @@ write_config() {
 	done
 	cat >"$CFG" <<YAML
 interfaces: [r0]
+state_dir: $LAB_DIR/state
 pin_dir: $LAB_PIN
 control_socket: $SOCK
 seed: 0x5eed
@@ -279,6 +280,7 @@ check "--check-config accepts the file" "$XDPCASTD" --check-config -c "$CFG"
 # an IPv6 VIP whose backends are IPv4 cannot be probed at the VIP through them
 cat >"$LAB_DIR/v6via4.yaml" <<YAML
 interfaces: [r0]
+state_dir: $LAB_DIR/state
 pin_dir: $LAB_PIN
 control_socket: $SOCK
 vips:

@@ -18,6 +18,7 @@
 #include "log.h"
 #include "maglev.h"
 #include "probe_path.h"
+#include "seed_file.h"
 
 static void on_neigh_changed(void *arg, const struct addr_config *addr);
 static void on_stats_timer(struct ev_loop *loop, ev_timer *w, int revents);
@@ -152,8 +153,30 @@ static int attach_interfaces(struct agent *a, bool adopting)
 	return 0;
 }
 
+int agent_resolve_seed(struct config *cfg, const uint32_t *running, enum seed_source *src)
+{
+	char err[STATE_DIR_ERROR_MAX];
+	int e;
+
+	*src = SEED_FROM_CONFIG;
+	if (cfg->seed_set)
+		return 0;
+	e = seed_file_resolve(cfg->state_dir, running, &cfg->seed, src, err);
+	if (e)
+		pr_warn("%s: %s\n", cfg->path, err);
+	else if (*src == SEED_GENERATED)
+		pr_warn("hash seed %#x made at random and kept in %s/%s: routers that share "
+			"flows by ECMP need one seed, give them all `seed: %#x`\n",
+			cfg->seed, cfg->state_dir, SEED_FILE_NAME, cfg->seed);
+	else if (*src == SEED_FROM_DATAPLANE)
+		pr_info("hash seed %#x of the running dataplane kept in %s/%s\n", cfg->seed,
+			cfg->state_dir, SEED_FILE_NAME);
+	return e;
+}
+
 static int dataplane_up(struct agent *a, bool *adopting)
 {
+	bool running;
 	__u32 seed;
 	int err;
 
@@ -177,7 +200,13 @@ static int dataplane_up(struct agent *a, bool *adopting)
 		return err;
 	}
 	a->dp_open = true;
-	if (*adopting && !xdpcast_dp_get_seed(&a->dp, &seed) && seed != a->cfg.seed)
+	running = *adopting && !xdpcast_dp_get_seed(&a->dp, &seed);
+	err = agent_resolve_seed(&a->cfg, running ? &seed : NULL, &a->seed_source);
+	if (err) {
+		dataplane_undo(a);
+		return err;
+	}
+	if (running && seed != a->cfg.seed)
 		pr_warn("hash seed changes from %#x to %#x: flows move\n", seed, a->cfg.seed);
 	err = xdpcast_dp_set_seed(&a->dp, a->cfg.seed);
 	if (err) {

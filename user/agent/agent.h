@@ -17,6 +17,7 @@
 #include "neigh.h"
 #include "probe.h"
 #include "schedule.h"
+#include "seed_file.h"
 
 struct agent;
 struct control;
@@ -80,6 +81,7 @@ struct agent {
 	struct control *ctl; /* the control socket (control.h); NULL: none */
 	struct routes *routes; /* the VIPs' routes in the kernel FIB (routes.c) */
 	struct probe_paths *probe_paths; /* how VIP-targeted checks reach each backend */
+	enum seed_source seed_source; /* where cfg.seed came from */
 };
 
 /* Attach (or adopt) the dataplane, build the state, start the checks. On
@@ -97,6 +99,10 @@ int agent_reload(struct agent *a, struct config *cfg);
  * bad file, and the running configuration stays in force unless @err says
  * "applied in part". */
 int agent_reload_file(struct agent *a, const char *path, char *err, size_t errlen);
+/* @cfg's seed: `seed:`, else the state directory's (made at the first start:
+ * @running, the seed of a dataplane in force, or a random one); logged. 0, or
+ * -errno after a message. */
+int agent_resolve_seed(struct config *cfg, const uint32_t *running, enum seed_source *src);
 
 /* --- used between the agent's files --- */
 

@@ -11,6 +11,7 @@
 #ifndef XDPCAST_ATOMIC_FILE_H
 #define XDPCAST_ATOMIC_FILE_H
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <sys/types.h>
 
@@ -20,6 +21,7 @@ struct atomic_file {
 	FILE *f; /* write the content here */
 	const char *path; /* the caller's: must stay valid until commit or abort */
 	char *tmp; /* the temporary's name */
+	bool durable; /* commit syncs the file and then its directory (state, not stats) */
 };
 
 /* Create the temporary for @path: 0, or -errno (nothing is left behind). */
@@ -31,5 +33,8 @@ int atomic_file_commit(struct atomic_file *af, mode_t mode);
 void atomic_file_abort(struct atomic_file *af);
 /* @len bytes of @data as @path's new content, with @mode: 0, or -errno. */
 int atomic_write_file(const char *path, const void *data, size_t len, mode_t mode);
+/* The same, on disk before it returns (fsync of the file and its directory):
+ * for state that must survive a power cut, written rarely. */
+int atomic_write_file_durable(const char *path, const void *data, size_t len, mode_t mode);
 
 #endif /* XDPCAST_ATOMIC_FILE_H */

@@ -33,7 +33,6 @@
 #define LIST_MAX 64 /* items of the short lists (rcodes) */
 #define YAML_ANCHORS_MAX 1000 /* anchors, and aliases, in a file: a configuration needs few */
 
-#define SEED_DEFAULT 0x78647063u
 #define ROUTE_PROTOCOL_DEFAULT 252
 #define ROUTE_METRIC_DEFAULT 10 /* below FRR's 20 and BIRD's 32, never the same */
 #define ROUTE_TABLE_DEFAULT 254
@@ -47,6 +46,7 @@
 #define L3MDEV_RULE_PRIORITY 1000
 #define STATS_PERIOD_DEFAULT_MS 10000
 #define PIN_DIR_DEFAULT "/sys/fs/bpf/xdpcast"
+#define STATE_DIR_DEFAULT "/var/lib/xdpcast"
 #define CONTROL_SOCKET_DEFAULT "/run/xdpcast/xdpcastd.sock"
 #define FLOW_TABLE_SIZE_DEFAULT 65536
 #define FLOW_TABLE_SIZE_MAX (1u << 26)
@@ -1309,10 +1309,25 @@ static int parse_admin_group(struct ctx *c, yaml_node_t *node, const char *path,
 	return 0;
 }
 
+/* `seed:` given: it rules; absent, the state directory's (seed_file.h). */
+static int parse_seed(struct ctx *c, yaml_node_t *node, const char *path, void *field)
+{
+	struct config *cfg = (struct config *)((char *)field - offsetof(struct config, seed));
+	uint64_t v;
+	int err = get_uint(c, node, path, 0, UINT32_MAX, &v);
+
+	if (!err) {
+		cfg->seed = (uint32_t)v;
+		cfg->seed_set = true;
+	}
+	return err;
+}
+
 static const struct key top_keys[] = {
 	{ .name = "interfaces", .kind = K_FN, .fn = parse_interfaces, .required = true },
 	{ PATH("pin_dir", struct config, pin_dir, 0) },
-	{ UINT("seed", struct config, seed, 0, UINT32_MAX) },
+	{ FN("seed", struct config, seed, parse_seed) },
+	{ PATH("state_dir", struct config, state_dir, 0) },
 	{ OBJ("route", parse_route) },
 	{ OBJ("probe_routing", parse_probe_routing) },
 	{ OBJ("stats", parse_stats) },
@@ -1327,7 +1342,7 @@ static const struct key top_keys[] = {
 static void set_defaults(struct config *cfg)
 {
 	strcpy(cfg->pin_dir, PIN_DIR_DEFAULT);
-	cfg->seed = SEED_DEFAULT;
+	strcpy(cfg->state_dir, STATE_DIR_DEFAULT);
 	cfg->route_protocol = ROUTE_PROTOCOL_DEFAULT;
 	cfg->route_metric = ROUTE_METRIC_DEFAULT;
 	cfg->route_table = ROUTE_TABLE_DEFAULT;

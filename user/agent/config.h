@@ -99,7 +99,11 @@ struct config {
 	struct iface_config ifaces[CONFIG_MAX_IFACES];
 	size_t n_ifaces;
 	char pin_dir[CONFIG_TEXT_MAX]; /* default /sys/fs/bpf/xdpcast */
-	uint32_t seed; /* flow hash seed (default 0x78647063): equal on routers that share ECMP */
+	/* flow hash seed: equal on routers that share ECMP. Without `seed:`, the
+	 * one kept in state_dir (generated at first start, seed_file.h) */
+	uint32_t seed;
+	bool seed_set; /* `seed:` given */
+	char state_dir[CONFIG_TEXT_MAX]; /* what outlives a restart (default /var/lib/xdpcast) */
 	uint8_t route_protocol; /* rtnetlink protocol number of xdpcast's routes (default 252) */
 	uint32_t route_metric; /* default 10 */
 	uint32_t route_table; /* default 254 (main) */

@@ -133,6 +133,8 @@ void control_status(struct control *c, struct json_object *reply)
 	add(reply, "pin_dir", json_object_new_string(a->cfg.pin_dir));
 	add(reply, "control_socket", json_object_new_string(c->path));
 	add(reply, "seed", new_u64(a->cfg.seed));
+	add(reply, "seed_source", json_object_new_string(seed_source_name(a->seed_source)));
+	add(reply, "state_dir", json_object_new_string(a->cfg.state_dir));
 	add(reply, "interfaces", ifaces);
 	add(reply, "vips", new_u64(a->n_vips));
 	add(reply, "vips_in_service", new_u64(n_usable));

@@ -303,7 +303,8 @@ static int reload_vips(struct agent *a, const struct config *next)
 
 int agent_reload(struct agent *a, struct config *next)
 {
-	bool seed_changed = next->seed != a->cfg.seed;
+	enum seed_source seed_source;
+	bool seed_changed;
 	int err;
 
 	if (next->probe_protocol != a->cfg.probe_protocol ||
@@ -320,20 +321,36 @@ int agent_reload(struct agent *a, struct config *next)
 			next->path);
 		return -EINVAL;
 	}
+	if (strcmp(next->state_dir, a->cfg.state_dir)) {
+		pr_warn("%s: state_dir cannot change while running (restart xdpcastd); "
+			"configuration not reloaded\n",
+			next->path);
+		return -EINVAL;
+	}
+	/* without `seed:`, the state directory's, or the one in force if it has none */
+	if (agent_resolve_seed(next, &a->cfg.seed, &seed_source)) {
+		pr_warn("%s: configuration not reloaded\n", next->path);
+		return -EINVAL;
+	}
+	seed_changed = next->seed != a->cfg.seed;
 	err = reload_interfaces(a, next);
 	if (err) {
 		pr_warn("%s: configuration not reloaded\n", next->path);
 		return err;
 	}
+	if (!seed_changed)
+		a->seed_source = seed_source;
 	if (seed_changed) {
 		pr_warn("reload: hash seed changes from %#x to %#x: flows move\n", a->cfg.seed,
 			next->seed);
 		err = xdpcast_dp_set_seed(&a->dp, next->seed);
-		if (err)
+		if (err) {
 			next->seed =
 				a->cfg.seed; /* tables keep being built with the seed in force */
-		else
+		} else {
 			a->cfg.seed = next->seed;
+			a->seed_source = seed_source;
+		}
 		for (size_t i = 0; !err && i < a->n_vips; i++)
 			vip_apply(a, a->vips[i], "hash seed changed by reload");
 	}

@@ -14,7 +14,7 @@ int agent_reload_file(struct agent *a, const char *path, char *err, size_t errle
 {
 	char msg[CONFIG_ERROR_MAX];
 	struct config cfg;
-	bool pin_dir_changed;
+	const char *fixed = NULL; /* a key that cannot change while running */
 	int ret;
 
 	ret = config_load(path, &cfg, msg);
@@ -25,7 +25,10 @@ int agent_reload_file(struct agent *a, const char *path, char *err, size_t errle
 		config_free(&cfg);
 		return ret;
 	}
-	pin_dir_changed = strcmp(cfg.pin_dir, a->cfg.pin_dir);
+	if (strcmp(cfg.pin_dir, a->cfg.pin_dir))
+		fixed = "pin_dir";
+	else if (strcmp(cfg.state_dir, a->cfg.state_dir))
+		fixed = "state_dir";
 	ret = agent_reload(a, &cfg);
 	if (!ret)
 		return 0;
@@ -33,11 +36,11 @@ int agent_reload_file(struct agent *a, const char *path, char *err, size_t errle
 	if (!cfg.path[0])
 		snprintf(err, errlen, "%s: applied in part: %s (xdpcastd's log says what failed)",
 			 path, strerror(-ret));
-	else if (pin_dir_changed)
+	else if (fixed)
 		snprintf(err, errlen,
-			 "%s: pin_dir cannot change while running (restart xdpcastd); "
+			 "%s: %s cannot change while running (restart xdpcastd); "
 			 "configuration not reloaded",
-			 path);
+			 path, fixed);
 	else
 		snprintf(err, errlen,
 			 "%s: configuration not reloaded: %s (xdpcastd's log says why)", path,

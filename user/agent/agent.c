@@ -110,14 +110,24 @@ static bool pins_exist(const char *pin_dir)
 }
 
 /* Detach what this run attached and remove pins this run created. */
+/* A failed start: detach what it attached and unpin what it pinned, but never
+ * unpin maps that a program it could not detach still forwards with (the
+ * next xdpcastd adopts them; unpinned, no one could). */
 static void dataplane_undo(struct agent *a)
 {
+	bool still_attached = false;
+
 	for (size_t i = 0; i < a->cfg.n_ifaces; i++) {
-		if (a->attached_here[i])
-			xdpcast_detach(a->cfg.ifaces[i].name);
+		int err = a->attached_here[i] ? xdpcast_detach(a->cfg.ifaces[i].name) : 0;
+
+		still_attached |= err && err != -ENOENT && err != -ENODEV;
 		a->attached_here[i] = false;
 	}
-	if (a->pins_created)
+	if (still_attached)
+		pr_warn("xdpcast stays attached where the detach failed (above): its maps stay "
+			"pinned in %s for the next xdpcastd to adopt\n",
+			a->cfg.pin_dir);
+	else if (a->pins_created)
 		xdpcast_unpin(a->cfg.pin_dir);
 }
 

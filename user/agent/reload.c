@@ -66,6 +66,21 @@ static const struct iface_config *iface_in(const struct config *cfg, const char 
 	return NULL;
 }
 
+/* Detach xdpcast from @ifname: 0 when none is left there (a link gone
+ * counts), else -errno after a warning that it still forwards. */
+static int detached(const char *ifname)
+{
+	int err = xdpcast_detach(ifname);
+
+	if (err == -ENOENT || err == -ENODEV)
+		return 0;
+	if (err)
+		pr_warn("reload: xdpcast may still be attached to %s (the detach failed, above): "
+			"its packets keep being steered by the running maps\n",
+			ifname);
+	return err;
+}
+
 /* Attach to the new interfaces; on failure detach those again. */
 static int reload_interfaces(struct agent *a, const struct config *next)
 {
@@ -86,7 +101,9 @@ static int reload_interfaces(struct agent *a, const struct config *next)
 		/* a new mode takes a new attachment; a re-created link gets its first */
 		if (old && old->mode != ifc->mode && xdpcast_is_attached(ifindex)) {
 			pr_info("reload: %s changes XDP mode: re-attaching\n", ifc->name);
-			xdpcast_detach(ifc->name);
+			err = detached(ifc->name);
+			if (err)
+				break; /* still attached in the old mode, which keeps forwarding */
 		}
 		if (xdpcast_is_attached(ifindex))
 			continue;
@@ -99,14 +116,14 @@ static int reload_interfaces(struct agent *a, const struct config *next)
 	}
 	for (size_t i = 0; err && i < next->n_ifaces; i++)
 		if (attached[i])
-			xdpcast_detach(next->ifaces[i].name);
+			detached(next->ifaces[i].name);
 	if (err)
 		return err;
 	for (size_t i = 0; i < a->cfg.n_ifaces; i++) {
 		if (iface_in(next, a->cfg.ifaces[i].name))
 			continue;
-		xdpcast_detach(a->cfg.ifaces[i].name);
-		pr_info("reload: detached from %s\n", a->cfg.ifaces[i].name);
+		if (!detached(a->cfg.ifaces[i].name))
+			pr_info("reload: detached from %s\n", a->cfg.ifaces[i].name);
 	}
 	return 0;
 }

@@ -384,6 +384,21 @@ cp "$CFG.good" "$CFG"
 ctl reload
 [ "$RC" -eq 0 ] && [ "$OUT" = "reloaded $CFG: 1 VIPs" ]
 verdict "reload of the good file: exit 0"
+# a second interface: a second load of the program, on the same pinned maps
+sed 's/^interfaces: \[r0\]$/interfaces: [r0, r1]/' "$CFG.good" >"$CFG"
+map_flows
+snapshot >"$LAB_DIR/before"
+ctl reload
+[ "$RC" -eq 0 ] && in_ns router ip -d link show r1 | grep -q xdp && grep -q "reload: attached to r1" "$LOG"
+verdict "reload adding interface r1: attached (rc $RC: $ERR)"
+map_flows
+moved=$(join "$LAB_DIR/before" <(snapshot) | awk '$2 != $3' | wc -l)
+check "no flow moved and none lost with r1 added ($moved moved, $(cat "$LAB_DIR/lost") lost)" \
+	[ "$moved" -eq 0 ] && [ "$(cat "$LAB_DIR/lost")" -eq 0 ]
+cp "$CFG.good" "$CFG"
+ctl reload
+[ "$RC" -eq 0 ] && ! in_ns router ip -d link show r1 | grep -q xdp && grep -q "reload: detached from r1" "$LOG"
+verdict "reload without r1: detached from it"
 
 # a new control_socket: the agent moves there
 SOCK2=$LAB_DIR/run2/ctl.sock

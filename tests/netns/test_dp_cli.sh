@@ -5,7 +5,7 @@
 # was wrong, and the maps stay as they were. Runs in a namespace of its own
 # with a private bpffs.
 set -uo pipefail
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 BUILD=${BUILD:-build}
 DP=$(realpath "$BUILD/xdpcast-dp")
 NS="xc$$-cli"
@@ -24,6 +24,9 @@ ip netns exec "$NS" ip link set lo up
 ip netns exec "$NS" ip link add v0 type veth peer name v1
 ip netns exec "$NS" ip link set v0 up
 ip netns exec "$NS" ip link set v1 up
+ip netns exec "$NS" ip link add w0 type veth peer name w1
+ip netns exec "$NS" ip link set w0 up
+ip netns exec "$NS" ip link set w1 up
 mkdir -p "$TMP/bpffs" "$TMP/plain"
 mount -t bpf bpf "$TMP/bpffs"
 
@@ -57,6 +60,25 @@ expect 1 "is xdpcast attached with --pin $PIN" -- --pin "$PIN" stats
 expect 2 "bad --mode 'fast'" -- --pin "$PIN" attach v0 --mode fast
 expect 0 "" -- --pin "$PIN" attach v0
 expect 1 "v0: xdpcast is already attached" -- --pin "$PIN" attach v0
+# a second interface reuses every pinned map, the egress devmap included (whose
+# kernel-added flag made libbpf 1.1 refuse it: issue 11's review)
+expect 0 "" -- --pin "$PIN" attach w0
+# map ids of the program attached to $1, one per line
+prog_maps() {
+	local id
+	id=$(ip netns exec "$NS" ip -j -d link show "$1" | jq -r '.[0].xdp.prog.id // .[0].xdp.attached[0].prog.id')
+	bpftool -j prog show id "$id" | jq -r '.map_ids[]' | sort
+}
+shared=$(comm -12 <(prog_maps v0) <(prog_maps w0) | wc -l)
+total=$(prog_maps v0 | wc -l)
+if [ "$total" -gt 1 ] && [ "$shared" -eq $((total - 1)) ]; then
+	echo "ok - the programs on v0 and w0 share their maps, all $shared but .rodata"
+	passed=$((passed + 1))
+else
+	echo "not ok - the programs on v0 and w0 share $shared of $total maps"
+	failed=$((failed + 1))
+fi
+expect 0 "" -- --pin "$PIN" detach w0
 expect 2 "expected ID (0-4095)" -- --pin "$PIN" backend 5000 v1 02:00:00:00:00:01
 expect 2 "bad MAC 'zz:zz'" -- --pin "$PIN" backend 1 v1 zz:zz
 expect 1 "interface nosuch" -- --pin "$PIN" backend 1 nosuch 02:00:00:00:00:01

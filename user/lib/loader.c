@@ -47,6 +47,38 @@ static int check_pin_dir(const char *pin_dir)
 	return err;
 }
 
+/*
+ * The kernel adds BPF_F_RDONLY_PROG to every devmap whose values are 4 bytes
+ * (it refuses the flag from userspace), and libbpf 1.1 compares a pinned
+ * map's flags with the declared ones before reusing it: the egress devmap,
+ * pinned by the first load, was refused by every later one ("couldn't reuse
+ * pinned map ... parameter mismatch"): a second interface, or a reload that
+ * attaches one. Declaring the pinned map's flags for a devmap that is reused
+ * (never created with them) lets libbpf reuse it; its other checks (type,
+ * sizes, entries) still apply. Newer libbpf ignores this flag itself.
+ */
+static void accept_kernel_devmap_flags(struct bpf_object *obj)
+{
+	struct bpf_map_info info;
+	struct bpf_map *map;
+	__u32 len;
+	int fd;
+
+	bpf_object__for_each_map(map, obj) {
+		if (bpf_map__type(map) != BPF_MAP_TYPE_DEVMAP || !bpf_map__pin_path(map))
+			continue;
+		fd = bpf_obj_get(bpf_map__pin_path(map));
+		if (fd < 0)
+			continue; /* not pinned yet: created as declared */
+		memset(&info, 0, sizeof(info));
+		len = sizeof(info);
+		if (!bpf_obj_get_info_by_fd(fd, &info, &len) && info.type == BPF_MAP_TYPE_DEVMAP &&
+		    (info.map_flags & ~BPF_F_RDONLY_PROG) == bpf_map__map_flags(map))
+			bpf_map__set_map_flags(map, info.map_flags);
+		close(fd);
+	}
+}
+
 static const char *mode_name(enum xdp_attach_mode mode)
 {
 	return mode == XDP_MODE_SKB ? "generic" : mode == XDP_MODE_NATIVE ? "native" : "auto";
@@ -228,6 +260,7 @@ int xdpcast_attach(struct xdpcast_attachment *a, const char *pin_dir, const char
 	if (!a->skel)
 		return log_err(-errno, "open BPF object");
 	a->skel->rodata->attached_ifindex = a->ifindex;
+	accept_kernel_devmap_flags(a->skel->obj);
 	DECLARE_LIBXDP_OPTS(xdp_program_opts, prog_opts, .obj = a->skel->obj,
 			    .prog_name = XDPCAST_PROG_NAME);
 	a->prog = xdp_program__create(&prog_opts);

@@ -64,7 +64,7 @@ static void accept_kernel_devmap_flags(struct bpf_object *obj)
 	__u32 len;
 	int fd;
 
-	bpf_object__for_each_map(map, obj) {
+	bpf_object__for_each_map (map, obj) {
 		if (bpf_map__type(map) != BPF_MAP_TYPE_DEVMAP || !bpf_map__pin_path(map))
 			continue;
 		fd = bpf_obj_get(bpf_map__pin_path(map));

@@ -12,8 +12,10 @@
 # shellcheck disable=SC2034 # used by install-deps.sh
 DEPS_LIBRARIES=(
 	libbpf-dev libxdp-dev xdp-tools libelf-dev zlib1g-dev libxxhash-dev
-	# agent: YAML, event loop, netlink, DNS messages, HTTP checks, JSON (control socket)
+	# agent: YAML, event loop, netlink, DNS messages, HTTP checks, JSON (control socket),
+	# capabilities
 	libyaml-dev libev-dev libmnl-dev libldns-dev libcurl4-openssl-dev libjson-c-dev
+	libcap-ng-dev
 	libcriterion-dev
 )
 

@@ -14,6 +14,7 @@
 
 #include "agent.h"
 #include "log.h"
+#include "privileges.h"
 
 #define EXIT_USAGE 2
 
@@ -130,6 +131,11 @@ int main(int argc, char **argv)
 	}
 	if (use_syslog)
 		log_use_syslog();
+	/* before anything is opened: the start runs with what the whole run keeps */
+	if (privileges_drop()) {
+		config_free(&cfg);
+		return 1;
+	}
 	signal(SIGPIPE, SIG_IGN);
 
 	loop = ev_default_loop(EVFLAG_AUTO);

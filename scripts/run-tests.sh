@@ -30,6 +30,10 @@ export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$PWD/tests/lsan.supp}
 
 passed=0
 failed=0
+# No test may leave state on the host: a config without state_dir would make
+# xdpcastd write its seed into the host's /var/lib/xdpcast.
+host_state=/var/lib/xdpcast
+host_state_before=$([ -e "$host_state" ] && echo yes)
 
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
@@ -62,6 +66,12 @@ for t in tests/netns/test_*.sh; do
 		failed=$((failed + 1))
 	fi
 done
+
+if [ -z "$host_state_before" ] && [ -e "$host_state" ]; then
+	echo "[host] FAIL a test created $host_state on the host (a config without state_dir)"
+	ls -la "$host_state"
+	failed=$((failed + 1))
+fi
 
 echo "tests: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -96,6 +96,7 @@ write_config() {
 	[ -z "$full" ] || dns+=("b3 198.18.3.2")
 	cat <<YAML
 interfaces: [r0]
+state_dir: $LAB_DIR/state
 pin_dir: $LAB_PIN
 control_socket: $sock
 stats: { file: $stats, period: 200ms }

@@ -53,7 +53,7 @@ help:
 	@echo "                build-sanitize unless BUILD= is given); SANITIZE=1 works with any target"
 	@echo "make bench      per-packet cost of each path (BPF_PROG_TEST_RUN), table rebuild, check"
 	@echo "                CPU, withdrawal time to an OSPF neighbour (FRR)"
-	@echo "make check      clang-format and cppcheck"
+	@echo "make check      clang-format, cppcheck and shellcheck"
 	@echo "make install    xdpcastd, xdpcastctl, xdpcast-dp into \$$(DESTDIR)\$$(PREFIX)/sbin, and the"
 	@echo "                rt_protos name of xdpcast's routes into \$$(DESTDIR)/etc/iproute2/rt_protos.d"
 	@echo "make update-vmlinux  regenerate vmlinux/vmlinux.h from this kernel's BTF"

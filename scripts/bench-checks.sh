@@ -10,7 +10,7 @@
 # "bench checks_1000_cpu_target_backend <percent> %".
 set -euo pipefail
 build=${1:-build}
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 # shellcheck source=scripts/deps.sh
 source scripts/deps.sh
 deps_require bench-checks || exit 1

@@ -10,7 +10,7 @@
 # as "ip -ts monitor route" stamps them, five times. Prints
 # "bench withdraw_to_core <median> ms" (and each run on stderr).
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 export BUILD=${1:-build}
 RUNS=${BENCH_WITHDRAW_RUNS:-5}
 LAB_BACKENDS=1

@@ -2,12 +2,13 @@
 # SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 # `make check`: formatting (clang-format, the repo's .clang-format) and static
 # analysis (cppcheck on the userspace C; the BPF C is checked by clang -Wall
-# and by the verifier). Prints what is wrong and exits non-zero.
+# and by the verifier; shellcheck on every shell script). Prints what is wrong
+# and exits non-zero.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 # shellcheck source=scripts/deps.sh
 source scripts/deps.sh
-deps_require check git clang-format cppcheck || exit 1
+deps_require check git clang-format cppcheck shellcheck || exit 1
 
 fail=0
 mapfile -t sources < <(git ls-files '*.c' '*.h' | grep -v '^vmlinux/')
@@ -30,5 +31,11 @@ if ! cppcheck --quiet --error-exitcode=1 --std=c11 --enable=warning,performance,
 	fail=1
 fi
 
-[ $fail -eq 0 ] && echo "check: clean (${#sources[@]} files)"
+mapfile -t scripts < <(git ls-files --cached --others --exclude-standard '*.sh' .ci/run)
+if ! shellcheck -x -S warning "${scripts[@]}"; then
+	echo "check: shellcheck found problems" >&2
+	fail=1
+fi
+
+[ $fail -eq 0 ] && echo "check: clean (${#sources[@]} C files, ${#scripts[@]} scripts)"
 exit $fail

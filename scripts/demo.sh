@@ -11,7 +11,7 @@
 # address. Removes everything it made on exit.
 set -euo pipefail
 export BUILD=${1:-build}
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 LAB_STATIC_VIP_ROUTE=0 # the VIP's route is xdpcastd's
 # shellcheck source=scripts/lab.sh
 source scripts/lab.sh

@@ -25,7 +25,7 @@ DEPS_PROGRAMS=(
 	# build
 	make:make cc:gcc ar:binutils clang-19:clang-19 bpftool:bpftool git:git
 	# make check
-	clang-format:clang-format cppcheck:cppcheck
+	clang-format:clang-format cppcheck:cppcheck shellcheck:shellcheck
 	# lab, demo, tests, benches
 	ip:iproute2 ethtool:ethtool sysctl:procps nsd:nsd dig:bind9-dnsutils jq:jq
 	# the backends' HTTP (busybox httpd) and HTTPS (openssl s_server) services

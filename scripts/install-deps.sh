@@ -5,7 +5,7 @@
 # that every program those run is there. Idempotent: when all are present it
 # only checks.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 # shellcheck source=scripts/deps.sh
 source scripts/deps.sh
 

@@ -88,12 +88,13 @@ lab_up() {
 	done
 	# what the kernel does with the VIP's packets that XDP passes to it
 	if [ "$LAB_STATIC_VIP_ROUTE" = 1 ]; then
-		in_ns router ip route add "$LAB_VIP/32" \
-			$(for i in $(seq 1 "$LAB_BACKENDS"); do echo "nexthop via 198.18.$i.2"; done)
-		in_ns router ip -6 route add "$LAB_VIP6/128" \
-			$(for i in $(seq 1 "$LAB_BACKENDS"); do
-				echo "nexthop via $(lab_backend_addr6 "$i") dev r$i"
-			done)
+		local hops=() hops6=()
+		for i in $(seq 1 "$LAB_BACKENDS"); do
+			hops+=(nexthop via "198.18.$i.2")
+			hops6+=(nexthop via "$(lab_backend_addr6 "$i")" dev "r$i")
+		done
+		in_ns router ip route add "$LAB_VIP/32" "${hops[@]}"
+		in_ns router ip -6 route add "$LAB_VIP6/128" "${hops6[@]}"
 	fi
 
 	# a private bpffs for the pins: never the host's /sys/fs/bpf
@@ -288,6 +289,7 @@ lab_http_start() {
 	ip netns exec "$(lab_ns "$ns")" busybox httpd -f -p "$(_lab_hostport "$addr" "$port")" \
 		-h "$LAB_DIR/www" &
 	LAB_PIDS+=($!)
+	# shellcheck disable=SC2034 # read by the scripts that source the lab
 	LAB_HTTP_PID=$!
 }
 
@@ -307,6 +309,7 @@ lab_https_start() {
 		-servername "$name" -servername_fatal -cert2 "$cert/cert.pem" -key2 "$cert/key.pem" \
 		</dev/null >"$(lab_https_log "$ns" "$addr" "$port")" 2>&1 &
 	LAB_PIDS+=($!)
+	# shellcheck disable=SC2034 # read by the scripts that source the lab
 	LAB_HTTPS_PID=$!
 }
 
@@ -382,6 +385,7 @@ lab_xdpcastd_start() {
 	shift 2
 	LIBXDP_BPFFS="$LAB_DIR/bpffs" ip netns exec "$(lab_ns router)" \
 		"$XDPCASTD" -c "$cfg" "$@" >>"$log" 2>&1 &
+	# shellcheck disable=SC2034 # read by the scripts that source the lab
 	LAB_XDPCASTD_PID=$!
 	LAB_PIDS+=($!)
 }

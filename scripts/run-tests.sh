@@ -5,7 +5,7 @@
 # "tests: N passed, N failed".
 set -uo pipefail
 build=${1:-build}
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 
 if [ "$(id -u)" -ne 0 ]; then
 	echo "run-tests: the BPF and netns tests need root" >&2

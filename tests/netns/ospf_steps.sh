@@ -8,7 +8,7 @@
 # first backend; a route deleted by hand on the router comes back through the
 # reconcile; SIGTERM withdraws it. Each time is printed.
 set -uo pipefail
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 export BUILD=${BUILD:-build}
 LAB_STATIC_VIP_ROUTE=0 # the VIP's only route is xdpcastd's
 # shellcheck source=scripts/lab.sh

@@ -9,7 +9,7 @@
 # configured: the first start makes one and keeps it in state_dir, restarts
 # read it back, and an adopting start with the file gone keeps the running one.
 set -uo pipefail
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 export BUILD=${BUILD:-build}
 LAB_BACKENDS=4 # b4 joins by reload
 # shellcheck source=scripts/lab.sh

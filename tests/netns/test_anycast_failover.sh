@@ -10,7 +10,7 @@
 # death, bounded); with one local backend back the local site answers again.
 # Each time is printed.
 set -uo pipefail
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 export BUILD=${BUILD:-build}
 LAB_STATIC_VIP_ROUTE=0 # the router's routes to the VIP: xdpcastd's, and OSPF's
 # shellcheck source=scripts/lab.sh

@@ -11,7 +11,7 @@
 # touches nothing; a stale socket is replaced; SIGTERM removes the socket.
 # xdpcastctl runs in the root namespace: the socket is a file, no traffic.
 set -uo pipefail
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 export BUILD=${BUILD:-build}
 # shellcheck source=scripts/lab.sh
 source scripts/lab.sh

@@ -5,7 +5,7 @@
 # stay put, a drained backend's flows (only those) move, a VIP without a
 # usable backend falls back to the kernel's route, and detach cleans up.
 set -uo pipefail
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 export BUILD=${BUILD:-build}
 # shellcheck source=scripts/lab.sh
 source scripts/lab.sh

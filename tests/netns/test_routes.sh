@@ -10,7 +10,7 @@
 # reload moves them to a new metric; SIGTERM removes them, --keep-dataplane
 # leaves them. Other protocols' routes are never touched.
 set -uo pipefail
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 export BUILD=${BUILD:-build}
 LAB_STATIC_VIP_ROUTE=0 # xdpcastd's route is the only one for the VIP
 # shellcheck source=scripts/lab.sh
@@ -80,7 +80,6 @@ write_config 20
 in_ns router ip route add 198.51.100.99/32 via 198.18.1.2 proto "$PROTO" metric 20
 in_ns router ip route add 203.0.113.99/32 via 198.18.1.2 proto static metric 20
 
-t0=$(now_ms)
 lab_xdpcastd_start "$CFG" "$LOG"
 ms=$(wait_until 5000 has_route)
 echo "# the route appeared ${ms} ms after xdpcastd started"
@@ -115,7 +114,6 @@ check "ip route prints proto xdpcast with the installed rt_protos.d entry" \
 
 # --- every backend fails: the route is withdrawn, and back with the first ---
 for i in 1 2 3; do kill "$(eval echo "\$LAB_NSD_PID_$i")"; done
-t0=$(now_ms)
 for i in 1 2 3; do wait "$(eval echo "\$LAB_NSD_PID_$i")" 2>/dev/null; done
 ms=$(wait_until 5000 no_route)
 bound=$((INTERVAL_MS * FALL + TIMEOUT_MS + 1000))

@@ -53,6 +53,8 @@ help:
 	@echo "                build-sanitize unless BUILD= is given); SANITIZE=1 works with any target"
 	@echo "make bench      per-packet cost of each path (BPF_PROG_TEST_RUN), table rebuild, check"
 	@echo "                CPU, withdrawal time to an OSPF neighbour (FRR)"
+	@echo "make fuzz       each libFuzzer harness of tests/fuzz (clang-19, ASan+UBSan) for"
+	@echo "                FUZZ_SECONDS (60) s; new inputs go to \$$(BUILD)/fuzz/new, not the corpus"
 	@echo "make check      clang-format, cppcheck and shellcheck"
 	@echo "make install    xdpcastd, xdpcastctl, xdpcast-dp into \$$(DESTDIR)\$$(PREFIX)/sbin, and the"
 	@echo "                rt_protos name of xdpcast's routes into \$$(DESTDIR)/etc/iproute2/rt_protos.d"
@@ -148,6 +150,41 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)/etc/iproute2/rt_protos.d
 	install -m 0755 $(BUILD)/xdpcastd $(BUILD)/xdpcastctl $(BUILD)/xdpcast-dp $(DESTDIR)$(PREFIX)/sbin/
 	install -m 0644 scripts/rt_protos.d/xdpcast.conf $(DESTDIR)/etc/iproute2/rt_protos.d/
+
+# ---- fuzzing: tests/fuzz/, docs/testing.md "Fuzzing" ----
+# libFuzzer harnesses built with clang-19, ASan and UBSan into $(FUZZ_BUILD),
+# with their own objects of the library and the agent (-fsanitize=fuzzer-no-link):
+# the gcc build is untouched. `make fuzz FUZZ_SECONDS=N` runs each for N
+# seconds (scripts/fuzz.sh); `make test` replays the corpus and fuzzes each 20 s.
+FUZZ_BUILD := $(BUILD)/fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_CFLAGS := -O1 -g -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Iinclude -Iuser/lib \
+	-Iuser/agent -I$(BUILD) -fsanitize=address,undefined -fno-sanitize-recover=undefined \
+	-fno-omit-frame-pointer -Wno-gnu-variable-sized-type-not-at-end # fib.c's rtvia + address
+FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(FUZZ_BUILD)/%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_OBJS := $(LIB_SRCS:%.c=$(FUZZ_BUILD)/%.o) $(AGENT_SRCS:%.c=$(FUZZ_BUILD)/%.o)
+
+.PHONY: fuzz fuzz-build
+
+$(FUZZ_BUILD)/user/%.o: user/%.c $(BUILD)/xdpcast.skel.h $(wildcard user/lib/*.h user/agent/*.h include/xdpcast/*.h)
+	@mkdir -p $(@D)
+	$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+
+$(FUZZ_BUILD)/libxdpcast-fuzz.a: $(FUZZ_OBJS)
+	$(AR) rcs $@ $^
+
+$(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(wildcard tests/fuzz/*.h) $(FUZZ_BUILD)/libxdpcast-fuzz.a
+	$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer $< $(FUZZ_BUILD)/libxdpcast-fuzz.a \
+		$(AGENT_LDLIBS) $(LDLIBS) -lm -o $@
+
+fuzz-build: $(FUZZ_BINS)
+
+fuzz: fuzz-build
+	@scripts/fuzz.sh $(BUILD) run $(FUZZ_SECONDS)
+
+# make test runs them too (scripts/run-tests.sh)
+test: fuzz-build
+# ---- end of fuzzing ----
 
 C_SRCS = $(shell git ls-files '*.c' '*.h' 2>/dev/null | grep -v '^vmlinux/')
 

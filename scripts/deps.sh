@@ -17,6 +17,8 @@ DEPS_LIBRARIES=(
 	libyaml-dev libev-dev libmnl-dev libldns-dev libcurl4-openssl-dev libjson-c-dev
 	libcap-ng-dev
 	libcriterion-dev
+	# the fuzz harnesses: clang-19's libFuzzer and sanitizer runtimes
+	libclang-rt-19-dev
 )
 
 # program:package. A program outside PATH is named by its full path. The base

@@ -67,6 +67,27 @@ for t in tests/netns/test_*.sh; do
 	fi
 done
 
+# ---- fuzzing (tests/fuzz/, scripts/fuzz.sh; built by `make test`) ----
+# Each harness: its corpus replayed (a crash reproducer kept there must stay
+# fixed), then FUZZ_TEST_SECONDS (20) of fuzzing with new inputs in a scratch
+# directory; one test each.
+fuzz_new=$(mktemp -d)
+trap 'rm -f "$log"; rm -rf "$fuzz_new"' EXIT
+for f in tests/fuzz/fuzz_*.c; do
+	[ -e "$f" ] || continue
+	name=${f##*/fuzz_}
+	name=${name%.c}
+	if scripts/fuzz.sh "$build" replay "$name" &&
+		scripts/fuzz.sh "$build" fuzz "$name" "${FUZZ_TEST_SECONDS:-20}" "$fuzz_new"; then
+		passed=$((passed + 1))
+	else
+		failed=$((failed + 1))
+	fi
+	rm -rf "${fuzz_new:?}"/*
+done
+rm -rf "$fuzz_new"
+# ---- end of fuzzing ----
+
 if [ -z "$host_state_before" ] && [ -e "$host_state" ]; then
 	echo "[host] FAIL a test created $host_state on the host (a config without state_dir)"
 	ls -la "$host_state"

@@ -1524,6 +1524,12 @@ int config_load_string(const char *name, const char *yaml, struct config *cfg,
 	return load_buffer(name, yaml, strlen(yaml), cfg, err);
 }
 
+int config_load_buffer(const char *name, const char *data, size_t len, struct config *cfg,
+		       char err[CONFIG_ERROR_MAX])
+{
+	return load_buffer(name, data, len, cfg, err);
+}
+
 int config_load(const char *path, struct config *cfg, char err[CONFIG_ERROR_MAX])
 {
 	size_t len = 0, got;

@@ -132,6 +132,9 @@ int config_load(const char *path, struct config *cfg, char err[CONFIG_ERROR_MAX]
 /* The same from a string, named @name in messages (tests). */
 int config_load_string(const char *name, const char *yaml, struct config *cfg,
 		       char err[CONFIG_ERROR_MAX]);
+/* The same from @len bytes read from file @name (the fuzz harness). */
+int config_load_buffer(const char *name, const char *data, size_t len, struct config *cfg,
+		       char err[CONFIG_ERROR_MAX]);
 void config_free(struct config *cfg);
 
 /* A VIP's protocol: "any", "tcp" or "udp". */

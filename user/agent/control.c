@@ -23,6 +23,7 @@
 
 #include "agent.h"
 #include "log.h"
+#include "quote.h"
 
 #define CONTROL_BACKLOG 16
 #define PEER_PROBE_TIMEOUT_MS 500
@@ -278,41 +279,52 @@ static void client_error(struct client *cl, const char *msg)
 	client_reply(cl, reply);
 }
 
-static void client_handle(struct client *cl, const char *line, size_t len)
+enum control_frame control_next_request(const char *in, size_t len, size_t cap, bool eof,
+					struct control_request *req)
 {
-	if (len && line[len - 1] == '\r')
-		len--;
-	if (!len || strspn(line, " \t") >= len)
-		return; /* blank lines get no reply */
-	client_reply(cl, control_dispatch(cl->ctl, &cl->peer, line, len));
+	const char *nl = memchr(in, '\n', len);
+
+	memset(req, 0, sizeof(*req));
+	if (nl) {
+		req->len = (size_t)(nl - in);
+		req->consumed = req->len + 1;
+	} else if (len == cap) {
+		return CONTROL_FRAME_TOO_LONG;
+	} else if (eof && len) {
+		/* the last request may lack its newline */
+		req->len = req->consumed = len;
+	} else {
+		return CONTROL_FRAME_NONE;
+	}
+	req->line = in;
+	if (req->len && in[req->len - 1] == '\r')
+		req->len--;
+	if (span_bounded(in, req->len, " \t") == req->len)
+		req->len = 0; /* blank lines get no reply */
+	return CONTROL_FRAME_REQUEST;
 }
 
 /* Take the next request from the input buffer; false when there is none yet. */
 static bool client_next_request(struct client *cl)
 {
-	char *nl = memchr(cl->in, '\n', cl->in_len);
+	struct control_request req;
 	char msg[80];
-	size_t len;
 
-	if (nl) {
-		len = nl - cl->in;
-		client_handle(cl, cl->in, len);
-		cl->in_len -= len + 1;
-		memmove(cl->in, nl + 1, cl->in_len);
+	switch (control_next_request(cl->in, cl->in_len, sizeof(cl->in), cl->eof, &req)) {
+	case CONTROL_FRAME_REQUEST:
+		if (req.len)
+			client_reply(cl, control_dispatch(cl->ctl, &cl->peer, req.line, req.len));
+		cl->in_len -= req.consumed;
+		memmove(cl->in, cl->in + req.consumed, cl->in_len);
 		return true;
-	}
-	if (cl->in_len == sizeof(cl->in)) {
+	case CONTROL_FRAME_TOO_LONG:
 		snprintf(msg, sizeof(msg), "request longer than %d bytes", CONTROL_REQUEST_MAX);
 		pr_warn("control socket: client pid %d: %s: closing\n", (int)cl->peer.pid, msg);
 		client_error(cl, msg);
 		cl->closing = true;
 		return true;
-	}
-	if (cl->eof && cl->in_len) {
-		/* the last request may lack its newline */
-		client_handle(cl, cl->in, cl->in_len);
-		cl->in_len = 0;
-		return true;
+	case CONTROL_FRAME_NONE:
+		break;
 	}
 	return false;
 }

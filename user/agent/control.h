@@ -74,6 +74,25 @@ void control_free(struct control *c);
  */
 int control_follow_config(struct control *c);
 
+/* A client's input framed into requests: control.c's clients and the fuzz
+ * harness (tests/fuzz/fuzz_control.c) take them with control_next_request(). */
+enum control_frame {
+	CONTROL_FRAME_NONE, /* no whole request yet */
+	CONTROL_FRAME_REQUEST, /* one in *req */
+	CONTROL_FRAME_TOO_LONG, /* the buffer is full without a newline: close the client */
+};
+
+struct control_request {
+	const char *line; /* in the buffer, not NUL-terminated */
+	size_t len; /* without newline nor trailing CR; 0: a blank line, no reply */
+	size_t consumed; /* bytes to drop from the buffer's head */
+};
+
+/* The next request in the @len bytes at @in (a buffer of @cap bytes; @eof:
+ * the client has sent everything, so the last line may lack its newline). */
+enum control_frame control_next_request(const char *in, size_t len, size_t cap, bool eof,
+					struct control_request *req);
+
 /* control_cmd.c: one request line to its reply (never NULL). */
 struct json_object *control_dispatch(struct control *c, const struct control_peer *peer,
 				     const char *line, size_t len);

@@ -292,7 +292,7 @@ static const struct command *parse_request(struct request *r, const char *line, 
 		     json_tokener_get_error(tok) == json_tokener_continue
 			     ? "unexpected end"
 			     : json_tokener_error_desc(json_tokener_get_error(tok)));
-	} else if (end < len && strspn(line + end, " \t\r") < len - end) {
+	} else if (end < len && span_bounded(line + end, len - end, " \t\r") < len - end) {
 		fail(r, "request is not JSON: trailing data after the object");
 	} else if (!json_object_is_type(r->args, json_type_object)) {
 		fail(r, "request must be a JSON object");

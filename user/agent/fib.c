@@ -176,8 +176,9 @@ static bool parse_gateway(int family, const struct nlattr *gw, const struct nlat
 	return true;
 }
 
-/* The next hops of RTA_MULTIPATH into d->nh: their count. */
-static size_t parse_multipath(int family, const struct nlattr *mp, struct dump *d)
+/* The next hops of RTA_MULTIPATH into @nhs: their count. */
+static size_t parse_multipath(int family, const struct nlattr *mp,
+			      struct fib_nexthop nhs[FIB_NEXTHOPS_MAX])
 {
 	const char *p = mnl_attr_get_payload(mp);
 	size_t left = mnl_attr_get_payload_len(mp), n = 0, step;
@@ -185,7 +186,7 @@ static size_t parse_multipath(int family, const struct nlattr *mp, struct dump *
 	while (left >= sizeof(struct rtnexthop) && n < FIB_NEXTHOPS_MAX) {
 		const struct rtnexthop *rtnh = (const void *)p;
 		const struct nlattr *tb[RTA_MAX + 1] = { NULL };
-		struct fib_nexthop *nh = &d->nh[n];
+		struct fib_nexthop *nh = &nhs[n];
 
 		if (rtnh->rtnh_len < sizeof(*rtnh) || rtnh->rtnh_len > left)
 			break;
@@ -204,39 +205,49 @@ static size_t parse_multipath(int family, const struct nlattr *mp, struct dump *
 	return n;
 }
 
-static int dump_cb(const struct nlmsghdr *nlh, void *data)
+bool fib_route_parse(const struct nlmsghdr *nlh, uint8_t protocol,
+		     struct fib_nexthop nh[FIB_NEXTHOPS_MAX], struct fib_route *r)
 {
 	const struct nlattr *tb[RTA_MAX + 1] = { NULL };
 	const struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
-	struct dump *d = data;
-	struct fib_route r = { .nh = d->nh };
 
+	memset(r, 0, sizeof(*r));
+	r->nh = nh;
 	if (nlh->nlmsg_type != RTM_NEWROUTE || mnl_nlmsg_get_payload_len(nlh) < sizeof(*rtm))
-		return MNL_CB_OK;
-	if (rtm->rtm_protocol != d->protocol || (rtm->rtm_flags & RTM_F_CLONED) ||
+		return false;
+	if (rtm->rtm_protocol != protocol || (rtm->rtm_flags & RTM_F_CLONED) ||
 	    (rtm->rtm_family != AF_INET && rtm->rtm_family != AF_INET6) ||
 	    rtm->rtm_dst_len != nl_addr_len(rtm->rtm_family) * 8)
-		return MNL_CB_OK;
+		return false;
 	nl_parse_attrs(nlh, sizeof(*rtm), tb, RTA_MAX);
 	if (!tb[RTA_DST] || mnl_attr_get_payload_len(tb[RTA_DST]) != nl_addr_len(rtm->rtm_family))
-		return MNL_CB_OK;
-	r.family = rtm->rtm_family;
-	nl_addr_set(r.family, &r.dst, mnl_attr_get_payload(tb[RTA_DST]));
-	r.protocol = rtm->rtm_protocol;
-	r.table = tb[RTA_TABLE] ? mnl_attr_get_u32(tb[RTA_TABLE]) : rtm->rtm_table;
-	r.metric = tb[RTA_PRIORITY] ? mnl_attr_get_u32(tb[RTA_PRIORITY]) : 0;
+		return false;
+	r->family = rtm->rtm_family;
+	nl_addr_set(r->family, &r->dst, mnl_attr_get_payload(tb[RTA_DST]));
+	r->protocol = rtm->rtm_protocol;
+	r->table = nl_attr_u32(tb[RTA_TABLE], rtm->rtm_table);
+	r->metric = nl_attr_u32(tb[RTA_PRIORITY], 0);
 	if (tb[RTA_MULTIPATH]) {
-		r.n_nh = parse_multipath(r.family, tb[RTA_MULTIPATH], d);
+		r->n_nh = parse_multipath(r->family, tb[RTA_MULTIPATH], nh);
 	} else {
-		memset(&d->nh[0], 0, sizeof(d->nh[0]));
-		d->nh[0].weight = 1;
-		d->nh[0].ifindex = tb[RTA_OIF] ? (int)mnl_attr_get_u32(tb[RTA_OIF]) : 0;
+		memset(&nh[0], 0, sizeof(nh[0]));
+		nh[0].weight = 1;
+		nh[0].ifindex = (int)nl_attr_u32(tb[RTA_OIF], 0);
 		/* a route without a gateway (dev only, blackhole...) has one next hop, no gw */
-		parse_gateway(r.family, tb[RTA_GATEWAY], tb[RTA_VIA], &d->nh[0]);
-		r.n_nh = 1;
+		parse_gateway(r->family, tb[RTA_GATEWAY], tb[RTA_VIA], &nh[0]);
+		r->n_nh = 1;
 	}
-	fib_route_sort(&r);
-	d->fn(d->arg, &r);
+	fib_route_sort(r);
+	return true;
+}
+
+static int dump_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct dump *d = data;
+	struct fib_route r;
+
+	if (fib_route_parse(nlh, d->protocol, d->nh, &r))
+		d->fn(d->arg, &r);
 	return MNL_CB_OK;
 }
 

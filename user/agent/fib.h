@@ -64,6 +64,13 @@ int fib_lookup(struct fib *f, int family, const struct in6_addr *dst, uint8_t pr
 int fib_lookup_mark(struct fib *f, int family, const struct in6_addr *dst, uint32_t mark,
 		    uint8_t protocol, fib_route_fn fn, void *arg);
 
+/* A route message (a dump's or a lookup's answer) as a struct fib_route, its
+ * next hops in @nh: false when it is not a host route of @protocol. No I/O
+ * (fib_dump() and the fuzz harness tests/fuzz/fuzz_nl_route.c call it). */
+struct nlmsghdr;
+bool fib_route_parse(const struct nlmsghdr *nlh, uint8_t protocol,
+		     struct fib_nexthop nh[FIB_NEXTHOPS_MAX], struct fib_route *r);
+
 /* Order next hops canonically (interface, then gateway). */
 void fib_route_sort(struct fib_route *r);
 /* Same destination, table, metric, protocol and next hops (both sorted). */

@@ -95,46 +95,49 @@ int fib_rule_delete(struct fib_rules *f, const struct fib_rule *r)
 /* A u32 attribute that is there and not "unset" (-1). */
 static bool set_u32(const struct nlattr *a)
 {
-	return a && mnl_attr_get_u32(a) != UINT32_MAX;
+	return a && nl_attr_u32(a, UINT32_MAX) != UINT32_MAX;
 }
 
-/* A dumped rule as a struct fib_rule: modelled when it uses nothing else. */
-static void parse_rule(const struct nlmsghdr *nlh, struct fib_rule *r)
+bool fib_rule_parse(const struct nlmsghdr *nlh, struct fib_rule *r)
 {
 	const struct nlattr *tb[FRA_MAX + 1] = { NULL };
 	const struct fib_rule_hdr *h = mnl_nlmsg_get_payload(nlh);
 	size_t i;
 
 	memset(r, 0, sizeof(*r));
+	if (nlh->nlmsg_type != RTM_NEWRULE || mnl_nlmsg_get_payload_len(nlh) < sizeof(*h))
+		return false;
 	nl_parse_attrs(nlh, sizeof(*h), tb, FRA_MAX);
 	r->family = h->family;
-	r->priority = tb[FRA_PRIORITY] ? mnl_attr_get_u32(tb[FRA_PRIORITY]) : 0;
-	r->protocol = tb[FRA_PROTOCOL] ? mnl_attr_get_u8(tb[FRA_PROTOCOL]) : 0;
+	r->priority = nl_attr_u32(tb[FRA_PRIORITY], 0);
+	if (tb[FRA_PROTOCOL] && mnl_attr_get_payload_len(tb[FRA_PROTOCOL]))
+		r->protocol = mnl_attr_get_u8(tb[FRA_PROTOCOL]);
 	for (i = 0; i < sizeof(actions) && actions[i] != h->action; i++)
 		;
 	if (i == sizeof(actions) || h->dst_len || h->src_len || h->tos ||
 	    (h->flags & ~FIB_RULE_INVERT))
-		return;
+		return true;
 	if (tb[FRA_DST] || tb[FRA_SRC] || tb[FRA_OIFNAME] || tb[FRA_L3MDEV] || tb[FRA_UID_RANGE] ||
 	    tb[FRA_IP_PROTO] || tb[FRA_SPORT_RANGE] || tb[FRA_DPORT_RANGE] || tb[FRA_TUN_ID] ||
 	    set_u32(tb[FRA_SUPPRESS_PREFIXLEN]) || set_u32(tb[FRA_SUPPRESS_IFGROUP]))
-		return;
+		return true;
 	r->action = (enum fib_rule_action)i;
 	r->invert = h->flags & FIB_RULE_INVERT;
 	if (tb[FRA_IIFNAME]) {
 		if (strncmp(mnl_attr_get_str(tb[FRA_IIFNAME]), LOOPBACK_NAME,
 			    mnl_attr_get_payload_len(tb[FRA_IIFNAME])))
-			return;
+			return true;
 		r->iif_lo = true;
 	}
-	r->mark = tb[FRA_FWMARK] ? mnl_attr_get_u32(tb[FRA_FWMARK]) : 0;
+	r->mark = nl_attr_u32(tb[FRA_FWMARK], 0);
 	/* the kernel's default: all ones for a mark given without a mask */
-	r->mask = tb[FRA_FWMASK] ? mnl_attr_get_u32(tb[FRA_FWMASK]) : r->mark ? UINT32_MAX : 0;
+	r->mask = nl_attr_u32(tb[FRA_FWMASK], r->mark ? UINT32_MAX : 0);
 	if (r->action == FIB_RULE_LOOKUP)
-		r->table = tb[FRA_TABLE] ? mnl_attr_get_u32(tb[FRA_TABLE]) : h->table;
+		r->table = nl_attr_u32(tb[FRA_TABLE], h->table);
 	if (r->action == FIB_RULE_GOTO)
-		r->target = tb[FRA_GOTO] ? mnl_attr_get_u32(tb[FRA_GOTO]) : 0;
+		r->target = nl_attr_u32(tb[FRA_GOTO], 0);
 	r->modelled = true;
+	return true;
 }
 
 static int dump_cb(const struct nlmsghdr *nlh, void *data)
@@ -142,11 +145,8 @@ static int dump_cb(const struct nlmsghdr *nlh, void *data)
 	struct fib_rules *f = data;
 	struct fib_rule r;
 
-	if (nlh->nlmsg_type != RTM_NEWRULE ||
-	    mnl_nlmsg_get_payload_len(nlh) < sizeof(struct fib_rule_hdr))
-		return MNL_CB_OK;
-	parse_rule(nlh, &r);
-	f->fn(f->arg, &r);
+	if (fib_rule_parse(nlh, &r))
+		f->fn(f->arg, &r);
 	return MNL_CB_OK;
 }
 

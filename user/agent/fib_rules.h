@@ -48,6 +48,12 @@ int fib_rule_delete(struct fib_rules *f, const struct fib_rule *r);
 typedef void (*fib_rule_fn)(void *arg, const struct fib_rule *r);
 int fib_rules_dump(struct fib_rules *f, fib_rule_fn fn, void *arg);
 
+/* A rule message (RTM_NEWRULE of a dump) as a struct fib_rule, modelled when
+ * it uses nothing else: false when it is no rule message. No I/O
+ * (fib_rules_dump() and the fuzz harness tests/fuzz/fuzz_nl_route.c call it). */
+struct nlmsghdr;
+bool fib_rule_parse(const struct nlmsghdr *nlh, struct fib_rule *r);
+
 bool fib_rule_equal(const struct fib_rule *a, const struct fib_rule *b);
 /* "prio 901 iif lo fwmark 0x58430001/0xffffffff lookup 58430001 proto 251" */
 void fib_rule_format(const struct fib_rule *r, char *buf, size_t len);

@@ -29,12 +29,12 @@
 #include <libmnl/libmnl.h>
 
 #include "log.h"
+#include "neigh_msg.h"
 #include "nl.h"
 
 #define EVENT_RCVBUF (4 << 20) /* a routing daemon's bursts fit */
 #define EVENT_BATCH 256 /* events read per wake-up before the loop runs other watchers */
 #define PASS_LINKS 16 /* links remembered during one pass over the entries */
-#define ETH_MAC_LEN 6
 #define NUD_USABLE (NUD_REACHABLE | NUD_STALE | NUD_DELAY | NUD_PROBE | NUD_PERMANENT | NUD_NOARP)
 
 /* A next hop and what it was derived from. */
@@ -65,34 +65,11 @@ struct neigh_watch {
 	char ebuf[NL_BUF_SIZE]; /* events */
 };
 
-struct link_info {
-	int ifindex;
-	int err;
-	unsigned int flags;
-	bool ether; /* an Ethernet link with a MAC */
-	uint8_t mac[ETH_MAC_LEN];
-};
-
 /* Links already queried in one pass over many entries. */
 struct pass {
 	struct link_info links[PASS_LINKS];
 	size_t n;
 	struct link_info spare; /* when links[] is full */
-};
-
-struct neigh_info {
-	bool found;
-	uint16_t state; /* NUD_* */
-	bool has_mac;
-	uint8_t mac[ETH_MAC_LEN];
-};
-
-struct route_info {
-	bool found;
-	uint8_t type; /* RTN_* */
-	int oif;
-	int gw_family; /* 0: on-link */
-	struct in6_addr gw;
 };
 
 const char *nexthop_state_name(enum nexthop_state state)
@@ -191,13 +168,15 @@ static void parse_via(const struct nlattr *a, struct route_info *r)
 	nl_addr_set(r->gw_family, &r->gw, via->rtvia_addr);
 }
 
-static int route_cb(const struct nlmsghdr *nlh, void *data)
+int neigh_route_cb(const struct nlmsghdr *nlh, void *data)
 {
 	const struct nlattr *tb[RTA_MAX + 1] = { NULL };
 	const struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
 	struct route_info *r = data;
 
-	if (nlh->nlmsg_type != RTM_NEWROUTE || mnl_nlmsg_get_payload_len(nlh) < sizeof(*rtm))
+	/* a family of its own would name a gateway neither IPv4 nor IPv6 */
+	if (nlh->nlmsg_type != RTM_NEWROUTE || mnl_nlmsg_get_payload_len(nlh) < sizeof(*rtm) ||
+	    (rtm->rtm_family != AF_INET && rtm->rtm_family != AF_INET6))
 		return MNL_CB_OK;
 	nl_parse_attrs(nlh, sizeof(*rtm), tb, RTA_MAX);
 	r->found = true;
@@ -224,10 +203,10 @@ static int query_route(struct neigh_watch *w, const struct addr_config *a, struc
 	rtm->rtm_dst_len = (uint8_t)(nl_addr_len(a->family) * 8);
 	mnl_attr_put(nlh, RTA_DST, nl_addr_len(a->family), nl_addr_bytes(a->family, &a->addr));
 	memset(r, 0, sizeof(*r));
-	return nl_query_run(&w->q, nlh, route_cb, r);
+	return nl_query_run(&w->q, nlh, neigh_route_cb, r);
 }
 
-static int link_cb(const struct nlmsghdr *nlh, void *data)
+int neigh_link_cb(const struct nlmsghdr *nlh, void *data)
 {
 	const struct nlattr *tb[IFLA_MAX + 1] = { NULL };
 	const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
@@ -253,10 +232,10 @@ static void query_link(struct neigh_watch *w, int ifindex, struct link_info *l)
 	ifi->ifi_index = ifindex;
 	memset(l, 0, sizeof(*l));
 	l->ifindex = ifindex;
-	l->err = nl_query_run(&w->q, nlh, link_cb, l);
+	l->err = nl_query_run(&w->q, nlh, neigh_link_cb, l);
 }
 
-static int neigh_cb(const struct nlmsghdr *nlh, void *data)
+int neigh_neigh_cb(const struct nlmsghdr *nlh, void *data)
 {
 	const struct nlattr *tb[NDA_MAX + 1] = { NULL };
 	const struct ndmsg *ndm = mnl_nlmsg_get_payload(nlh);
@@ -286,7 +265,7 @@ static void query_neigh(struct neigh_watch *w, int family, int ifindex, const st
 	ndm->ndm_ifindex = ifindex;
 	mnl_attr_put(nlh, NDA_DST, nl_addr_len(family), nl_addr_bytes(family, gw));
 	memset(ni, 0, sizeof(*ni));
-	err = nl_query_run(&w->q, nlh, neigh_cb, ni);
+	err = nl_query_run(&w->q, nlh, neigh_neigh_cb, ni);
 	/* ENOENT: no entry; ENODEV: the link went, its own event follows */
 	if (err && err != -ENOENT && err != -ENODEV) {
 		addr_text(family, gw, text, sizeof(text));
@@ -480,37 +459,49 @@ static bool hop_through(const struct hop *h, int family, int ifindex, const stru
 	       !memcmp(&h->nh.gateway, gw, sizeof(*gw));
 }
 
+bool neigh_event_parse(const struct nlmsghdr *nlh, struct neigh_event *ev)
+{
+	const struct nlattr *tb[NDA_MAX + 1] = { NULL };
+	const struct ndmsg *ndm = mnl_nlmsg_get_payload(nlh);
+
+	memset(ev, 0, sizeof(*ev));
+	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*ndm) || (ndm->ndm_flags & NTF_PROXY) ||
+	    (ndm->ndm_family != AF_INET && ndm->ndm_family != AF_INET6))
+		return false;
+	nl_parse_attrs(nlh, sizeof(*ndm), tb, NDA_MAX);
+	if (!tb[NDA_DST] || mnl_attr_get_payload_len(tb[NDA_DST]) != nl_addr_len(ndm->ndm_family))
+		return false;
+	ev->family = ndm->ndm_family;
+	ev->ifindex = ndm->ndm_ifindex;
+	nl_addr_set(ev->family, &ev->addr, mnl_attr_get_payload(tb[NDA_DST]));
+	ev->failed = ndm->ndm_state & NUD_FAILED;
+	return true;
+}
+
 /* A neighbour changed: entries through it take its new state (queried, not the
  * event's, except that a FAILED event is never missed). */
 static void on_neigh_event(struct neigh_watch *w, const struct nlmsghdr *nlh)
 {
-	const struct nlattr *tb[NDA_MAX + 1] = { NULL };
-	const struct ndmsg *ndm = mnl_nlmsg_get_payload(nlh);
+	struct neigh_event ev;
 	struct neigh_info ni;
 	bool queried = false;
-	struct in6_addr gw;
 	struct hop h;
 	size_t i;
 
-	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*ndm) || (ndm->ndm_flags & NTF_PROXY) ||
-	    (ndm->ndm_family != AF_INET && ndm->ndm_family != AF_INET6))
+	if (!neigh_event_parse(nlh, &ev))
 		return;
-	nl_parse_attrs(nlh, sizeof(*ndm), tb, NDA_MAX);
-	if (!tb[NDA_DST] || mnl_attr_get_payload_len(tb[NDA_DST]) != nl_addr_len(ndm->ndm_family))
-		return;
-	nl_addr_set(ndm->ndm_family, &gw, mnl_attr_get_payload(tb[NDA_DST]));
 	for (i = 0; i < w->n; i++) {
 		h = w->v[i].hop;
-		if (!hop_through(&h, ndm->ndm_family, ndm->ndm_ifindex, &gw))
+		if (!hop_through(&h, ev.family, ev.ifindex, &ev.addr))
 			continue;
 		if (!queried) {
-			query_neigh(w, h.gw_family, h.nh.ifindex, &gw, &ni);
+			query_neigh(w, h.gw_family, h.nh.ifindex, &ev.addr, &ni);
 			/*
 			 * A FAILED event counts even if the kernel, pushed by our own
 			 * check traffic, is already resolving again when we ask: the
 			 * owner must see the failure (it takes the backend down).
 			 */
-			if (ndm->ndm_state & NUD_FAILED)
+			if (ev.failed)
 				ni.state = NUD_FAILED;
 		}
 		queried = true;
@@ -546,15 +537,13 @@ static bool route_covers(const struct tracked *e, int family, const uint8_t *dst
 	       prefix_eq(nl_addr_bytes(family, &e->hop.nh.gateway), dst, plen);
 }
 
-/* Whether route event @nlh can change a tracked next hop: its prefix covers an address or
- * a gateway. Other events are frequent on a router with a full table, and irrelevant. */
-static bool route_event_matters(const struct neigh_watch *w, const struct nlmsghdr *nlh)
+bool neigh_route_event_parse(const struct nlmsghdr *nlh, struct neigh_route_event *ev)
 {
 	const struct nlattr *tb[RTA_MAX + 1] = { NULL };
 	const struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
-	uint8_t dst[16] = { 0 };
-	size_t i, len;
+	size_t len;
 
+	memset(ev, 0, sizeof(*ev));
 	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*rtm) || (rtm->rtm_flags & RTM_F_CLONED) ||
 	    (rtm->rtm_family != AF_INET && rtm->rtm_family != AF_INET6))
 		return false;
@@ -563,9 +552,23 @@ static bool route_event_matters(const struct neigh_watch *w, const struct nlmsgh
 		return false;
 	nl_parse_attrs(nlh, sizeof(*rtm), tb, RTA_MAX);
 	if (tb[RTA_DST] && mnl_attr_get_payload_len(tb[RTA_DST]) == len)
-		memcpy(dst, mnl_attr_get_payload(tb[RTA_DST]), len);
+		memcpy(ev->dst, mnl_attr_get_payload(tb[RTA_DST]), len);
+	ev->family = rtm->rtm_family;
+	ev->dst_len = rtm->rtm_dst_len;
+	return true;
+}
+
+/* Whether route event @nlh can change a tracked next hop: its prefix covers an address or
+ * a gateway. Other events are frequent on a router with a full table, and irrelevant. */
+static bool route_event_matters(const struct neigh_watch *w, const struct nlmsghdr *nlh)
+{
+	struct neigh_route_event ev;
+	size_t i;
+
+	if (!neigh_route_event_parse(nlh, &ev))
+		return false;
 	for (i = 0; i < w->n; i++)
-		if (route_covers(&w->v[i], rtm->rtm_family, dst, rtm->rtm_dst_len))
+		if (route_covers(&w->v[i], ev.family, ev.dst, ev.dst_len))
 			return true;
 	return false;
 }
@@ -606,7 +609,7 @@ static bool read_event(struct neigh_watch *w)
 	int err = errno;
 
 	if (n >= 0) {
-		mnl_cb_run(w->ebuf, (size_t)n, 0, 0, event_cb, w);
+		nl_cb_run(w->ebuf, (size_t)n, 0, 0, event_cb, w);
 		return true;
 	}
 	if (err == EAGAIN || err == EWOULDBLOCK)

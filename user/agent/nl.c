@@ -63,10 +63,32 @@ int nl_query_run(struct nl_query *q, struct nlmsghdr *nlh, mnl_cb_t cb, void *da
 		n = mnl_socket_recvfrom(q->sk, q->buf, sizeof(q->buf));
 		if (n < 0)
 			return errno == EAGAIN ? -ETIMEDOUT : -errno;
-		ret = mnl_cb_run(q->buf, (size_t)n, seq, q->portid, cb, data);
+		ret = nl_cb_run(q->buf, (size_t)n, seq, q->portid, cb, data);
 		/* EPROTO: the late answer of a query that timed out; skip it */
 	} while (ret > MNL_CB_STOP || (ret < 0 && errno == EPROTO));
 	return ret < 0 ? -errno : 0;
+}
+
+int nl_cb_run(const void *buf, size_t len, unsigned int seq, unsigned int portid, mnl_cb_t cb,
+	      void *data)
+{
+	size_t off = 0, step;
+
+	/* libmnl 1.0.4 takes an nlmsg_len of 2 GiB or more for a negative
+	 * number, which passes its bounds check, and reads a message's
+	 * attributes up to its aligned end, past a datagram that ends unaligned:
+	 * run only the messages that fit, padding included (the kernel pads) */
+	while (len - off >= sizeof(struct nlmsghdr)) {
+		const struct nlmsghdr *nlh = (const void *)((const char *)buf + off);
+
+		if (nlh->nlmsg_len < sizeof(*nlh) || nlh->nlmsg_len > len - off)
+			break;
+		step = NLMSG_ALIGN(nlh->nlmsg_len);
+		if (step > len - off)
+			break;
+		off += step;
+	}
+	return mnl_cb_run(buf, off, seq, portid, cb, data);
 }
 
 int nl_dump_families(struct nl_query *q, uint16_t type, const void *hdr, size_t hdr_len,
@@ -118,6 +140,11 @@ void nl_parse_buf(const void *buf, size_t len, const struct nlattr **tb, unsigne
 	struct attrs t = { .tb = tb, .max = max };
 
 	mnl_attr_parse_payload(buf, len, put_attr, &t);
+}
+
+uint32_t nl_attr_u32(const struct nlattr *a, uint32_t dflt)
+{
+	return a && mnl_attr_get_payload_len(a) >= sizeof(uint32_t) ? mnl_attr_get_u32(a) : dflt;
 }
 
 size_t nl_addr_len(int family)

@@ -33,6 +33,12 @@ struct nlmsghdr *nl_request(struct nl_query *q, uint16_t type, uint16_t flags);
  * dump: 0 or -errno (the kernel's error, or -ETIMEDOUT). */
 int nl_query_run(struct nl_query *q, struct nlmsghdr *nlh, mnl_cb_t cb, void *data);
 
+/* mnl_cb_run() on a datagram read from a netlink socket, only over the
+ * messages that fit in its @len bytes (nl_query_run(), neigh.c's events and
+ * the fuzz harnesses take datagrams through it). */
+int nl_cb_run(const void *buf, size_t len, unsigned int seq, unsigned int portid, mnl_cb_t cb,
+	      void *data);
+
 /* A dump of @type for IPv4, then IPv6: a copy of @hdr (@hdr_len bytes, its
  * first byte the family, as in struct rtmsg and struct fib_rule_hdr) with
  * the family set, @cb run on each answer. A family the kernel lacks has
@@ -47,6 +53,10 @@ void nl_parse_attrs(const struct nlmsghdr *nlh, size_t hdr, const struct nlattr 
 void nl_parse_nested(const struct nlattr *nest, const struct nlattr **tb, unsigned int max);
 /* The same for the attributes in @len bytes at @buf (an rtnexthop's). */
 void nl_parse_buf(const void *buf, size_t len, const struct nlattr **tb, unsigned int max);
+
+/* @a's u32, or @dflt when it is absent or too short for one (libmnl's
+ * mnl_attr_get_u32() would read past it). */
+uint32_t nl_attr_u32(const struct nlattr *a, uint32_t dflt);
 
 size_t nl_addr_len(int family);
 const uint8_t *nl_addr_bytes(int family, const struct in6_addr *a);

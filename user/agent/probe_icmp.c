@@ -174,20 +174,11 @@ static const char *icmp6_unreach_text(uint8_t code)
 	return NULL;
 }
 
-static void icmp_fail_unreach(struct probe *p, const char *text, uint8_t code)
-{
-	if (text)
-		probe_fail_as(p, PROBE_UNREACHABLE, "icmp: %s", text);
-	else
-		probe_fail_as(p, PROBE_UNREACHABLE, "icmp: destination unreachable (code %u)",
-			      code);
-}
-
 /* An unreachable quoting an IPv4 echo request of ours: its IP header, then 8 bytes of ICMP. */
-static void icmp4_unreach(struct probe_env *env, uint8_t code, const uint8_t *in, size_t len)
+static void icmp4_unreach(struct probe_env *env, uint8_t code, const uint8_t *in, size_t len,
+			  struct probe_icmp_answer *ans)
 {
 	size_t ihl;
-	struct probe *p;
 
 	if (len < IPV4_MIN_HLEN)
 		return;
@@ -195,18 +186,18 @@ static void icmp4_unreach(struct probe_env *env, uint8_t code, const uint8_t *in
 	if (ihl < IPV4_MIN_HLEN || len < ihl + ICMP_HDR_LEN || in[IPV4_PROTO_OFF] != IPPROTO_ICMP ||
 	    in[ihl] != ICMP_ECHO)
 		return;
-	p = icmp_match(env, AF_INET, in + IPV4_DST_OFF, in + ihl, len - ihl);
-	if (p)
-		icmp_fail_unreach(p, icmp4_unreach_text(code), code);
+	ans->probe = icmp_match(env, AF_INET, in + IPV4_DST_OFF, in + ihl, len - ihl);
+	ans->unreachable = true;
+	ans->code = code;
+	ans->text = icmp4_unreach_text(code);
 }
 
 /* An IPv4 datagram from the raw socket: its IP header first. */
 static void icmp4_input(struct probe_env *env, const uint8_t *b, size_t len,
-			const struct sockaddr_in *from)
+			const struct sockaddr_in *from, struct probe_icmp_answer *ans)
 {
 	const uint8_t *icmp;
 	size_t ihl, icmp_len;
-	struct probe *p;
 
 	if (len < IPV4_MIN_HLEN)
 		return;
@@ -219,51 +210,74 @@ static void icmp4_input(struct probe_env *env, const uint8_t *b, size_t len,
 	if (inet_csum(icmp, icmp_len))
 		return;
 	if (icmp[0] == ICMP_DEST_UNREACH) {
-		icmp4_unreach(env, icmp[1], icmp + ICMP_HDR_LEN, icmp_len - ICMP_HDR_LEN);
+		icmp4_unreach(env, icmp[1], icmp + ICMP_HDR_LEN, icmp_len - ICMP_HDR_LEN, ans);
 		return;
 	}
 	if (icmp[0] != ICMP_ECHOREPLY || icmp[1] != 0)
 		return;
-	p = icmp_match(env, AF_INET, &from->sin_addr, icmp, icmp_len);
-	if (p)
-		probe_pass(p);
+	ans->probe = icmp_match(env, AF_INET, &from->sin_addr, icmp, icmp_len);
 }
 
 /* An ICMPv6 message (no IPv6 header: raw ICMPv6 sockets strip it; the kernel checked the sum). */
 static void icmp6_input(struct probe_env *env, const uint8_t *b, size_t len,
-			const struct sockaddr_in6 *from)
+			const struct sockaddr_in6 *from, struct probe_icmp_answer *ans)
 {
 	const uint8_t *in = b + ICMP_HDR_LEN;
-	struct probe *p;
 
 	if (len < ICMP_HDR_LEN)
 		return;
 	if (b[0] == ICMP6_ECHO_REPLY && b[1] == 0) {
-		p = icmp_match(env, AF_INET6, &from->sin6_addr, b, len);
-		if (p)
-			probe_pass(p);
+		ans->probe = icmp_match(env, AF_INET6, &from->sin6_addr, b, len);
 		return;
 	}
 	/* an unreachable quoting our request: IPv6 header (no extension headers), ICMPv6 echo */
 	if (b[0] != ICMP6_DST_UNREACH || len < ICMP_HDR_LEN + IPV6_HLEN + ICMP_HDR_LEN ||
 	    in[IPV6_NEXT_OFF] != IPPROTO_ICMPV6 || in[IPV6_HLEN] != ICMP6_ECHO_REQUEST)
 		return;
-	p = icmp_match(env, AF_INET6, in + IPV6_DST_OFF, in + IPV6_HLEN,
-		       len - ICMP_HDR_LEN - IPV6_HLEN);
-	if (p)
-		icmp_fail_unreach(p, icmp6_unreach_text(b[1]), b[1]);
+	ans->probe = icmp_match(env, AF_INET6, in + IPV6_DST_OFF, in + IPV6_HLEN,
+				len - ICMP_HDR_LEN - IPV6_HLEN);
+	ans->unreachable = true;
+	ans->code = b[1];
+	ans->text = icmp6_unreach_text(b[1]);
+}
+
+void probe_icmp_demux(struct probe_env *env, const struct sockaddr_storage *from, const uint8_t *b,
+		      size_t len, struct probe_icmp_answer *ans)
+{
+	memset(ans, 0, sizeof(*ans));
+	if (from->ss_family == AF_INET)
+		icmp4_input(env, b, len, (const struct sockaddr_in *)from, ans);
+	else if (from->ss_family == AF_INET6)
+		icmp6_input(env, b, len, (const struct sockaddr_in6 *)from, ans);
+	if (!ans->probe)
+		ans->unreachable = false;
+}
+
+/* The verdict of a datagram that answers one of our probes. */
+static void icmp_deliver(const struct probe_icmp_answer *ans)
+{
+	if (!ans->probe)
+		return;
+	if (!ans->unreachable)
+		probe_pass(ans->probe);
+	else if (ans->text)
+		probe_fail_as(ans->probe, PROBE_UNREACHABLE, "icmp: %s", ans->text);
+	else
+		probe_fail_as(ans->probe, PROBE_UNREACHABLE,
+			      "icmp: destination unreachable (code %u)", ans->code);
 }
 
 static void icmp_io_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
 	struct probe_env *env = w->data;
-	struct sockaddr_storage from;
+	struct sockaddr_storage from = { 0 }; /* filled by recvmsg() */
 	union {
 		struct cmsghdr align;
 		char buf[CMSG_SPACE(sizeof(struct in6_addr) + sizeof(uint32_t))]; /* in6_pktinfo */
 	} control;
 	struct iovec iov = { .iov_base = env->scratch, .iov_len = PROBE_SCRATCH_SIZE };
 	struct msghdr msg = { .msg_name = &from, .msg_iov = &iov, .msg_iovlen = 1 };
+	struct probe_icmp_answer ans;
 	struct cmsghdr *cm;
 	ssize_t n;
 	int i;
@@ -286,10 +300,8 @@ static void icmp_io_cb(struct ev_loop *loop, ev_io *w, int revents)
 				memcpy(&env->icmp_in_ifindex,
 				       CMSG_DATA(cm) + sizeof(struct in6_addr), sizeof(int));
 		}
-		if (from.ss_family == AF_INET)
-			icmp4_input(env, env->scratch, (size_t)n, (struct sockaddr_in *)&from);
-		else if (from.ss_family == AF_INET6)
-			icmp6_input(env, env->scratch, (size_t)n, (struct sockaddr_in6 *)&from);
+		probe_icmp_demux(env, &from, env->scratch, (size_t)n, &ans);
+		icmp_deliver(&ans);
 	}
 }
 

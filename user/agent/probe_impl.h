@@ -147,4 +147,18 @@ void probe_http_env_free(struct probe_env *env);
 /* probe_icmp.c: the shared sockets. */
 void probe_icmp_env_free(struct probe_env *env);
 
+/* What a datagram read from an env's raw ICMP socket says (probe_icmp_demux()). */
+struct probe_icmp_answer {
+	struct probe *probe; /* the waiting probe it answers; NULL: none */
+	bool unreachable; /* a destination unreachable quoting its request, else its echo reply */
+	uint8_t code; /* unreachable: the ICMP code */
+	const char *text; /* unreachable: what the code means; NULL when unnamed */
+};
+
+/* The probe that datagram @b (@len bytes from @from, IPv4 with its IP
+ * header, ICMPv6 without; env->icmp_in_ifindex where it came in) answers, and
+ * how, into @ans. No I/O and no verdict: the caller delivers it. */
+void probe_icmp_demux(struct probe_env *env, const struct sockaddr_storage *from, const uint8_t *b,
+		      size_t len, struct probe_icmp_answer *ans);
+
 #endif /* XDPCAST_PROBE_IMPL_H */

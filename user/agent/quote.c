@@ -6,6 +6,8 @@
  */
 #include "quote.h"
 
+#include <string.h>
+
 const char *quote_untrusted(char *buf, size_t size, const char *s, size_t len, size_t max)
 {
 	size_t i, o = 0;
@@ -29,4 +31,13 @@ const char *quote_untrusted(char *buf, size_t size, const char *s, size_t len, s
 	buf[o++] = '"';
 	buf[o] = '\0';
 	return buf;
+}
+
+size_t span_bounded(const char *s, size_t len, const char *set)
+{
+	size_t n = 0;
+
+	while (n < len && s[n] && strchr(set, s[n]))
+		n++;
+	return n;
 }

@@ -20,4 +20,8 @@
  */
 const char *quote_untrusted(char *buf, size_t size, const char *s, size_t len, size_t max);
 
+/* strspn() of the @len bytes at @s, which need no NUL (a request in a
+ * client's buffer): bytes of @set at its head, up to a NUL or @len. */
+size_t span_bounded(const char *s, size_t len, const char *set);
+
 #endif /* XDPCAST_QUOTE_H */

@@ -6,7 +6,8 @@
 
 #include <stdarg.h>
 
-enum log_level { LOG_LEVEL_WARN, LOG_LEVEL_INFO, LOG_LEVEL_DEBUG };
+/* LOG_LEVEL_NONE: nothing at all (the fuzz harnesses) */
+enum log_level { LOG_LEVEL_NONE = -1, LOG_LEVEL_WARN, LOG_LEVEL_INFO, LOG_LEVEL_DEBUG };
 
 void log_set_level(enum log_level level);
 void log_set_prefix(const char *prog_name);

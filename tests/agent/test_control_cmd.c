@@ -108,6 +108,8 @@ Test(control_cmd, unknown_command_quoted)
 		     "89abcd...\"");
 	/* a known command's name is as before */
 	expect_error("{\"command\": \"nope\"}", "unknown command \"nope\"");
+	/* a known name, then a NUL: not that command */
+	expect_error("{\"command\": \"status\\u0000x\"}", "unknown command \"status?x\"");
 }
 
 Test(control_cmd, other_echoes_quoted)
@@ -118,4 +120,6 @@ Test(control_cmd, other_echoes_quoted)
 		     "vip \"???[0m\" not found");
 	expect_error("{\"command\": \"drain\", \"vip\": \"dns\xc3\", \"backend\": \"b1\"}",
 		     "vip \"dns?\" not found");
+	expect_error("{\"command\": \"drain\", \"vip\": \"dns\\u0000x\", \"backend\": \"b1\"}",
+		     "\"vip\" must not hold a NUL character");
 }

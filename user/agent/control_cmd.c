@@ -57,9 +57,20 @@ static const char *echo(char buf[QUOTE_SIZE(ECHO_MAX)], const char *s, size_t le
 	return quote_untrusted(buf, QUOTE_SIZE(ECHO_MAX), s, len, ECHO_MAX);
 }
 
+/* A JSON string as C text, or NULL when it holds a NUL ("status\u0000x" is not
+ * "status": the C string would end at the NUL and hide the rest). */
+static const char *c_text(struct json_object *s)
+{
+	const char *text = json_object_get_string(s);
+
+	return strlen(text) == (size_t)json_object_get_string_len(s) ? text : NULL;
+}
+
 /* @key as a string: NULL if absent (an error if @required), or not a string. */
 static const char *arg_string(struct request *r, const char *key, bool required, int *err)
 {
+	const char *text;
+
 	struct json_object *v;
 
 	if (!json_object_object_get_ex(r->args, key, &v)) {
@@ -71,7 +82,10 @@ static const char *arg_string(struct request *r, const char *key, bool required,
 		*err = fail(r, "\"%s\" must be a string", key);
 		return NULL;
 	}
-	return json_object_get_string(v);
+	text = c_text(v);
+	if (!text)
+		*err = fail(r, "\"%s\" must not hold a NUL character", key);
+	return text;
 }
 
 /* An address as the configuration stores it (IPv4 mapped); false if @text is none. */
@@ -300,8 +314,9 @@ static const struct command *parse_request(struct request *r, const char *line, 
 		   !json_object_is_type(name, json_type_string)) {
 		fail(r, "request without a \"command\" string");
 	} else {
-		for (size_t i = 0; !cmd && i < sizeof(commands) / sizeof(commands[0]); i++)
-			if (!strcmp(commands[i].name, json_object_get_string(name)))
+		for (size_t i = 0;
+		     !cmd && c_text(name) && i < sizeof(commands) / sizeof(commands[0]); i++)
+			if (!strcmp(commands[i].name, c_text(name)))
 				cmd = &commands[i];
 		if (!cmd)
 			fail(r, "unknown command %s",

@@ -5,7 +5,7 @@
 # "tests: N passed, N failed".
 set -uo pipefail
 build=${1:-build}
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 
 if [ "$(id -u)" -ne 0 ]; then
 	echo "run-tests: the BPF and netns tests need root" >&2
@@ -62,6 +62,16 @@ for t in tests/netns/test_*.sh; do
 		failed=$((failed + 1))
 	fi
 done
+
+# --- differential packet test: 100,000 frames through the program and its model ---
+echo "[difftest] $build/xdpcast-difftest --frames 100000"
+if timeout 600 "$build/xdpcast-difftest" --frames 100000; then
+	echo "[difftest] PASS"
+	passed=$((passed + 1))
+else
+	echo "[difftest] FAIL"
+	failed=$((failed + 1))
+fi
 
 echo "tests: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

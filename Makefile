@@ -55,6 +55,8 @@ help:
 	@echo "                CPU, withdrawal time to an OSPF neighbour (FRR)"
 	@echo "make fuzz       each libFuzzer harness of tests/fuzz (clang-19, ASan+UBSan) for"
 	@echo "                FUZZ_SECONDS (60) s; new inputs go to \$$(BUILD)/fuzz/new, not the corpus"
+	@echo "make difftest   FRAMES=N SEED=S: N random and mutated frames (default 100000) through"
+	@echo "                the program and its reference model, 0 mismatches expected; needs root"
 	@echo "make check      clang-format, cppcheck and shellcheck"
 	@echo "make install    xdpcastd, xdpcastctl, xdpcast-dp into \$$(DESTDIR)\$$(PREFIX)/sbin, and the"
 	@echo "                rt_protos name of xdpcast's routes into \$$(DESTDIR)/etc/iproute2/rt_protos.d"
@@ -199,3 +201,26 @@ update-vmlinux:
 
 clean:
 	rm -rf $(BUILD)
+
+# --- differential packet test (tests/diff/): the program against a plain-C model ---
+# `make difftest FRAMES=1000000 SEED=123`; `make test` runs 100,000 frames of it
+# (scripts/run-tests.sh). Its model is built from the ABI header only, never bpf/.
+FRAMES ?= 100000
+SEED ?=
+DIFF_SRCS := $(wildcard tests/diff/*.c)
+
+.PHONY: difftest
+
+$(BUILD)/tests/diff/%.o: tests/diff/%.c $(BUILD)/xdpcast.skel.h $(BUILD)/sanitize.flags \
+		$(wildcard tests/diff/*.h user/lib/*.h include/xdpcast/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Itests/diff -c $< -o $@
+
+$(BUILD)/xdpcast-difftest: $(DIFF_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/libxdpcast.a
+	$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+difftest: deps
+	@$(MAKE) --no-print-directory $(BUILD)/xdpcast-difftest
+	@$(BUILD)/xdpcast-difftest --frames $(FRAMES) $(if $(SEED),--seed $(SEED))
+
+test: $(BUILD)/xdpcast-difftest

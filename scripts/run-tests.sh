@@ -67,6 +67,16 @@ for t in tests/netns/test_*.sh; do
 	fi
 done
 
+# --- differential packet test: 100,000 frames through the program and its model ---
+echo "[difftest] $build/xdpcast-difftest --frames 100000"
+if timeout 600 "$build/xdpcast-difftest" --frames 100000; then
+	echo "[difftest] PASS"
+	passed=$((passed + 1))
+else
+	echo "[difftest] FAIL"
+	failed=$((failed + 1))
+fi
+
 # ---- fuzzing (tests/fuzz/, scripts/fuzz.sh; built by `make test`) ----
 # Each harness: its corpus replayed (a crash reproducer kept there must stay
 # fixed), then FUZZ_TEST_SECONDS (20) of fuzzing with new inputs in a scratch

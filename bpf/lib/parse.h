@@ -5,36 +5,17 @@
  * sent it; for an ICMP error about a flow of a VIP, that is the quoted
  * packet turned around, so the error follows its flow to the same backend.
  * A packet whose destination is surely not a VIP leaves before its L4
- * header is read.
+ * header is read; one that may be for a VIP, once every header is read,
+ * goes through the checks of frames the kernel would not forward
+ * (sanity.h).
  */
 #ifndef XDPCAST_PARSE_H
 #define XDPCAST_PARSE_H
 
 #include "cursor.h"
 #include "pkt.h"
-
-#define ETH_ALEN 6
-#define ETH_P_IP 0x0800
-#define ETH_P_IPV6 0x86DD
-#define ETH_P_8021Q 0x8100
-#define IP_MF 0x2000
-#define IP_OFFSET 0x1FFF
-#define IP6_MF 0x0001
-#define IP6_OFFSET 0xFFF8
-#define ICMP_DEST_UNREACH 3
-#define ICMP_TIME_EXCEEDED 11
-#define ICMPV6_DEST_UNREACH 1
-#define ICMPV6_PKT_TOOBIG 2
-#define ICMPV6_TIME_EXCEED 3
-/* IPv6 next-header values vmlinux.h lacks (they are #defines in uapi) */
-#define IPPROTO_HOPOPTS 0
-#define IPPROTO_ROUTING 43
-#define IPPROTO_FRAGMENT 44
-#define IPPROTO_ICMPV6 58
-#define IPPROTO_DSTOPTS 60
-#define IPV6_EXT_MAX 4 /* extension headers walked before giving up */
-#define IPV4_OPT_MAX 40 /* ihl is 4 bits */
-#define IPV6_OPT_MAX 2046 /* hdrlen is 8 bits: (255 + 1) * 8 - 2 */
+#include "proto.h"
+#include "sanity.h"
 
 /* The VIP index slot of an address, or NULL when it holds no VIP. */
 static __always_inline const struct xdpcast_vip_slot *vip_slot(void *vip_index, __u32 w0, __u32 w1,
@@ -131,10 +112,31 @@ static __always_inline int parse_icmp4_error(struct cursor *c, struct pkt *p)
 	return parse_quoted_ports(c, p);
 }
 
-static __always_inline int parse_ipv4(struct cursor *c, struct pkt *p, void *vip_index)
+/* The flow of an IPv4 packet to a VIP candidate, from what follows its header. */
+static __always_inline int parse_ipv4_upper(struct cursor *c, struct pkt *p,
+					    const struct iphdr *iph)
+{
+	struct icmphdr *icmp;
+
+	/* Fragments hash on L3 only: later ones carry no ports. */
+	if (iph->frag_off & bpf_htons(IP_MF | IP_OFFSET))
+		return no_ports(p);
+	if (p->proto != IPPROTO_ICMP)
+		return parse_ports(c, p);
+
+	icmp = cursor_pull(c, sizeof(*icmp));
+	if (!icmp)
+		return XDPCAST_PASS_MALFORMED;
+	if (icmp->type == ICMP_DEST_UNREACH || icmp->type == ICMP_TIME_EXCEEDED)
+		return parse_icmp4_error(c, p);
+	return no_ports(p);
+}
+
+static __always_inline int parse_ipv4(struct cursor *c, struct pkt *p, void *vip_index,
+				      const struct ethhdr *eth)
 {
 	struct iphdr *iph = cursor_pull(c, sizeof(*iph));
-	struct icmphdr *icmp;
+	int reason;
 
 	if (!iph || skip_ipv4_options(c, iph))
 		return XDPCAST_PASS_MALFORMED;
@@ -149,18 +151,11 @@ static __always_inline int parse_ipv4(struct cursor *c, struct pkt *p, void *vip
 	p->dst[3] = iph->daddr;
 	p->proto = iph->protocol;
 
-	/* Fragments hash on L3 only: later ones carry no ports. */
-	if (iph->frag_off & bpf_htons(IP_MF | IP_OFFSET))
-		return no_ports(p);
-	if (p->proto != IPPROTO_ICMP)
-		return parse_ports(c, p);
-
-	icmp = cursor_pull(c, sizeof(*icmp));
-	if (!icmp)
-		return XDPCAST_PASS_MALFORMED;
-	if (icmp->type == ICMP_DEST_UNREACH || icmp->type == ICMP_TIME_EXCEEDED)
-		return parse_icmp4_error(c, p);
-	return no_ports(p);
+	reason = parse_ipv4_upper(c, p, iph);
+	if (reason != XDPCAST_CONTINUE)
+		return reason;
+	/* the options' length again: cheaper than keeping it across the parse */
+	return check_ipv4(eth, iph, c->end, ((*(const __u8 *)iph & 0x0f) - 5) * 4);
 }
 
 static __always_inline int parse_icmp6_error(struct cursor *c, struct pkt *p)
@@ -190,14 +185,30 @@ static __always_inline int ipv6_is_ext(__u8 nexthdr)
 	       nexthdr == IPPROTO_DSTOPTS || nexthdr == IPPROTO_FRAGMENT;
 }
 
-static __always_inline int parse_ipv6(struct cursor *c, struct pkt *p, void *vip_index)
+/* The flow of an IPv6 packet to a VIP candidate, from its upper-layer header. */
+static __always_inline int parse_ipv6_upper(struct cursor *c, struct pkt *p)
+{
+	struct icmp6hdr *icmp6;
+
+	if (p->proto != IPPROTO_ICMPV6)
+		return parse_ports(c, p);
+	icmp6 = cursor_pull(c, sizeof(*icmp6));
+	if (!icmp6)
+		return XDPCAST_PASS_MALFORMED;
+	if (icmp6->icmp6_type == ICMPV6_DEST_UNREACH || icmp6->icmp6_type == ICMPV6_PKT_TOOBIG ||
+	    icmp6->icmp6_type == ICMPV6_TIME_EXCEED)
+		return parse_icmp6_error(c, p);
+	return no_ports(p);
+}
+
+static __always_inline int parse_ipv6(struct cursor *c, struct pkt *p, void *vip_index,
+				      const struct ethhdr *eth)
 {
 	struct ipv6hdr *ip6h = cursor_pull(c, sizeof(*ip6h));
 	struct ipv6_opt_hdr *opt;
-	struct icmp6hdr *icmp6;
 	struct frag_hdr *fh;
+	int i, reason;
 	__u32 *d;
-	int i;
 
 	if (!ip6h || ip6h->version != 6)
 		return XDPCAST_PASS_MALFORMED;
@@ -234,8 +245,10 @@ static __always_inline int parse_ipv6(struct cursor *c, struct pkt *p, void *vip
 				return XDPCAST_PASS_MALFORMED;
 			p->proto = fh->nexthdr;
 			/* Fragments hash on L3 only: later ones carry no ports. */
-			if (fh->frag_off & bpf_htons(IP6_OFFSET | IP6_MF))
-				return no_ports(p);
+			if (fh->frag_off & bpf_htons(IP6_OFFSET | IP6_MF)) {
+				no_ports(p);
+				goto checks;
+			}
 			break;
 		default:
 			goto upper;
@@ -245,15 +258,11 @@ static __always_inline int parse_ipv6(struct cursor *c, struct pkt *p, void *vip
 		return XDPCAST_PASS_MALFORMED; /* more extension headers than we walk */
 
 upper:
-	if (p->proto != IPPROTO_ICMPV6)
-		return parse_ports(c, p);
-	icmp6 = cursor_pull(c, sizeof(*icmp6));
-	if (!icmp6)
-		return XDPCAST_PASS_MALFORMED;
-	if (icmp6->icmp6_type == ICMPV6_DEST_UNREACH || icmp6->icmp6_type == ICMPV6_PKT_TOOBIG ||
-	    icmp6->icmp6_type == ICMPV6_TIME_EXCEED)
-		return parse_icmp6_error(c, p);
-	return no_ports(p);
+	reason = parse_ipv6_upper(c, p);
+	if (reason != XDPCAST_CONTINUE)
+		return reason;
+checks:
+	return check_ipv6(eth, ip6h, c->end);
 }
 
 static __always_inline int parse(struct xdp_md *ctx, struct pkt *p, void *vip_index)
@@ -276,9 +285,9 @@ static __always_inline int parse(struct xdp_md *ctx, struct pkt *p, void *vip_in
 		p->has_vlan = 1;
 	}
 	if (h_proto == bpf_htons(ETH_P_IP))
-		return parse_ipv4(&c, p, vip_index);
+		return parse_ipv4(&c, p, vip_index, eth);
 	if (h_proto == bpf_htons(ETH_P_IPV6))
-		return parse_ipv6(&c, p, vip_index);
+		return parse_ipv6(&c, p, vip_index, eth);
 	return XDPCAST_PASS_NOT_IP;
 }
 

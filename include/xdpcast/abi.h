@@ -180,8 +180,17 @@ enum xdpcast_reason {
 	XDPCAST_PASS_NO_HEADROOM, /* could not make room for a VLAN tag */
 	XDPCAST_TX, /* forwarded out of the ingress interface */
 	XDPCAST_REDIRECT, /* forwarded through the `egress` devmap */
+	/* frames the kernel would not forward: it drops or answers them */
+	XDPCAST_PASS_L2_BROADCAST, /* destination MAC ff:ff:ff:ff:ff:ff */
+	XDPCAST_PASS_L2_MULTICAST, /* a multicast destination MAC */
+	XDPCAST_PASS_L2_OTHERHOST, /* a unicast destination MAC not the interface's */
+	XDPCAST_PASS_BAD_LENGTH, /* IPv4 total length or IPv6 payload length beyond the frame */
+	XDPCAST_PASS_MARTIAN, /* martian source address */
+	XDPCAST_PASS_SOURCE_ROUTE, /* IPv4 loose or strict source route option */
 	XDPCAST_REASON_MAX,
 };
+/* the stats map's layout: a new reason grows every row (appended, so the old indexes stay) */
+_Static_assert(XDPCAST_REDIRECT == 9 && XDPCAST_PASS_SOURCE_ROUTE == 15, "reason indexes ABI");
 
 /*
  * Value of `stats_vips`: one row per VIP id, and row XDPCAST_STATS_NO_VIP
@@ -191,6 +200,7 @@ enum xdpcast_reason {
 struct xdpcast_vip_counters {
 	struct xdpcast_counter reason[XDPCAST_REASON_MAX];
 };
+_Static_assert(sizeof(struct xdpcast_vip_counters) == 16 * 16, "vip counters ABI");
 
 #define XDPCAST_STATS_NO_VIP XDPCAST_MAX_VIPS
 #define XDPCAST_STATS_ROWS (XDPCAST_MAX_VIPS + 1)

@@ -212,8 +212,15 @@ static void frame_udp6(struct frame *f, const char *src, const char *dst, __u16 
 	udp->check = csum_fold(csum_add(sum, udp, ntohs(udp->len)));
 }
 
-/* Next-hop MACs: 02:00:00:00:<kind>:<n>, kind 1 for backend n, 2 for floor slot n. */
-enum { MAC_BACKEND = 1, MAC_FLOOR = 2 };
+/*
+ * Next-hop MACs: 02:00:00:00:<kind>:<n>, kind 2 for floor slot n. Every
+ * backend's next hop carries the router's own MAC (router_mac), so that each
+ * repetition, which runs on the frame the previous one rewrote, is again
+ * addressed to the ingress interface and passes the program's destination
+ * MAC check as a client's frame does; backends are told apart by their
+ * source MAC, 02:00:00:00:fe:<n> (a per-backend egress MAC).
+ */
+enum { MAC_BACKEND = 0xfe, MAC_FLOOR = 2 };
 
 static void nexthop_mac(__u8 *mac, __u8 kind, __u8 n)
 {
@@ -226,11 +233,19 @@ static void nexthop_mac(__u8 *mac, __u8 kind, __u8 n)
 static int undo_macs(const struct path *p, struct frame *out, __u8 kind)
 {
 	struct ethhdr *eth = (void *)out->data;
-	__u8 want[ETH_ALEN];
+	__u8 dst[ETH_ALEN], src[ETH_ALEN], n;
 
-	nexthop_mac(want, kind, p->backend >= 0 ? p->backend : eth->h_dest[5]);
-	if (memcmp(eth->h_dest, want, ETH_ALEN) || memcmp(eth->h_source, egress_mac, ETH_ALEN) ||
-	    (kind == MAC_BACKEND && eth->h_dest[5] >= NBACKENDS)) {
+	if (kind == MAC_BACKEND) {
+		n = p->backend >= 0 ? p->backend : eth->h_source[5];
+		memcpy(dst, router_mac, ETH_ALEN);
+		nexthop_mac(src, MAC_BACKEND, n);
+	} else {
+		n = p->backend >= 0 ? p->backend : eth->h_dest[5];
+		nexthop_mac(dst, kind, n);
+		memcpy(src, egress_mac, ETH_ALEN);
+	}
+	if (memcmp(eth->h_dest, dst, ETH_ALEN) || memcmp(eth->h_source, src, ETH_ALEN) ||
+	    (kind == MAC_BACKEND && n >= NBACKENDS)) {
 		pr_warn("%s: MACs out are not the expected next hop's\n", p->name);
 		return -EPROTO;
 	}
@@ -613,8 +628,8 @@ static int setup_dataplane(struct xdpcast_dp *dp, bool all)
 
 	err = xdpcast_dp_set_seed(dp, SEED) ?: xdpcast_dp_set_egress(dp, ifindex_out);
 	for (i = 0; !err && i < NBACKENDS; i++) {
-		nexthop_mac(b.dst_mac, MAC_BACKEND, i);
-		memcpy(b.src_mac, egress_mac, ETH_ALEN);
+		memcpy(b.dst_mac, router_mac, ETH_ALEN);
+		nexthop_mac(b.src_mac, MAC_BACKEND, i);
 		err = xdpcast_dp_set_backend(dp, i, &b);
 	}
 	if (err)
@@ -874,6 +889,8 @@ int main(void)
 	/* as the loader does for the interface it attaches to */
 	bp->rodata->attached_ifindex = ifindex_in;
 	product->rodata->attached_ifindex = ifindex_in;
+	memcpy((__u8 *)bp->rodata->attached_mac, router_mac, ETH_ALEN);
+	memcpy((__u8 *)product->rodata->attached_mac, router_mac, ETH_ALEN);
 	err = clear_pins(fl->obj) ?: clear_pins(bp->obj) ?: clear_pins(product->obj);
 	err = err ?: floor__load(fl) ?: bench_paths__load(bp) ?: xdpcast__load(product);
 	if (err) {

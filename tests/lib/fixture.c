@@ -108,12 +108,19 @@ void fx_load(struct fx *f, __u32 seed)
 
 void fx_load_attached(struct fx *f, __u32 seed, __u32 attached_ifindex)
 {
+	fx_load_mac(f, seed, attached_ifindex, NULL);
+}
+
+void fx_load_mac(struct fx *f, __u32 seed, __u32 attached_ifindex, const __u8 *mac)
+{
 	struct bpf_map *m;
 	int err;
 
 	f->skel = xdpcast__open();
 	cr_assert_not_null(f->skel, "xdpcast__open: %s", strerror(errno));
 	f->skel->rodata->attached_ifindex = attached_ifindex;
+	if (mac)
+		memcpy((__u8 *)f->skel->rodata->attached_mac, mac, ETH_ALEN);
 	/*
 	 * Never pin: the maps must die with the test, and the host's pins stay
 	 * untouched. (bpf_object__for_each_map() spelled out: cppcheck does not

@@ -55,6 +55,8 @@ void fx_sh_read(char *out, size_t len, const char *fmt, ...) __attribute__((form
 void fx_load(struct fx *f, __u32 seed);
 /* The same, loaded as the agent does for one interface: its ifindex a constant. */
 void fx_load_attached(struct fx *f, __u32 seed, __u32 attached_ifindex);
+/* The same with the interface's MAC @mac a constant too (NULL: not known, not checked). */
+void fx_load_mac(struct fx *f, __u32 seed, __u32 attached_ifindex, const __u8 *mac);
 void fx_unload(struct fx *f);
 /* Criterion .init / .fini: fixture_netns() and fx_load(&fx, FX_SEED). */
 void fixture_setup(void);

@@ -62,6 +62,12 @@ static const char *const reason_names[] = {
 	[XDPCAST_PASS_NO_HEADROOM] = "pass_no_headroom",
 	[XDPCAST_TX] = "tx",
 	[XDPCAST_REDIRECT] = "redirect",
+	[XDPCAST_PASS_L2_BROADCAST] = "pass_l2_broadcast",
+	[XDPCAST_PASS_L2_MULTICAST] = "pass_l2_multicast",
+	[XDPCAST_PASS_L2_OTHERHOST] = "pass_l2_otherhost",
+	[XDPCAST_PASS_BAD_LENGTH] = "pass_bad_length",
+	[XDPCAST_PASS_MARTIAN] = "pass_martian",
+	[XDPCAST_PASS_SOURCE_ROUTE] = "pass_source_route",
 };
 _Static_assert(sizeof(reason_names) / sizeof(reason_names[0]) == XDPCAST_REASON_MAX,
 	       "a name for every reason");

@@ -6,9 +6,11 @@
 #include <bpf/bpf.h>
 #include <errno.h>
 #include <limits.h>
+#include <linux/if_ether.h>
 #include <linux/if_link.h>
 #include <linux/magic.h>
 #include <net/if.h>
+#include <net/if_arp.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -230,6 +232,29 @@ bool xdpcast_is_attached(int ifindex)
 	return !xdpcast_attached_mode(ifindex, &mode);
 }
 
+/*
+ * The MAC address of @ifname into @mac, for the program's destination MAC
+ * check; left all zero (check off) for an interface that is not Ethernet.
+ */
+static void interface_mac(const char *ifname, __u8 mac[ETH_ALEN])
+{
+	struct ifreq ifr = {};
+	int fd;
+
+	memset(mac, 0, ETH_ALEN);
+	if (strlen(ifname) >= sizeof(ifr.ifr_name))
+		return;
+	strcpy(ifr.ifr_name, ifname);
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return;
+	if (!ioctl(fd, SIOCGIFHWADDR, &ifr) && ifr.ifr_hwaddr.sa_family == ARPHRD_ETHER)
+		memcpy(mac, ifr.ifr_hwaddr.sa_data, ETH_ALEN);
+	else
+		pr_info("%s: not Ethernet, destination MACs are not checked\n", ifname);
+	close(fd);
+}
+
 int xdpcast_attach(struct xdpcast_attachment *a, const char *pin_dir, const char *ifname,
 		   enum xdp_attach_mode mode)
 {
@@ -261,6 +286,8 @@ int xdpcast_attach(struct xdpcast_attachment *a, const char *pin_dir, const char
 		return log_err(-errno, "open BPF object");
 	a->skel->rodata->attached_ifindex = a->ifindex;
 	accept_kernel_devmap_flags(a->skel->obj);
+	/* a constant of this copy, like the ifindex: a new MAC needs a new attach */
+	interface_mac(ifname, (__u8 *)a->skel->rodata->attached_mac);
 	DECLARE_LIBXDP_OPTS(xdp_program_opts, prog_opts, .obj = a->skel->obj,
 			    .prog_name = XDPCAST_PROG_NAME);
 	a->prog = xdp_program__create(&prog_opts);

@@ -35,6 +35,10 @@ AGENT_OBJS := $(AGENT_SRCS:%.c=$(BUILD)/%.o)
 TEST_LIB_SRCS := $(wildcard tests/lib/*.c)
 TEST_SRCS := $(wildcard tests/unit/*.c tests/bpf/*.c tests/agent/*.c) $(TEST_LIB_SRCS)
 BENCH_BPF := floor bench_paths
+# dnsload, the DNS load client of the netns tests and the soak; its message
+# codec is unit-tested in the Criterion binary
+DNSLOAD_SRCS := $(wildcard tests/tools/dnsload*.c)
+TEST_SRCS += tests/tools/dnsload_msg.c
 
 # a recipe that fails midway (bpftool gen skeleton > $@) must not leave a
 # target that make takes as up to date next time
@@ -58,6 +62,8 @@ help:
 	@echo "make difftest   FRAMES=N SEED=S: N random and mutated frames (default 100000) through"
 	@echo "                the program and its reference model, 0 mismatches expected; needs root"
 	@echo "make check      clang-format, cppcheck and shellcheck"
+	@echo "make soak MINUTES=N  the netns lab for N minutes (default 10) under DNS load, flaps,"
+	@echo "                reloads and control floods; SOAK_SECONDS=S for a short run (docs/soak.md)"
 	@echo "make install    xdpcastd, xdpcastctl, xdpcast-dp into \$$(DESTDIR)\$$(PREFIX)/sbin, and the"
 	@echo "                rt_protos name of xdpcast's routes into \$$(DESTDIR)/etc/iproute2/rt_protos.d"
 	@echo "make update-vmlinux  regenerate vmlinux/vmlinux.h from this kernel's BTF"
@@ -113,6 +119,11 @@ $(BUILD)/tests/%.o: tests/%.c $(BUILD)/xdpcast.skel.h $(BUILD)/sanitize.flags $(
 $(BUILD)/xdpcast-tests: $(TEST_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/libxdpcast-agent.a $(BUILD)/libxdpcast.a
 	$(CC) $(CFLAGS) $(LDFLAGS) $^ -lcriterion $(AGENT_LDLIBS) $(LDLIBS) -lpthread -lm -o $@
 
+all: $(BUILD)/dnsload
+$(DNSLOAD_SRCS:%.c=$(BUILD)/%.o): tests/tools/dnsload.h
+$(BUILD)/dnsload: $(DNSLOAD_SRCS:%.c=$(BUILD)/%.o)
+	$(CC) $(CFLAGS) $(LDFLAGS) $^ -lev -lldns -ljson-c -o $@
+
 $(BUILD)/xdpcast-bench: $(BUILD)/tests/bench/bench.o $(BUILD)/libxdpcast.a
 	$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -lm -o $@
 
@@ -143,6 +154,11 @@ bench: deps
 	@scripts/bench-checks.sh $(BUILD)
 	@$(BUILD)/xdpcast-bench-reconcile
 	@scripts/bench-withdraw.sh $(BUILD)
+
+.PHONY: soak
+soak: deps
+	@$(MAKE) --no-print-directory all
+	@SOAK_MINUTES='$(MINUTES)' scripts/soak.sh $(BUILD)
 
 demo: deps
 	@$(MAKE) --no-print-directory all

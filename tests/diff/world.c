@@ -265,24 +265,17 @@ struct read_ctx {
 	int err;
 };
 
-static int read_vip(void *arg, const struct xdpcast_vip_key *key, const struct xdpcast_vip *vip)
+/* VIP @v's active table from the maps (again, after a flip): none when it has
+ * no table. */
+static int read_table(struct world *w, struct model_vip *v)
 {
-	struct read_ctx *c = arg;
-	struct model_vip *v;
-	struct bpf_map_info info = { 0 };
-	__u32 len = sizeof(info), i;
 	long size;
-	int fd;
 
-	if (c->m->nvips >= MODEL_MAX_VIPS)
-		return -ENOSPC;
-	v = &c->m->vips[c->m->nvips++];
-	v->key = *key;
-	v->vip = *vip;
-	v->table = calloc(XDPCAST_TABLE_SIZE_MAX, sizeof(*v->table));
+	if (!v->table)
+		v->table = calloc(XDPCAST_TABLE_SIZE_MAX, sizeof(*v->table));
 	if (!v->table)
 		return -ENOMEM;
-	size = xdpcast_dp_read_table(c->w->dp, key, v->table, XDPCAST_TABLE_SIZE_MAX);
+	size = xdpcast_dp_read_table(w->dp, &v->key, v->table, XDPCAST_TABLE_SIZE_MAX);
 	if (size < 0)
 		return (int)size;
 	v->table_size = (__u32)size;
@@ -290,6 +283,26 @@ static int read_vip(void *arg, const struct xdpcast_vip_key *key, const struct x
 		free(v->table);
 		v->table = NULL;
 	}
+	return 0;
+}
+
+static int read_vip(void *arg, const struct xdpcast_vip_key *key, const struct xdpcast_vip *vip)
+{
+	struct read_ctx *c = arg;
+	struct model_vip *v;
+	struct bpf_map_info info = { 0 };
+	__u32 len = sizeof(info), i;
+	int fd, err;
+
+	if (c->m->nvips >= MODEL_MAX_VIPS)
+		return -ENOSPC;
+	v = &c->m->vips[c->m->nvips++];
+	v->key = *key;
+	v->vip = *vip;
+	v->table = NULL;
+	err = read_table(c->w, v);
+	if (err)
+		return err;
 	fd = flow_table_fd(c->w, vip->id);
 	if (fd < 0)
 		return 0;
@@ -347,26 +360,6 @@ int world_load_random(struct world *w, struct rng *r, struct model_state *m)
 	return read_state(w, m);
 }
 
-/* VIP @v's active table from the maps again (a new one was just flipped in). */
-static int reread_table(struct world *w, struct model_vip *v)
-{
-	long size;
-
-	if (!v->table)
-		v->table = calloc(XDPCAST_TABLE_SIZE_MAX, sizeof(*v->table));
-	if (!v->table)
-		return -ENOMEM;
-	size = xdpcast_dp_read_table(w->dp, &v->key, v->table, XDPCAST_TABLE_SIZE_MAX);
-	if (size < 0)
-		return (int)size;
-	v->table_size = (__u32)size;
-	if (!size) {
-		free(v->table);
-		v->table = NULL;
-	}
-	return 0;
-}
-
 int world_change(struct world *w, struct rng *r, struct model_state *m)
 {
 	struct xdpcast_backend b;
@@ -389,7 +382,7 @@ int world_change(struct world *w, struct rng *r, struct model_state *m)
 	for (vi = 0; vi < m->nvips; vi++) {
 		if (!rng_pct(r, 60))
 			continue;
-		err = random_table(w, r, &m->vips[vi].key) ?: reread_table(w, &m->vips[vi]);
+		err = random_table(w, r, &m->vips[vi].key) ?: read_table(w, &m->vips[vi]);
 		if (err)
 			return err;
 	}

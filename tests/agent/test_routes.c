@@ -15,14 +15,16 @@
 #include <criterion/criterion.h>
 #include <ev.h>
 
-#include "agent.h"
 #include "fixture.h"
+#include "routes.h"
 
 #define MAX_VIPS 4
 #define MAX_BACKENDS 4
 
-static struct agent agent;
+static struct ev_loop *loop;
+static struct routes *routes;
 static struct vip vips[MAX_VIPS], *vip_ptrs[MAX_VIPS];
+static size_t n_vips;
 static struct backend backends[MAX_VIPS][MAX_BACKENDS], *backend_ptrs[MAX_VIPS][MAX_BACKENDS];
 static int xin, ya;
 
@@ -52,10 +54,9 @@ static struct vip *vip(size_t i, const char *name, const char *addr, bool usable
 	set_addr(&v->cfg.addr, addr);
 	v->usable = usable;
 	v->backends = backend_ptrs[i];
-	v->agent = &agent;
 	vip_ptrs[i] = v;
-	if (agent.n_vips <= i)
-		agent.n_vips = i + 1;
+	if (n_vips <= i)
+		n_vips = i + 1;
 	return v;
 }
 
@@ -86,6 +87,19 @@ static void route_text(const char *dst, char *out, size_t len)
 	fx_sh_read(out, len, "ip -o route show %s proto 252 table all | tr -s '\\\\\\t ' ' '", dst);
 }
 
+/* The mirror over vip_ptrs, protocol 252, metric 10, the main table. */
+static void open_routes(void)
+{
+	static const struct route_settings settings = {
+		.protocol = 252, .metric = 10, .table = 254, .reconcile_ms = 1000
+	};
+	static struct vip *const *list = vip_ptrs;
+
+	cr_assert_eq(routes_open(&routes, loop, &settings,
+				 (struct route_vips){ .vips = &list, .n = &n_vips }),
+		     0);
+}
+
 static void setup(void)
 {
 	fixture_netns();
@@ -94,22 +108,17 @@ static void setup(void)
 	      "ip addr add 203.0.113.1/24 dev ya");
 	xin = (int)if_nametoindex("xin");
 	ya = (int)if_nametoindex("ya");
-	memset(&agent, 0, sizeof(agent));
 	memset(vips, 0, sizeof(vips));
 	memset(backends, 0, sizeof(backends));
-	agent.loop = ev_loop_new(EVFLAG_AUTO);
-	agent.vips = vip_ptrs;
-	agent.cfg.route_protocol = 252;
-	agent.cfg.route_metric = 10;
-	agent.cfg.route_table = 254;
-	agent.cfg.route_reconcile_ms = 1000;
-	cr_assert_eq(routes_open(&agent), 0);
+	n_vips = 0;
+	loop = ev_loop_new(EVFLAG_AUTO);
+	open_routes();
 }
 
 static void teardown(void)
 {
-	routes_close(&agent);
-	ev_loop_destroy(agent.loop);
+	routes_close(routes);
+	ev_loop_destroy(loop);
 }
 
 Test(routes, backends_behind_one_gateway_add_their_weights_up, .init = setup, .fini = teardown,
@@ -122,11 +131,11 @@ Test(routes, backends_behind_one_gateway_add_their_weights_up, .init = setup, .f
 	backend(v, "b1", 1, "198.51.100.2", xin);
 	backend(v, "b2", 2, "198.51.100.2", xin);
 	backend(v, "b3", 1, "203.0.113.3", ya);
-	cr_assert_eq(routes_activate(&agent), 0);
+	cr_assert_eq(routes_activate(routes), 0);
 	route_text("198.18.0.53", line, sizeof(line));
 	cr_assert(strstr(line, "nexthop via 198.51.100.2 dev xin weight 3"), "%s", line);
 	cr_assert(strstr(line, "nexthop via 203.0.113.3 dev ya weight 1"), "%s", line);
-	cr_assert(routes_announced(&agent, &v->cfg.addr));
+	cr_assert(routes_announced(routes, &v->cfg.addr));
 }
 
 Test(routes, vips_at_one_address_share_it_and_all_must_serve, .init = setup, .fini = teardown,
@@ -139,18 +148,18 @@ Test(routes, vips_at_one_address_share_it_and_all_must_serve, .init = setup, .fi
 	backend(udp, "b1", 2, "198.51.100.2", xin);
 	backend(tcp, "b1", 5, "198.51.100.2", xin); /* the same server: the larger weight */
 	backend(tcp, "b2", 1, "203.0.113.3", ya);
-	cr_assert_eq(routes_activate(&agent), 0);
+	cr_assert_eq(routes_activate(routes), 0);
 	route_text("198.18.0.53", line, sizeof(line));
 	cr_assert(strstr(line, "nexthop via 198.51.100.2 dev xin weight 5"), "%s", line);
 	cr_assert(strstr(line, "nexthop via 203.0.113.3 dev ya weight 1"), "%s", line);
 
 	tcp->usable = false; /* one VIP at the address out of service: withdrawn */
-	routes_update(&agent, &tcp->cfg.addr);
+	routes_update(routes, &tcp->cfg.addr);
 	route_text("198.18.0.53", line, sizeof(line));
 	cr_assert_str_eq(line, "");
-	cr_assert_not(routes_announced(&agent, &udp->cfg.addr));
+	cr_assert_not(routes_announced(routes, &udp->cfg.addr));
 	tcp->usable = true;
-	routes_update(&agent, &tcp->cfg.addr);
+	routes_update(routes, &tcp->cfg.addr);
 	route_text("198.18.0.53", line, sizeof(line));
 	cr_assert(strstr(line, "weight 5"), "back: %s", line);
 }
@@ -163,7 +172,7 @@ Test(routes, weights_above_256_are_scaled_and_none_drops_to_zero, .init = setup,
 
 	backend(v, "big", 65535, "198.51.100.2", xin);
 	backend(v, "small", 1, "203.0.113.3", ya);
-	cr_assert_eq(routes_activate(&agent), 0);
+	cr_assert_eq(routes_activate(routes), 0);
 	route_text("198.18.0.53", line, sizeof(line));
 	cr_assert(strstr(line, "nexthop via 198.51.100.2 dev xin weight 256"), "%s", line);
 	cr_assert(strstr(line, "nexthop via 203.0.113.3 dev ya weight 1"), "%s", line);
@@ -178,13 +187,13 @@ Test(routes, an_ipv6_vip_names_only_ipv6_next_hops, .init = setup, .fini = teard
 	backend(v6, "b1", 1, "2001:db8::2", xin);
 	backend(v6, "b2", 1, "203.0.113.3", ya); /* an IPv4 backend: left out */
 	backend(v4only, "b3", 1, "203.0.113.4", ya);
-	cr_assert_eq(routes_activate(&agent), 0);
+	cr_assert_eq(routes_activate(routes), 0);
 	route_text("2001:db8:53::53", line, sizeof(line));
 	cr_assert(strstr(line, "via 2001:db8::2 dev xin"), "%s", line);
 	cr_assert_null(strstr(line, "203.0.113"), "%s", line);
 	route_text("2001:db8:53::54", line, sizeof(line));
 	cr_assert_str_eq(line, "", "no IPv6 next hop: not announced");
-	cr_assert_null(routes_error(&agent, &v4only->cfg.addr), "not a failure: nothing to write");
+	cr_assert_null(routes_error(routes, &v4only->cfg.addr), "not a failure: nothing to write");
 }
 
 Test(routes, adoption_keeps_the_route_and_removes_stale_ones, .init = setup, .fini = teardown,
@@ -194,16 +203,16 @@ Test(routes, adoption_keeps_the_route_and_removes_stale_ones, .init = setup, .fi
 	char line[512], before[512], dir[] = "/tmp/xdpcast-routes-test.XXXXXX";
 
 	backend(v, "b1", 1, "198.51.100.2", xin);
-	cr_assert_eq(routes_activate(&agent), 0);
+	cr_assert_eq(routes_activate(routes), 0);
 	route_text("198.18.0.53", before, sizeof(before));
 	/* a new xdpcastd: the route stays as it is, the stale one goes */
-	routes_close(&agent);
+	routes_close(routes);
 	fx_sh("ip route add 198.18.0.99/32 via 198.51.100.2 proto 252 metric 10");
 	fx_sh("ip route add 198.18.0.53/32 via 198.51.100.3 proto 252 metric 11");
 	cr_assert_not_null(mkdtemp(dir));
 	fx_sh("ip -o monitor route > %s/log 2>&1 & echo $! > %s/pid; sleep 0.2", dir, dir);
-	cr_assert_eq(routes_open(&agent), 0);
-	cr_assert_eq(routes_activate(&agent), 0);
+	open_routes();
+	cr_assert_eq(routes_activate(routes), 0);
 	fx_sh("sleep 0.2; kill $(cat %s/pid)", dir);
 	route_text("198.18.0.53", line, sizeof(line));
 	cr_assert_str_eq(line, before);

@@ -163,6 +163,16 @@ static int attach_interfaces(struct agent *a, bool adopting)
 	return 0;
 }
 
+void agent_route_settings(const struct config *cfg, struct routes *rs)
+{
+	routes_update_all(rs, &(struct route_settings){
+				      .protocol = cfg->route_protocol,
+				      .metric = cfg->route_metric,
+				      .table = cfg->route_table,
+				      .reconcile_ms = cfg->route_reconcile_ms,
+			      });
+}
+
 int agent_resolve_seed(struct config *cfg, const uint32_t *running, enum seed_source *src)
 {
 	char err[STATE_DIR_ERROR_MAX];
@@ -421,7 +431,10 @@ int agent_start(struct agent *a, struct ev_loop *loop, struct config *cfg, bool 
 		err = -EPERM;
 		goto fail;
 	}
-	err = routes_open(a);
+	err = routes_open(&a->routes, loop, &(struct route_settings){ 0 },
+			  (struct route_vips){ .vips = (struct vip *const *const *)&a->vips,
+					       .n = &a->n_vips });
+	agent_route_settings(&a->cfg, a->routes);
 	if (err) {
 		pr_warn("cannot open a netlink socket for the VIPs' routes: %s\n", strerror(-err));
 		goto fail;
@@ -446,7 +459,7 @@ int agent_start(struct agent *a, struct ev_loop *loop, struct config *cfg, bool 
 		pr_warn("cannot program the dataplane: %s\n", strerror(-err));
 		goto fail_dp;
 	}
-	err = routes_activate(a);
+	err = routes_activate(a->routes);
 	if (err)
 		goto fail_dp;
 	/* before the first probe; a failure to list is retried by its reconcile */
@@ -476,7 +489,8 @@ void agent_stop_state(struct agent *a)
 {
 	control_free(a->ctl);
 	a->ctl = NULL;
-	routes_close(a);
+	routes_close(a->routes);
+	a->routes = NULL;
 	probe_paths_close(a->probe_paths);
 	a->probe_paths = NULL;
 	if (ev_is_active(&a->stats_timer))
@@ -515,7 +529,7 @@ int agent_stop(struct agent *a)
 			a->cfg.pin_dir);
 	} else {
 		/* first the announcement, then the forwarding: no flow is sent here for nothing */
-		routes_withdraw_all(a, "xdpcastd stopping");
+		routes_withdraw_all(a->routes, "xdpcastd stopping");
 		probe_paths_withdraw_all(a->probe_paths);
 		for (size_t i = 0; i < a->cfg.n_ifaces; i++) {
 			int err = xdpcast_detach(a->cfg.ifaces[i].name);

@@ -11,54 +11,18 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "backend.h"
 #include "config.h"
 #include "dataplane.h"
-#include "health.h"
-#include "neigh.h"
-#include "probe.h"
-#include "schedule.h"
+#include "routes.h"
 #include "seed_file.h"
 
 struct agent;
 struct control;
 struct probe_paths;
 struct routes;
-struct vip;
 
 #define BACKEND_ID_NEVER 0xffffffffu /* backend_id_vip[]: an id no VIP used yet */
-
-struct backend {
-	struct backend_config cfg;
-	struct vip *vip;
-	uint32_t id; /* dataplane backend id, owned by this backend only */
-	struct health health;
-	struct nexthop nh;
-	struct probe *probe;
-	ev_timer timer;
-	struct schedule schedule;
-	bool probing;
-	struct probe_result last; /* the last probe's verdict */
-	struct probe_result last_failure; /* the last failed probe's (at == 0: none yet) */
-	uint32_t in_row; /* verdicts in a row with last.outcome */
-	uint64_t results[PROBE_OUTCOME_MAX]; /* verdicts by outcome */
-	struct health_log log; /* what the log said of the verdicts */
-	uint64_t probes, probe_failures;
-	int32_t admin_weight; /* the operator's weight (drain = 0), or -1: the configured one */
-	bool tracked; /* its next hop is tracked (neigh_track succeeded) */
-};
-
-struct vip {
-	struct vip_config cfg; /* cfg.backends is not used: see backends */
-	struct agent *agent;
-	struct xdpcast_vip_key key;
-	uint32_t id;
-	struct backend **backends;
-	size_t n_backends;
-	uint32_t *table; /* the table last written (NULL: none, packets pass) */
-	uint32_t table_size;
-	bool usable; /* at least min_healthy backends up and one takes new flows */
-	bool rebuild_pending; /* the last table write failed: retried by retry_timer */
-};
 
 struct agent {
 	struct ev_loop *loop;
@@ -103,6 +67,9 @@ int agent_reload_file(struct agent *a, const char *path, char *err, size_t errle
  * @running, the seed of a dataplane in force, or a random one); logged. 0, or
  * -errno after a message. */
 int agent_resolve_seed(struct config *cfg, const uint32_t *running, enum seed_source *src);
+/* The route settings of @cfg into @rs (NULL: nothing), which applies them to
+ * every address at once once active. */
+void agent_route_settings(const struct config *cfg, struct routes *rs);
 
 /* --- used between the agent's files --- */
 
@@ -116,23 +83,15 @@ int backend_install(struct agent *a, struct backend *b);
 void agent_stop_state(struct agent *a);
 
 /* vip_state.c: dataplane entries and tables from health, weight, next hop */
-/* The weight in force: the operator's if set, else the configured one. */
-uint32_t backend_weight(const struct backend *b);
 /* The operator sets (0 = drain) or clears (-1) the backend's weight: applied
  * and logged like any change. -ERANGE above 65535. */
 int backend_set_admin_weight(struct agent *a, struct backend *b, int32_t weight);
-bool backend_in_table(const struct backend *b);
-uint8_t backend_dp_state(const struct backend *b);
-/* "down", "up", "draining" or "up-unresolved": a constant string. */
-const char *backend_state_name(const struct backend *b);
 int backend_write(struct agent *a, struct backend *b);
 /* Rebuild the VIP's table; written only if it differs. Returns the number
  * of slots that changed backend (all when the size changed) or -errno. */
 long vip_rebuild(struct agent *a, struct vip *v);
 /* retry_timer's callback: rebuild the VIPs whose last table write failed. */
 void vip_retry_rebuilds(struct ev_loop *loop, ev_timer *w, int revents);
-/* Backends that take new flows (what min_healthy counts). */
-uint32_t vip_backends_in_table(const struct vip *v);
 /* Log the VIP entering or leaving service, if it did since @was_usable. */
 void vip_log_service(const struct vip *v, bool was_usable);
 /* Rebuild and log the outcome, saying @why. */
@@ -148,8 +107,6 @@ int backend_probe_new(struct agent *a, struct backend *b);
 /* Its probe path (probe_path.h) as its check's target and next hop say. */
 void backend_refresh_probe_path(struct agent *a, struct backend *b);
 void backend_nexthop_changed(struct agent *a, struct backend *b);
-/* Flow table entries the dataplane makes for @flows (whole sets). */
-uint32_t vip_flow_table_entries(uint32_t flows);
 
 /* checks.c: scheduling and verdicts */
 void checks_start(struct agent *a, struct backend *b);
@@ -160,26 +117,6 @@ void checks_probe_done(void *arg, const struct probe_result *r);
 int adopt_pinned(struct agent *a);
 /* Free the pinned backend ids nothing adopted (after the tables are rebuilt). */
 void adopt_cleanup(struct agent *a);
-
-/* routes.c: one kernel route per VIP address while its VIPs are in service */
-/* Open the netlink socket; nothing is written until routes_activate(). */
-int routes_open(struct agent *a);
-/* At start, once the VIPs are built: adopt our protocol's routes at configured
- * addresses, remove the others, install what the VIPs say, start the reconcile. */
-int routes_activate(struct agent *a);
-/* The VIPs at @addr changed (service, backends, weights, next hops). */
-void routes_update(struct agent *a, const struct addr_config *addr);
-/* Every address again, with the settings of a->cfg (after a reload). */
-void routes_update_all(struct agent *a);
-/* Delete every route installed (exit), logging @why. */
-void routes_withdraw_all(struct agent *a, const char *why);
-/* Whether xdpcastd's route of @addr is in the kernel. */
-bool routes_announced(const struct agent *a, const struct addr_config *addr);
-/* The last write of @addr's route that failed ("install: Network is
- * unreachable"), retried by each reconcile; NULL when the route is as wanted. */
-const char *routes_error(const struct agent *a, const struct addr_config *addr);
-/* Free the state; the kernel's routes stay as they are. */
-void routes_close(struct agent *a);
 
 /* stats_file.c */
 int stats_file_write(struct agent *a);

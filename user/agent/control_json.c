@@ -163,10 +163,10 @@ void control_vips(struct agent *a, struct json_object *reply)
 		add_vip_key(o, v);
 		add(o, "in_service", json_object_new_boolean(v->usable));
 		add(o, "route_announced",
-		    json_object_new_boolean(routes_announced(a, &v->cfg.addr)));
+		    json_object_new_boolean(routes_announced(a->routes, &v->cfg.addr)));
 		add(o, "route_error",
-		    routes_error(a, &v->cfg.addr)
-			    ? json_object_new_string(routes_error(a, &v->cfg.addr))
+		    routes_error(a->routes, &v->cfg.addr)
+			    ? json_object_new_string(routes_error(a->routes, &v->cfg.addr))
 			    : NULL);
 		add(o, "backends_up", new_u64(count_up(v)));
 		add(o, "backends_in_table", new_u64(vip_backends_in_table(v)));

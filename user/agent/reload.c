@@ -379,7 +379,7 @@ int agent_reload(struct agent *a, struct config *next)
 	config_free(&a->cfg);
 	a->cfg = *next;
 	memset(next, 0, sizeof(*next));
-	routes_update_all(a); /* removed VIPs, and new route settings */
+	agent_route_settings(&a->cfg, a->routes); /* removed VIPs, and new route settings */
 	if (ev_is_active(&a->stats_timer))
 		ev_timer_stop(a->loop, &a->stats_timer);
 	if (a->cfg.stats_file[0]) {

@@ -22,7 +22,8 @@
 #include <string.h>
 #include <linux/rtnetlink.h>
 
-#include "agent.h"
+#include "routes.h"
+
 #include "fib.h"
 #include "log.h"
 
@@ -40,6 +41,9 @@ struct route_entry {
 };
 
 struct routes {
+	struct ev_loop *loop;
+	struct route_settings settings;
+	struct route_vips vips;
 	struct fib *fib;
 	struct route_entry *v;
 	size_t n, cap;
@@ -61,7 +65,8 @@ static bool same_addr(const struct addr_config *a, int family, const struct in6_
 	return a->family == family && !memcmp(&a->addr, addr, sizeof(*addr));
 }
 
-static struct route_entry *find_entry(struct routes *rs, int family, const struct in6_addr *addr)
+static struct route_entry *find_entry(const struct routes *rs, int family,
+				      const struct in6_addr *addr)
 {
 	for (size_t i = 0; i < rs->n; i++)
 		if (same_addr(&rs->v[i].addr, family, addr))
@@ -91,7 +96,7 @@ static struct route_entry *get_entry(struct routes *rs, const struct addr_config
 }
 
 /* Forget entries with nothing installed and no VIP left at their address. */
-static void prune_entries(struct agent *a, struct routes *rs)
+static void prune_entries(struct routes *rs)
 {
 	size_t i = 0;
 
@@ -99,9 +104,9 @@ static void prune_entries(struct agent *a, struct routes *rs)
 		struct route_entry *e = &rs->v[i];
 		bool vip = false;
 
-		for (size_t j = 0; j < a->n_vips && !vip; j++)
-			vip = same_addr(&e->addr, a->vips[j]->cfg.addr.family,
-					&a->vips[j]->cfg.addr.addr);
+		for (size_t j = 0; j < *rs->vips.n && !vip; j++)
+			vip = same_addr(&e->addr, (*rs->vips.vips)[j]->cfg.addr.family,
+					&(*rs->vips.vips)[j]->cfg.addr.addr);
 		if (vip || e->installed.n_nh) {
 			i++;
 			continue;
@@ -112,13 +117,13 @@ static void prune_entries(struct agent *a, struct routes *rs)
 
 /* ---- what the route should be ---- */
 
-static void route_key(const struct agent *a, const struct addr_config *addr, struct fib_route *r)
+static void route_key(const struct routes *rs, const struct addr_config *addr, struct fib_route *r)
 {
 	r->family = addr->family;
 	r->dst = addr->addr;
-	r->table = a->cfg.route_table;
-	r->metric = a->cfg.route_metric;
-	r->protocol = a->cfg.route_protocol;
+	r->table = rs->settings.table;
+	r->metric = rs->settings.metric;
+	r->protocol = rs->settings.protocol;
 }
 
 static bool same_key(const struct fib_route *x, const struct fib_route *y)
@@ -210,18 +215,18 @@ enum want {
  * The route @e's address should have, in @r (next hops in rs->scratch), and
  * otherwise in @why the reason there should be none.
  */
-static enum want desired_route(struct agent *a, struct routes *rs, const struct route_entry *e,
-			       struct fib_route *r, char *why, size_t why_len)
+static enum want desired_route(struct routes *rs, const struct route_entry *e, struct fib_route *r,
+			       char *why, size_t why_len)
 {
 	size_t skipped = 0;
 	bool any = false;
 
-	route_key(a, &e->addr, r);
+	route_key(rs, &e->addr, r);
 	r->nh = rs->scratch;
 	r->n_nh = 0;
 	why[0] = '\0';
-	for (size_t i = 0; i < a->n_vips; i++) {
-		const struct vip *v = a->vips[i];
+	for (size_t i = 0; i < *rs->vips.n; i++) {
+		const struct vip *v = (*rs->vips.vips)[i];
 
 		if (!same_addr(&e->addr, v->cfg.addr.family, &v->cfg.addr.addr))
 			continue;
@@ -334,12 +339,11 @@ enum sync_reason {
 };
 
 /* Make @e's route what the VIPs at its address say. */
-static void sync_entry(struct agent *a, struct routes *rs, struct route_entry *e,
-		       enum sync_reason reason)
+static void sync_entry(struct routes *rs, struct route_entry *e, enum sync_reason reason)
 {
 	char why[ROUTE_ERROR_MAX], text[ROUTE_TEXT_MAX];
 	struct fib_route want;
-	enum want w = desired_route(a, rs, e, &want, why, sizeof(why));
+	enum want w = desired_route(rs, e, &want, why, sizeof(why));
 
 	if (w != WANT_ROUTE) {
 		/* a configuration the kernel cannot express: said once */
@@ -368,9 +372,8 @@ static void sync_entry(struct agent *a, struct routes *rs, struct route_entry *e
 		install(rs, e, &want, e->installed.n_nh ? "updated" : "announced");
 }
 
-void routes_update(struct agent *a, const struct addr_config *addr)
+void routes_update(struct routes *rs, const struct addr_config *addr)
 {
-	struct routes *rs = a->routes;
 	struct route_entry *e;
 
 	if (!rs || !rs->active)
@@ -380,24 +383,37 @@ void routes_update(struct agent *a, const struct addr_config *addr)
 		pr_warn("route %s: out of memory\n", addr->text);
 		return;
 	}
-	sync_entry(a, rs, e, SYNC_CHANGE);
+	sync_entry(rs, e, SYNC_CHANGE);
 }
 
-void routes_update_all(struct agent *a)
+/* An entry for every VIP's address: 0, or -ENOMEM after a message. */
+static int add_entries(struct routes *rs)
 {
-	struct routes *rs = a->routes;
+	for (size_t i = 0; i < *rs->vips.n; i++) {
+		const struct addr_config *addr = &(*rs->vips.vips)[i]->cfg.addr;
 
-	if (!rs || !rs->active)
+		if (!get_entry(rs, addr)) {
+			pr_warn("route %s: out of memory\n", addr->text);
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+void routes_update_all(struct routes *rs, const struct route_settings *settings)
+{
+	if (!rs)
 		return;
-	for (size_t i = 0; i < a->n_vips; i++)
-		if (!get_entry(rs, &a->vips[i]->cfg.addr))
-			pr_warn("route %s: out of memory\n", a->vips[i]->cfg.addr.text);
+	rs->settings = *settings;
+	if (!rs->active)
+		return;
+	add_entries(rs);
 	for (size_t i = 0; i < rs->n; i++)
-		sync_entry(a, rs, &rs->v[i], SYNC_CHANGE);
-	prune_entries(a, rs);
+		sync_entry(rs, &rs->v[i], SYNC_CHANGE);
+	prune_entries(rs);
 	/* a new interval applies from now */
-	rs->timer.repeat = a->cfg.route_reconcile_ms / 1000.0;
-	ev_timer_again(a->loop, &rs->timer);
+	rs->timer.repeat = rs->settings.reconcile_ms / 1000.0;
+	ev_timer_again(rs->loop, &rs->timer);
 }
 
 /* ---- the kernel's view ---- */
@@ -421,13 +437,12 @@ static void add_stale(struct routes *rs, const struct fib_route *r)
  * table and metric become the entries' installed routes; the others are stale. */
 static void adopt_cb(void *arg, const struct fib_route *r)
 {
-	struct agent *a = arg;
-	struct routes *rs = a->routes;
+	struct routes *rs = arg;
 	struct route_entry *e = find_entry(rs, r->family, &r->dst);
 	struct fib_route key;
 
 	if (e) {
-		route_key(a, &e->addr, &key);
+		route_key(rs, &e->addr, &key);
 		if (same_key(&key, r) && !e->installed.n_nh && !fib_route_copy(&e->installed, r))
 			return;
 	}
@@ -484,9 +499,9 @@ static void lookup_cb(void *arg, const struct fib_route *r)
 
 /* Whether a lookup of each installed route finds it unchanged. Lookups go
  * through the main table (policy rules aside): not for another table. */
-static bool installed_routes_in_place(struct agent *a, struct routes *rs)
+static bool installed_routes_in_place(struct routes *rs)
 {
-	if (a->cfg.route_table != RT_TABLE_MAIN)
+	if (rs->settings.table != RT_TABLE_MAIN)
 		return false;
 	for (size_t i = 0; i < rs->n; i++) {
 		const struct route_entry *e = &rs->v[i];
@@ -494,7 +509,7 @@ static bool installed_routes_in_place(struct agent *a, struct routes *rs)
 
 		if (!e->installed.n_nh)
 			continue;
-		if (fib_lookup(rs->fib, e->addr.family, &e->addr.addr, a->cfg.route_protocol,
+		if (fib_lookup(rs->fib, e->addr.family, &e->addr.addr, rs->settings.protocol,
 			       lookup_cb, &l) ||
 		    !l.same)
 			return false;
@@ -502,25 +517,24 @@ static bool installed_routes_in_place(struct agent *a, struct routes *rs)
 	return true;
 }
 
-static void reconcile(struct agent *a, struct routes *rs)
+static void reconcile(struct routes *rs)
 {
 	int err;
 
-	if (ev_now(a->loop) - rs->last_sweep < FULL_SWEEP_S && installed_routes_in_place(a, rs)) {
+	if (ev_now(rs->loop) - rs->last_sweep < FULL_SWEEP_S && installed_routes_in_place(rs)) {
 		for (size_t i = 0; i < rs->n; i++)
 			if (rs->v[i].error[0])
-				sync_entry(a, rs, &rs->v[i],
-					   SYNC_CHANGE); /* retry a failed write */
+				sync_entry(rs, &rs->v[i], SYNC_CHANGE); /* retry a failed write */
 		return;
 	}
-	rs->last_sweep = ev_now(a->loop);
+	rs->last_sweep = ev_now(rs->loop);
 
 	for (size_t i = 0; i < rs->n; i++)
 		rs->v[i].seen = rs->v[i].changed = false;
-	err = fib_dump(rs->fib, a->cfg.route_protocol, reconcile_cb, rs);
+	err = fib_dump(rs->fib, rs->settings.protocol, reconcile_cb, rs);
 	if (err) {
 		pr_warn("routes: cannot list the kernel's routes of protocol %u (%s)\n",
-			a->cfg.route_protocol, strerror(-err));
+			rs->settings.protocol, strerror(-err));
 		return;
 	}
 	remove_stale(rs, "of xdpcast's protocol, not announced by xdpcastd");
@@ -534,69 +548,68 @@ static void reconcile(struct agent *a, struct routes *rs)
 			fib_route_free(&e->installed);
 		}
 		/* put back what the VIPs say; a failed write is retried here too */
-		sync_entry(a, rs, e, !e->seen || e->changed ? SYNC_RESTORE : SYNC_CHANGE);
+		sync_entry(rs, e, !e->seen || e->changed ? SYNC_RESTORE : SYNC_CHANGE);
 	}
 }
 
 static void on_reconcile(struct ev_loop *loop, ev_timer *w, int revents)
 {
-	struct agent *a = w->data;
-
 	(void)loop;
 	(void)revents;
-	reconcile(a, a->routes);
+	reconcile(w->data);
 }
 
 /* ---- lifecycle ---- */
 
-int routes_open(struct agent *a)
+int routes_open(struct routes **out, struct ev_loop *loop, const struct route_settings *settings,
+		struct route_vips vips)
 {
 	struct routes *rs = calloc(1, sizeof(*rs));
 	int err;
 
+	*out = NULL;
 	if (!rs)
 		return -ENOMEM;
+	rs->loop = loop;
+	rs->settings = *settings;
+	rs->vips = vips;
 	err = fib_open(&rs->fib);
 	if (err) {
 		free(rs);
 		return err;
 	}
 	ev_init(&rs->timer, on_reconcile);
-	rs->timer.data = a;
-	a->routes = rs;
+	rs->timer.data = rs;
+	*out = rs;
 	return 0;
 }
 
-int routes_activate(struct agent *a)
+int routes_activate(struct routes *rs)
 {
-	struct routes *rs = a->routes;
-	int err;
+	int err = add_entries(rs);
 
-	for (size_t i = 0; i < a->n_vips; i++)
-		if (!get_entry(rs, &a->vips[i]->cfg.addr))
-			return -ENOMEM;
-	err = fib_dump(rs->fib, a->cfg.route_protocol, adopt_cb, a);
+	if (err)
+		return err;
+	err = fib_dump(rs->fib, rs->settings.protocol, adopt_cb, rs);
 	if (err) {
 		pr_warn("routes: cannot list the kernel's routes of protocol %u (%s)\n",
-			a->cfg.route_protocol, strerror(-err));
+			rs->settings.protocol, strerror(-err));
 		return err;
 	}
 	rs->active = true;
-	rs->last_sweep = ev_now(a->loop);
+	rs->last_sweep = ev_now(rs->loop);
 	/* the new routes first, then the old ones go: a route that only moved
 	 * to a new metric or table is never absent */
 	for (size_t i = 0; i < rs->n; i++)
-		sync_entry(a, rs, &rs->v[i], SYNC_ADOPT);
+		sync_entry(rs, &rs->v[i], SYNC_ADOPT);
 	remove_stale(rs, "not a route of this configuration");
-	rs->timer.repeat = a->cfg.route_reconcile_ms / 1000.0;
-	ev_timer_again(a->loop, &rs->timer);
+	rs->timer.repeat = rs->settings.reconcile_ms / 1000.0;
+	ev_timer_again(rs->loop, &rs->timer);
 	return 0;
 }
 
-void routes_withdraw_all(struct agent *a, const char *why)
+void routes_withdraw_all(struct routes *rs, const char *why)
 {
-	struct routes *rs = a->routes;
-
 	if (!rs)
 		return;
 	for (size_t i = 0; i < rs->n; i++)
@@ -604,30 +617,26 @@ void routes_withdraw_all(struct agent *a, const char *why)
 			withdraw(rs, &rs->v[i], why);
 }
 
-bool routes_announced(const struct agent *a, const struct addr_config *addr)
+bool routes_announced(const struct routes *rs, const struct addr_config *addr)
 {
-	struct routes *rs = a->routes;
 	const struct route_entry *e = rs ? find_entry(rs, addr->family, &addr->addr) : NULL;
 
 	return e && e->installed.n_nh;
 }
 
-const char *routes_error(const struct agent *a, const struct addr_config *addr)
+const char *routes_error(const struct routes *rs, const struct addr_config *addr)
 {
-	struct routes *rs = a->routes;
 	const struct route_entry *e = rs ? find_entry(rs, addr->family, &addr->addr) : NULL;
 
 	return e && e->error[0] ? e->error : NULL;
 }
 
-void routes_close(struct agent *a)
+void routes_close(struct routes *rs)
 {
-	struct routes *rs = a->routes;
-
 	if (!rs)
 		return;
 	if (ev_is_active(&rs->timer))
-		ev_timer_stop(a->loop, &rs->timer);
+		ev_timer_stop(rs->loop, &rs->timer);
 	for (size_t i = 0; i < rs->n; i++)
 		fib_route_free(&rs->v[i].installed);
 	for (size_t i = 0; i < rs->n_stale; i++)
@@ -636,5 +645,4 @@ void routes_close(struct agent *a)
 	free(rs->v);
 	fib_close(rs->fib);
 	free(rs);
-	a->routes = NULL;
 }

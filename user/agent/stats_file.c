@@ -112,7 +112,7 @@ static void write_vip_gauges(FILE *f, struct agent *a)
 	for (size_t i = 0; i < a->n_vips; i++) {
 		vip_labels(labels, sizeof(labels), a->vips[i]);
 		fprintf(f, "xdpcast_vip_route_announced{%s} %d\n", labels,
-			routes_announced(a, &a->vips[i]->cfg.addr));
+			routes_announced(a->routes, &a->vips[i]->cfg.addr));
 	}
 }
 

@@ -27,21 +27,6 @@ void vip_retry_rebuilds(struct ev_loop *loop, ev_timer *w, int revents)
 			vip_apply(a, a->vips[i], "retried after a failed write");
 }
 
-uint32_t vip_flow_table_entries(uint32_t flows)
-{
-	return (flows + XDPCAST_FLOW_WAYS - 1) / XDPCAST_FLOW_WAYS * XDPCAST_FLOW_WAYS;
-}
-
-static bool nexthop_resolved(const struct backend *b)
-{
-	return b->nh.state == NEXTHOP_REACHABLE && b->nh.ifindex > 0;
-}
-
-uint32_t backend_weight(const struct backend *b)
-{
-	return b->admin_weight >= 0 ? (uint32_t)b->admin_weight : b->cfg.weight;
-}
-
 int backend_set_admin_weight(struct agent *a, struct backend *b, int32_t weight)
 {
 	char reason[80];
@@ -58,27 +43,6 @@ int backend_set_admin_weight(struct agent *a, struct backend *b, int32_t weight)
 		snprintf(reason, sizeof(reason), "operator: weight %u -> %d", old, weight);
 	agent_backend_changed(a, b, old_state, reason, -1);
 	return 0;
-}
-
-bool backend_in_table(const struct backend *b)
-{
-	return b->health.up && backend_weight(b) > 0 && nexthop_resolved(b);
-}
-
-uint8_t backend_dp_state(const struct backend *b)
-{
-	if (!b->health.up)
-		return XDPCAST_BACKEND_DOWN;
-	return backend_weight(b) ? XDPCAST_BACKEND_UP : XDPCAST_BACKEND_DRAINING;
-}
-
-const char *backend_state_name(const struct backend *b)
-{
-	if (!b->health.up)
-		return "down";
-	if (!backend_weight(b))
-		return "draining";
-	return nexthop_resolved(b) ? "up" : "up-unresolved";
 }
 
 int backend_write(struct agent *a, struct backend *b)
@@ -98,7 +62,7 @@ int backend_write(struct agent *a, struct backend *b)
 	int err;
 
 	memcpy(owner.addr, &b->cfg.addr.addr, sizeof(owner.addr));
-	if (nexthop_resolved(b)) {
+	if (backend_nexthop_resolved(b)) {
 		memcpy(entry.dst_mac, b->nh.dst_mac, sizeof(entry.dst_mac));
 		memcpy(entry.src_mac, b->nh.src_mac, sizeof(entry.src_mac));
 		entry.flags = XDPCAST_BACKEND_F_MAC_KNOWN;
@@ -110,17 +74,6 @@ int backend_write(struct agent *a, struct backend *b)
 		pr_warn("backend %s: cannot write its dataplane entry (%s)\n", b->cfg.name,
 			strerror(-err));
 	return err;
-}
-
-/* Backends that take new flows: up, weighted and with a resolved next hop.
- * min_healthy counts these, not those merely passing their checks. */
-uint32_t vip_backends_in_table(const struct vip *v)
-{
-	uint32_t n = 0;
-
-	for (size_t i = 0; i < v->n_backends; i++)
-		n += backend_in_table(v->backends[i]);
-	return n;
 }
 
 /* The table for the VIP's current backends; NULL when none takes new flows. */
@@ -219,7 +172,7 @@ long vip_rebuild(struct agent *a, struct vip *v)
 	long moved = rebuild_table(a, v);
 
 	/* the route follows the table: the kernel takes what XDP passes */
-	routes_update(a, &v->cfg.addr);
+	routes_update(a->routes, &v->cfg.addr);
 	return moved;
 }
 
@@ -342,7 +295,7 @@ void backend_nexthop_changed(struct agent *a, struct backend *b)
 		return;
 	}
 	backend_write(a, b);
-	routes_update(a, &b->vip->cfg.addr); /* the route names the next hop too */
+	routes_update(a->routes, &b->vip->cfg.addr); /* the route names the next hop too */
 	pr_debug("backend %s %s: next hop updated (ifindex %d)\n", b->cfg.name, b->cfg.addr.text,
 		 b->nh.ifindex);
 }

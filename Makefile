@@ -62,6 +62,7 @@ help:
 	@echo "make difftest   FRAMES=N SEED=S: N random and mutated frames (default 100000) through"
 	@echo "                the program and its reference model, 0 mismatches expected; needs root"
 	@echo "make check      clang-format, cppcheck and shellcheck"
+	@echo "make graph      the include graph of user/ (docs/graph/user.dot; .svg with graphviz)"
 	@echo "make soak MINUTES=N  the netns lab for N minutes (default 10) under DNS load, flaps,"
 	@echo "                reloads and control floods; SOAK_SECONDS=S for a short run (docs/soak.md)"
 	@echo "make install    xdpcastd, xdpcastctl, xdpcast-dp into \$$(DESTDIR)\$$(PREFIX)/sbin, and the"
@@ -240,3 +241,9 @@ difftest: deps
 	@$(BUILD)/xdpcast-difftest --frames $(FRAMES) $(if $(SEED),--seed $(SEED))
 
 test: $(BUILD)/xdpcast-difftest
+
+# The include graph of user/ (scripts/graph.sh): docs/graph/user.dot, and
+# user.svg when graphviz is installed; `make check` fails on a cycle in it.
+.PHONY: graph
+graph:
+	@scripts/graph.sh

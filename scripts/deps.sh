@@ -37,7 +37,7 @@ DEPS_PROGRAMS=(
 	# the base system's (Priority: required), used by the scripts and the tests
 	awk:mawk perl:perl-base mount:mount umount:mount unshare:util-linux prlimit:util-linux
 	setpriv:util-linux
-	timeout:coreutils mktemp:coreutils mkfifo:coreutils stat:coreutils
+	timeout:coreutils tsort:coreutils mktemp:coreutils mkfifo:coreutils stat:coreutils
 	grep:grep sed:sed xargs:findutils dpkg-query:dpkg
 )
 

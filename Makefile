@@ -179,7 +179,7 @@ FUZZ_BUILD := $(BUILD)/fuzz
 FUZZ_SECONDS ?= 60
 FUZZ_CFLAGS := -O1 -g -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Iinclude -Iuser/lib \
 	-Iuser/agent -I$(BUILD) -fsanitize=address,undefined -fno-sanitize-recover=undefined \
-	-fno-omit-frame-pointer -Wno-gnu-variable-sized-type-not-at-end # fib.c's rtvia + address
+	-fno-omit-frame-pointer -Wno-gnu-variable-sized-type-not-at-end # nl.c's rtvia + address
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(FUZZ_BUILD)/%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_OBJS := $(LIB_SRCS:%.c=$(FUZZ_BUILD)/%.o) $(AGENT_SRCS:%.c=$(FUZZ_BUILD)/%.o)
 

@@ -101,14 +101,6 @@ static int check_interfaces(const struct config *cfg)
 	return 0;
 }
 
-static bool pins_exist(const char *pin_dir)
-{
-	char path[512];
-
-	snprintf(path, sizeof(path), "%s/%s", pin_dir, xdpcast_map_name(0));
-	return !access(path, F_OK);
-}
-
 /* Detach what this run attached and remove pins this run created. */
 /* A failed start: detach what it attached and unpin what it pinned, but never
  * unpin maps that a program it could not detach still forwards with (the
@@ -203,7 +195,7 @@ static int dataplane_up(struct agent *a, bool *adopting)
 	err = check_interfaces(&a->cfg);
 	if (err)
 		return err;
-	*adopting = pins_exist(a->cfg.pin_dir);
+	*adopting = xdpcast_pins_exist(a->cfg.pin_dir);
 	a->pins_created = !*adopting;
 	err = attach_interfaces(a, *adopting);
 	if (!err && a->cfg.n_ifaces == 0 && !*adopting)

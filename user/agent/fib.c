@@ -34,71 +34,48 @@ struct fib {
 	struct nl_query q;
 	struct dump d; /* the running dump's or lookup's: allocated once */
 };
+_Static_assert(offsetof(struct fib, q) == 0, "an nl_handle_new() handle");
 
 int fib_open(struct fib **out)
 {
-	struct fib *f = calloc(1, sizeof(*f));
-	int one = 1, err;
+	struct fib *f = nl_handle_new(sizeof(*f));
+	int one = 1;
 
-	*out = NULL;
+	*out = f;
 	if (!f)
-		return -ENOMEM;
-	err = nl_query_open(&f->q);
-	if (err) {
-		free(f);
-		return err;
-	}
+		return -errno;
 	/* kernel 4.20+: dumps filtered by the header's protocol */
 	if (mnl_socket_setsockopt(f->q.sk, NETLINK_GET_STRICT_CHK, &one, sizeof(one)))
 		pr_info("routes: no strict netlink checking (%s): a listing of xdpcast's routes "
 			"copies the whole routing table\n",
 			strerror(errno));
-	*out = f;
 	return 0;
 }
 
 void fib_close(struct fib *f)
 {
-	if (!f)
-		return;
-	nl_query_close(&f->q);
-	free(f);
+	nl_handle_free(f);
 }
 
 /* ---- requests ---- */
 
-static struct rtmsg *put_route_header(struct nlmsghdr *nlh, const struct fib_route *r)
+/* A request of @type for @r's destination, table, metric and protocol, in
+ * @scope. */
+static struct nlmsghdr *route_request(struct fib *f, uint16_t type, uint16_t flags,
+				      const struct fib_route *r, uint8_t scope)
 {
-	struct rtmsg *rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+	struct rtmsg rtm = {
+		.rtm_family = (uint8_t)r->family,
+		.rtm_table = r->table < 256 ? (uint8_t)r->table : RT_TABLE_UNSPEC,
+		.rtm_protocol = r->protocol,
+		.rtm_scope = scope,
+		.rtm_type = RTN_UNICAST,
+	};
+	struct nlmsghdr *nlh = nl_host_route_request(&f->q, type, flags, &rtm, &r->dst);
 
-	rtm->rtm_family = (uint8_t)r->family;
-	rtm->rtm_dst_len = (uint8_t)(nl_addr_len(r->family) * 8);
-	rtm->rtm_table = r->table < 256 ? (uint8_t)r->table : RT_TABLE_UNSPEC;
-	rtm->rtm_protocol = r->protocol;
-	rtm->rtm_scope = RT_SCOPE_UNIVERSE;
-	rtm->rtm_type = RTN_UNICAST;
-	mnl_attr_put(nlh, RTA_DST, nl_addr_len(r->family), nl_addr_bytes(r->family, &r->dst));
 	mnl_attr_put_u32(nlh, RTA_TABLE, r->table);
 	mnl_attr_put_u32(nlh, RTA_PRIORITY, r->metric);
-	return rtm;
-}
-
-/* A next hop's gateway: RTA_GATEWAY in the route's family, else RTA_VIA. */
-static void put_gateway(struct nlmsghdr *nlh, int route_family, const struct fib_nexthop *nh)
-{
-	size_t len = nl_addr_len(nh->gw_family);
-	struct {
-		struct rtvia via;
-		uint8_t addr[16];
-	} via;
-
-	if (nh->gw_family == route_family) {
-		mnl_attr_put(nlh, RTA_GATEWAY, len, nl_addr_bytes(nh->gw_family, &nh->gw));
-		return;
-	}
-	via.via.rtvia_family = (__kernel_sa_family_t)nh->gw_family;
-	memcpy(via.addr, nl_addr_bytes(nh->gw_family, &nh->gw), len);
-	mnl_attr_put(nlh, RTA_VIA, sizeof(via.via) + len, &via);
+	return nlh;
 }
 
 static void put_nexthops(struct nlmsghdr *nlh, const struct fib_route *r)
@@ -109,7 +86,7 @@ static void put_nexthops(struct nlmsghdr *nlh, const struct fib_route *r)
 		struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
 
 		rtm->rtm_flags |= RTNH_F_ONLINK;
-		put_gateway(nlh, r->family, &r->nh[0]);
+		nl_put_gateway(nlh, r->family, r->nh[0].gw_family, &r->nh[0].gw);
 		mnl_attr_put_u32(nlh, RTA_OIF, (uint32_t)r->nh[0].ifindex);
 		return;
 	}
@@ -122,7 +99,7 @@ static void put_nexthops(struct nlmsghdr *nlh, const struct fib_route *r)
 		rtnh->rtnh_ifindex = r->nh[i].ifindex;
 		rtnh->rtnh_flags = RTNH_F_ONLINK;
 		rtnh->rtnh_hops = (unsigned char)(r->nh[i].weight - 1);
-		put_gateway(nlh, r->family, &r->nh[i]);
+		nl_put_gateway(nlh, r->family, r->nh[i].gw_family, &r->nh[i].gw);
 		rtnh->rtnh_len =
 			(unsigned short)((char *)mnl_nlmsg_get_payload_tail(nlh) - (char *)rtnh);
 	}
@@ -138,69 +115,36 @@ int fib_replace(struct fib *f, const struct fib_route *r)
 	for (size_t i = 0; i < r->n_nh; i++)
 		if (!r->nh[i].weight || r->nh[i].weight > FIB_WEIGHT_MAX)
 			return -ERANGE;
-	nlh = nl_request(&f->q, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_REPLACE);
-	put_route_header(nlh, r);
+	nlh = route_request(f, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_REPLACE, r, RT_SCOPE_UNIVERSE);
 	put_nexthops(nlh, r);
 	return nl_query_run(&f->q, nlh, NULL, NULL);
 }
 
 int fib_delete(struct fib *f, const struct fib_route *r)
 {
-	struct nlmsghdr *nlh = nl_request(&f->q, RTM_DELROUTE, 0);
-	struct rtmsg *rtm = put_route_header(nlh, r);
+	/* RT_SCOPE_NOWHERE: any scope */
+	struct nlmsghdr *nlh = route_request(f, RTM_DELROUTE, 0, r, RT_SCOPE_NOWHERE);
 
-	rtm->rtm_scope = RT_SCOPE_NOWHERE; /* any scope */
 	return nl_query_run(&f->q, nlh, NULL, NULL);
 }
 
 /* ---- dumps ---- */
 
-static bool parse_gateway(int family, const struct nlattr *gw, const struct nlattr *via,
-			  struct fib_nexthop *nh)
-{
-	const struct rtvia *v;
-
-	if (gw && mnl_attr_get_payload_len(gw) == nl_addr_len(family)) {
-		nh->gw_family = family;
-		nl_addr_set(family, &nh->gw, mnl_attr_get_payload(gw));
-		return true;
-	}
-	if (!via || mnl_attr_get_payload_len(via) < sizeof(*v))
-		return false;
-	v = mnl_attr_get_payload(via);
-	if ((v->rtvia_family != AF_INET && v->rtvia_family != AF_INET6) ||
-	    mnl_attr_get_payload_len(via) < sizeof(*v) + nl_addr_len(v->rtvia_family))
-		return false;
-	nh->gw_family = v->rtvia_family;
-	nl_addr_set(nh->gw_family, &nh->gw, v->rtvia_addr);
-	return true;
-}
-
 /* The next hops of RTA_MULTIPATH into @nhs: their count. */
 static size_t parse_multipath(int family, const struct nlattr *mp,
 			      struct fib_nexthop nhs[FIB_NEXTHOPS_MAX])
 {
-	const char *p = mnl_attr_get_payload(mp);
-	size_t left = mnl_attr_get_payload_len(mp), n = 0, step;
+	const struct nlattr *tb[RTA_MAX + 1];
+	const struct rtnexthop *rtnh = NULL;
+	size_t n;
 
-	while (left >= sizeof(struct rtnexthop) && n < FIB_NEXTHOPS_MAX) {
-		const struct rtnexthop *rtnh = (const void *)p;
-		const struct nlattr *tb[RTA_MAX + 1] = { NULL };
+	for (n = 0; n < FIB_NEXTHOPS_MAX && (rtnh = nl_multipath_next(mp, rtnh, tb)); n++) {
 		struct fib_nexthop *nh = &nhs[n];
 
-		if (rtnh->rtnh_len < sizeof(*rtnh) || rtnh->rtnh_len > left)
-			break;
 		memset(nh, 0, sizeof(*nh));
-		nl_parse_buf(p + sizeof(*rtnh), rtnh->rtnh_len - sizeof(*rtnh), tb, RTA_MAX);
 		nh->ifindex = rtnh->rtnh_ifindex;
 		nh->weight = (uint32_t)rtnh->rtnh_hops + 1;
-		parse_gateway(family, tb[RTA_GATEWAY], tb[RTA_VIA], nh);
-		n++;
-		step = (size_t)RTNH_ALIGN(rtnh->rtnh_len);
-		if (step >= left)
-			break;
-		left -= step;
-		p += step;
+		nl_parse_gateway(family, tb, &nh->gw_family, &nh->gw);
 	}
 	return n;
 }
@@ -234,7 +178,7 @@ bool fib_route_parse(const struct nlmsghdr *nlh, uint8_t protocol,
 		nh[0].weight = 1;
 		nh[0].ifindex = (int)nl_attr_u32(tb[RTA_OIF], 0);
 		/* a route without a gateway (dev only, blackhole...) has one next hop, no gw */
-		parse_gateway(r->family, tb[RTA_GATEWAY], tb[RTA_VIA], &nh[0]);
+		nl_parse_gateway(r->family, tb, &nh[0].gw_family, &nh[0].gw);
 		r->n_nh = 1;
 	}
 	fib_route_sort(r);
@@ -271,21 +215,18 @@ int fib_lookup(struct fib *f, int family, const struct in6_addr *dst, uint8_t pr
 int fib_lookup_mark(struct fib *f, int family, const struct in6_addr *dst, uint32_t mark,
 		    uint8_t protocol, fib_route_fn fn, void *arg)
 {
+	/* the FIB entry, not a cached clone; IPv4 says which table it is in only
+	 * when asked (else "main"), IPv6 always (and refuses the flag) */
+	struct rtmsg rtm = {
+		.rtm_family = (uint8_t)family,
+		.rtm_flags = RTM_F_FIB_MATCH | (family == AF_INET ? RTM_F_LOOKUP_TABLE : 0),
+	};
+	struct nlmsghdr *nlh = nl_host_route_request(&f->q, RTM_GETROUTE, 0, &rtm, dst);
 	struct dump *d = &f->d;
-	struct nlmsghdr *nlh;
-	struct rtmsg *rtm;
 
 	d->protocol = protocol;
 	d->fn = fn;
 	d->arg = arg;
-	nlh = nl_request(&f->q, RTM_GETROUTE, 0);
-	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
-	rtm->rtm_family = (uint8_t)family;
-	rtm->rtm_dst_len = (uint8_t)(nl_addr_len(family) * 8);
-	/* the FIB entry, not a cached clone; IPv4 says which table it is in only
-	 * when asked (else "main"), IPv6 always (and refuses the flag) */
-	rtm->rtm_flags = RTM_F_FIB_MATCH | (family == AF_INET ? RTM_F_LOOKUP_TABLE : 0);
-	mnl_attr_put(nlh, RTA_DST, nl_addr_len(family), nl_addr_bytes(family, dst));
 	if (mark)
 		mnl_attr_put_u32(nlh, RTA_MARK, mark);
 	return nl_query_run(&f->q, nlh, dump_cb, d);

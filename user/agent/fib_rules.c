@@ -9,7 +9,6 @@
 
 #include <errno.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <linux/fib_rules.h>
@@ -23,30 +22,17 @@ struct fib_rules {
 	fib_rule_fn fn; /* the running dump's */
 	void *arg;
 };
+_Static_assert(offsetof(struct fib_rules, q) == 0, "an nl_handle_new() handle");
 
 int fib_rules_open(struct fib_rules **out)
 {
-	struct fib_rules *f = calloc(1, sizeof(*f));
-	int err;
-
-	*out = NULL;
-	if (!f)
-		return -ENOMEM;
-	err = nl_query_open(&f->q);
-	if (err) {
-		free(f);
-		return err;
-	}
-	*out = f;
-	return 0;
+	*out = nl_handle_new(sizeof(**out));
+	return *out ? 0 : -errno;
 }
 
 void fib_rules_close(struct fib_rules *f)
 {
-	if (!f)
-		return;
-	nl_query_close(&f->q);
-	free(f);
+	nl_handle_free(f);
 }
 
 static const uint8_t actions[] = {
@@ -59,13 +45,14 @@ static const uint8_t actions[] = {
 static struct nlmsghdr *put_rule(struct fib_rules *f, uint16_t type, uint16_t flags,
 				 const struct fib_rule *r)
 {
-	struct nlmsghdr *nlh = nl_request(&f->q, type, flags);
-	struct fib_rule_hdr *h = mnl_nlmsg_put_extra_header(nlh, sizeof(*h));
+	struct fib_rule_hdr h = {
+		.family = (uint8_t)r->family,
+		.action = actions[r->action],
+		.flags = r->invert ? FIB_RULE_INVERT : 0,
+		.table = r->action == FIB_RULE_LOOKUP && r->table < 256 ? (uint8_t)r->table : 0,
+	};
+	struct nlmsghdr *nlh = nl_request(&f->q, type, flags, &h, sizeof(h));
 
-	h->family = (uint8_t)r->family;
-	h->action = actions[r->action];
-	h->flags = r->invert ? FIB_RULE_INVERT : 0;
-	h->table = r->action == FIB_RULE_LOOKUP && r->table < 256 ? (uint8_t)r->table : 0;
 	mnl_attr_put_u32(nlh, FRA_PRIORITY, r->priority);
 	mnl_attr_put_u8(nlh, FRA_PROTOCOL, r->protocol);
 	if (r->iif_lo)

@@ -155,19 +155,6 @@ static int grow(struct neigh_watch *w)
 
 /* ---- netlink queries ---- */
 
-static void parse_via(const struct nlattr *a, struct route_info *r)
-{
-	const struct rtvia *via = mnl_attr_get_payload(a);
-	size_t len = mnl_attr_get_payload_len(a);
-
-	if (len < sizeof(*via) || (via->rtvia_family != AF_INET && via->rtvia_family != AF_INET6))
-		return;
-	if (len < sizeof(*via) + nl_addr_len(via->rtvia_family))
-		return;
-	r->gw_family = via->rtvia_family;
-	nl_addr_set(r->gw_family, &r->gw, via->rtvia_addr);
-}
-
 int neigh_route_cb(const struct nlmsghdr *nlh, void *data)
 {
 	const struct nlattr *tb[RTA_MAX + 1] = { NULL };
@@ -183,25 +170,16 @@ int neigh_route_cb(const struct nlmsghdr *nlh, void *data)
 	r->type = rtm->rtm_type;
 	if (tb[RTA_OIF] && mnl_attr_get_payload_len(tb[RTA_OIF]) == sizeof(uint32_t))
 		r->oif = (int)mnl_attr_get_u32(tb[RTA_OIF]);
-	if (tb[RTA_GATEWAY] &&
-	    mnl_attr_get_payload_len(tb[RTA_GATEWAY]) == nl_addr_len(rtm->rtm_family)) {
-		r->gw_family = rtm->rtm_family;
-		nl_addr_set(r->gw_family, &r->gw, mnl_attr_get_payload(tb[RTA_GATEWAY]));
-	} else if (tb[RTA_VIA]) {
-		parse_via(tb[RTA_VIA], r); /* an IPv4 route through an IPv6 neighbour */
-	}
+	nl_parse_gateway(rtm->rtm_family, tb, &r->gw_family, &r->gw);
 	return MNL_CB_OK;
 }
 
 /* `ip route get @a`: 0, or -errno (no route, unreachable, prohibited...). */
 static int query_route(struct neigh_watch *w, const struct addr_config *a, struct route_info *r)
 {
-	struct nlmsghdr *nlh = nl_request(&w->q, RTM_GETROUTE, 0);
-	struct rtmsg *rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+	struct rtmsg rtm = { .rtm_family = (uint8_t)a->family };
+	struct nlmsghdr *nlh = nl_host_route_request(&w->q, RTM_GETROUTE, 0, &rtm, &a->addr);
 
-	rtm->rtm_family = (uint8_t)a->family;
-	rtm->rtm_dst_len = (uint8_t)(nl_addr_len(a->family) * 8);
-	mnl_attr_put(nlh, RTA_DST, nl_addr_len(a->family), nl_addr_bytes(a->family, &a->addr));
 	memset(r, 0, sizeof(*r));
 	return nl_query_run(&w->q, nlh, neigh_route_cb, r);
 }
@@ -225,11 +203,9 @@ int neigh_link_cb(const struct nlmsghdr *nlh, void *data)
 
 static void query_link(struct neigh_watch *w, int ifindex, struct link_info *l)
 {
-	struct nlmsghdr *nlh = nl_request(&w->q, RTM_GETLINK, 0);
-	struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC, .ifi_index = ifindex };
+	struct nlmsghdr *nlh = nl_request(&w->q, RTM_GETLINK, 0, &ifi, sizeof(ifi));
 
-	ifi->ifi_family = AF_UNSPEC;
-	ifi->ifi_index = ifindex;
 	memset(l, 0, sizeof(*l));
 	l->ifindex = ifindex;
 	l->err = nl_query_run(&w->q, nlh, neigh_link_cb, l);
@@ -256,13 +232,11 @@ int neigh_neigh_cb(const struct nlmsghdr *nlh, void *data)
 static void query_neigh(struct neigh_watch *w, int family, int ifindex, const struct in6_addr *gw,
 			struct neigh_info *ni)
 {
-	struct nlmsghdr *nlh = nl_request(&w->q, RTM_GETNEIGH, 0);
-	struct ndmsg *ndm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ndm));
+	struct ndmsg ndm = { .ndm_family = (uint8_t)family, .ndm_ifindex = ifindex };
+	struct nlmsghdr *nlh = nl_request(&w->q, RTM_GETNEIGH, 0, &ndm, sizeof(ndm));
 	char text[INET6_ADDRSTRLEN];
 	int err;
 
-	ndm->ndm_family = (uint8_t)family;
-	ndm->ndm_ifindex = ifindex;
 	mnl_attr_put(nlh, NDA_DST, nl_addr_len(family), nl_addr_bytes(family, gw));
 	memset(ni, 0, sizeof(*ni));
 	err = nl_query_run(&w->q, nlh, neigh_neigh_cb, ni);

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
-/* rtnetlink helpers shared by the next-hop watch and the route mirror (nl.h). */
+/* rtnetlink helpers shared by the next-hop watch, the route mirror and the
+ * probe paths' routes and rules (nl.h). */
 #include "nl.h"
 
 #include <errno.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -41,13 +43,51 @@ void nl_query_close(struct nl_query *q)
 	q->sk = NULL;
 }
 
-struct nlmsghdr *nl_request(struct nl_query *q, uint16_t type, uint16_t flags)
+void *nl_handle_new(size_t size)
+{
+	struct nl_query *q = calloc(1, size);
+	int err;
+
+	if (!q)
+		return NULL;
+	err = nl_query_open(q);
+	if (err) {
+		free(q);
+		errno = -err;
+		return NULL;
+	}
+	return q;
+}
+
+void nl_handle_free(void *handle)
+{
+	if (!handle)
+		return;
+	nl_query_close(handle);
+	free(handle);
+}
+
+struct nlmsghdr *nl_request(struct nl_query *q, uint16_t type, uint16_t flags, const void *hdr,
+			    size_t hdr_len)
 {
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(q->buf);
 
 	nlh->nlmsg_type = type;
 	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | flags;
 	nlh->nlmsg_seq = ++q->seq;
+	memcpy(mnl_nlmsg_put_extra_header(nlh, hdr_len), hdr, hdr_len);
+	return nlh;
+}
+
+struct nlmsghdr *nl_host_route_request(struct nl_query *q, uint16_t type, uint16_t flags,
+				       const struct rtmsg *rtm, const struct in6_addr *dst)
+{
+	struct nlmsghdr *nlh = nl_request(q, type, flags, rtm, sizeof(*rtm));
+	struct rtmsg *h = mnl_nlmsg_get_payload(nlh);
+	int family = rtm->rtm_family;
+
+	h->rtm_dst_len = (uint8_t)(nl_addr_len(family) * 8);
+	mnl_attr_put(nlh, RTA_DST, nl_addr_len(family), nl_addr_bytes(family, dst));
 	return nlh;
 }
 
@@ -98,11 +138,9 @@ int nl_dump_families(struct nl_query *q, uint16_t type, const void *hdr, size_t 
 	int err = 0;
 
 	for (size_t i = 0; i < sizeof(families) && !err; i++) {
-		struct nlmsghdr *nlh = nl_request(q, type, NLM_F_DUMP);
-		uint8_t *h = mnl_nlmsg_put_extra_header(nlh, hdr_len);
+		struct nlmsghdr *nlh = nl_request(q, type, NLM_F_DUMP, hdr, hdr_len);
 
-		memcpy(h, hdr, hdr_len);
-		h[0] = families[i];
+		*(uint8_t *)mnl_nlmsg_get_payload(nlh) = families[i];
 		err = nl_query_run(q, nlh, cb, data);
 		if (err == -EAFNOSUPPORT) /* no IPv6 (ipv6.disable=1): nothing to list */
 			err = 0;
@@ -128,14 +166,7 @@ void nl_parse_attrs(const struct nlmsghdr *nlh, size_t hdr, const struct nlattr 
 	mnl_attr_parse(nlh, (unsigned int)hdr, put_attr, &t);
 }
 
-void nl_parse_nested(const struct nlattr *nest, const struct nlattr **tb, unsigned int max)
-{
-	struct attrs t = { .tb = tb, .max = max };
-
-	mnl_attr_parse_nested(nest, put_attr, &t);
-}
-
-void nl_parse_buf(const void *buf, size_t len, const struct nlattr **tb, unsigned int max)
+static void parse_buf(const void *buf, size_t len, const struct nlattr **tb, unsigned int max)
 {
 	struct attrs t = { .tb = tb, .max = max };
 
@@ -145,6 +176,69 @@ void nl_parse_buf(const void *buf, size_t len, const struct nlattr **tb, unsigne
 uint32_t nl_attr_u32(const struct nlattr *a, uint32_t dflt)
 {
 	return a && mnl_attr_get_payload_len(a) >= sizeof(uint32_t) ? mnl_attr_get_u32(a) : dflt;
+}
+
+bool nl_parse_gateway(int family, const struct nlattr *const *tb, int *gw_family,
+		      struct in6_addr *gw)
+{
+	const struct nlattr *a = tb[RTA_GATEWAY];
+	const struct rtvia *via;
+	size_t len;
+
+	if (a && mnl_attr_get_payload_len(a) == nl_addr_len(family)) {
+		*gw_family = family;
+		nl_addr_set(family, gw, mnl_attr_get_payload(a));
+		return true;
+	}
+	a = tb[RTA_VIA];
+	if (!a)
+		return false;
+	via = mnl_attr_get_payload(a);
+	len = mnl_attr_get_payload_len(a);
+	if (len < sizeof(*via) || (via->rtvia_family != AF_INET && via->rtvia_family != AF_INET6) ||
+	    len < sizeof(*via) + nl_addr_len(via->rtvia_family))
+		return false;
+	*gw_family = via->rtvia_family;
+	nl_addr_set(*gw_family, gw, via->rtvia_addr);
+	return true;
+}
+
+void nl_put_gateway(struct nlmsghdr *nlh, int family, int gw_family, const struct in6_addr *gw)
+{
+	size_t len = nl_addr_len(gw_family);
+	struct {
+		struct rtvia via;
+		uint8_t addr[16];
+	} via;
+
+	if (gw_family == family) {
+		mnl_attr_put(nlh, RTA_GATEWAY, len, nl_addr_bytes(gw_family, gw));
+		return;
+	}
+	via.via.rtvia_family = (__kernel_sa_family_t)gw_family;
+	memcpy(via.addr, nl_addr_bytes(gw_family, gw), len);
+	mnl_attr_put(nlh, RTA_VIA, sizeof(via.via) + len, &via);
+}
+
+const struct rtnexthop *nl_multipath_next(const struct nlattr *mp, const struct rtnexthop *prev,
+					  const struct nlattr **tb)
+{
+	const char *start = mnl_attr_get_payload(mp);
+	size_t len = mnl_attr_get_payload_len(mp), off = 0;
+	const struct rtnexthop *rtnh;
+
+	/* @prev was checked to fit when it was returned: the step past it is
+	 * within @mp, or ends the walk */
+	if (prev)
+		off = (size_t)((const char *)prev - start) + RTNH_ALIGN(prev->rtnh_len);
+	if (off >= len || len - off < sizeof(*rtnh))
+		return NULL;
+	rtnh = (const void *)(start + off);
+	if (rtnh->rtnh_len < sizeof(*rtnh) || rtnh->rtnh_len > len - off)
+		return NULL;
+	memset(tb, 0, (RTA_MAX + 1) * sizeof(*tb));
+	parse_buf(start + off + sizeof(*rtnh), rtnh->rtnh_len - sizeof(*rtnh), tb, RTA_MAX);
+	return rtnh;
 }
 
 size_t nl_addr_len(int family)

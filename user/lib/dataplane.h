@@ -4,6 +4,8 @@
  * (written whole into the inactive buffer, then flipped), flow tables,
  * backends, egress devmap, hash seed; and readers of the counters. No policy:
  * ids, weights and states come from the caller. One writer at a time.
+ * The maps are opened and closed in dataplane.c, written in
+ * dataplane_write.c, their counters read in dataplane_stats.c.
  */
 #ifndef XDPCAST_DATAPLANE_H
 #define XDPCAST_DATAPLANE_H
@@ -47,9 +49,6 @@ struct xdpcast_dp {
 	struct xdpcast_dp_table staged[XDPCAST_MAX_VIPS];
 	struct xdpcast_dp_table active[XDPCAST_MAX_VIPS];
 };
-
-/* Pinned name of map @i (0, 1, ...); NULL past the last one. */
-const char *xdpcast_map_name(unsigned int i);
 
 /* Borrow the maps of a loaded object (the object keeps ownership). */
 int xdpcast_dp_from_object(struct xdpcast_dp *dp, struct bpf_object *obj);

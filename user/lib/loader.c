@@ -20,7 +20,6 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 
-#include "dataplane.h"
 #include "log.h"
 #include "xdpcast.skel.h"
 
@@ -259,7 +258,6 @@ int xdpcast_attach(struct xdpcast_attachment *a, const char *pin_dir, const char
 		   enum xdp_attach_mode mode)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, open_opts, .pin_root_path = pin_dir);
-	char probe[PATH_MAX];
 	bool pinned_before;
 	int err;
 
@@ -278,8 +276,7 @@ int xdpcast_attach(struct xdpcast_attachment *a, const char *pin_dir, const char
 		return err;
 
 	/* maps this call pins are removed again if it fails; adopted ones stay */
-	snprintf(probe, sizeof(probe), "%s/%s", pin_dir, xdpcast_map_name(0));
-	pinned_before = !access(probe, F_OK);
+	pinned_before = xdpcast_pins_exist(pin_dir);
 
 	a->skel = xdpcast__open_opts(&open_opts);
 	if (!a->skel)
@@ -431,20 +428,68 @@ int xdpcast_detach(const char *ifname)
 	return found ? 0 : -ENOENT;
 }
 
-int xdpcast_unpin(const char *pin_dir)
+int xdpcast_for_each_pinned_map(int (*fn)(void *arg, const struct bpf_map *map), void *arg)
 {
-	char path[PATH_MAX];
-	const char *name;
-	unsigned int i;
+	struct xdpcast *skel = xdpcast__open(); /* the maps as declared, nothing loaded */
+	struct bpf_map *map;
 	int err = 0;
 
-	for (i = 0; (name = xdpcast_map_name(i)); i++) {
-		snprintf(path, sizeof(path), "%s/%s", pin_dir, name);
-		if (unlink(path) && errno != ENOENT) {
-			pr_warn("cannot remove %s: %s\n", path, strerror(errno));
-			err = -errno;
-		}
+	if (!skel) {
+		err = -errno;
+		pr_warn("cannot open the BPF object: %s\n", strerror(-err));
+		return err;
 	}
+	/* a map pinned by name has its pin path from the open on; .rodata and
+	 * .bss never do */
+	bpf_object__for_each_map (map, skel->obj) {
+		if (bpf_map__is_internal(map) || !bpf_map__pin_path(map))
+			continue;
+		err = fn(arg, map);
+		if (err)
+			break;
+	}
+	xdpcast__destroy(skel);
+	return err;
+}
+
+/* Whether the first pinned map's pin is there: 1, else -ENOENT (either ends the walk). */
+static int first_pin_exists(void *arg, const struct bpf_map *map)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/%s", (const char *)arg, bpf_map__name(map));
+	return access(path, F_OK) ? -ENOENT : 1;
+}
+
+bool xdpcast_pins_exist(const char *pin_dir)
+{
+	return xdpcast_for_each_pinned_map(first_pin_exists, (void *)pin_dir) > 0;
+}
+
+struct unpin {
+	const char *pin_dir;
+	int err; /* the last failure's; the others are removed all the same */
+};
+
+static int unpin_map(void *arg, const struct bpf_map *map)
+{
+	struct unpin *u = arg;
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/%s", u->pin_dir, bpf_map__name(map));
+	if (unlink(path) && errno != ENOENT) {
+		u->err = -errno;
+		pr_warn("cannot remove %s: %s\n", path, strerror(-u->err));
+	}
+	return 0;
+}
+
+int xdpcast_unpin(const char *pin_dir)
+{
+	struct unpin u = { .pin_dir = pin_dir };
+	int err = xdpcast_for_each_pinned_map(unpin_map, &u);
+
+	err = err ? err : u.err;
 	if (!err && rmdir(pin_dir) && errno != ENOENT && errno != ENOTEMPTY)
 		err = -errno;
 	return err;

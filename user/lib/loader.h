@@ -49,4 +49,16 @@ int xdpcast_detach(const char *ifname);
 /* Remove the pinned maps from @pin_dir (missing ones are fine). */
 int xdpcast_unpin(const char *pin_dir);
 
+/*
+ * Each map the program pins by name, as this build declares it (from the
+ * skeleton, opened and not loaded; not its internal .rodata or .bss):
+ * @fn(@arg, map) in their order in bpf/lib/maps.h, stopping at and returning
+ * fn's nonzero. -errno when the object cannot be opened. xdpcast_unpin() and
+ * xdpcast_dp_open_pinned() take their lists from it.
+ */
+struct bpf_map;
+int xdpcast_for_each_pinned_map(int (*fn)(void *arg, const struct bpf_map *map), void *arg);
+/* Whether the maps are pinned under @pin_dir (the first of them is). */
+bool xdpcast_pins_exist(const char *pin_dir);
+
 #endif /* XDPCAST_LOADER_H */

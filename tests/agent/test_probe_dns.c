@@ -12,7 +12,7 @@
 #include <criterion/criterion.h>
 #include <ldns/ldns.h>
 
-#include "probe.h"
+#include "probe_dns.h"
 
 #define QNAME "www.example.test"
 #define QID 0x1234

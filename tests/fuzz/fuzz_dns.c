@@ -15,7 +15,7 @@
 
 #include <ldns/ldns.h>
 
-#include "probe.h"
+#include "probe_dns.h"
 
 #define QID 0xbeef
 #define DNS_UDP_MAX 512 /* probe_dns.c: a reply to a query without EDNS */

@@ -12,11 +12,12 @@
  * waiting probe of the datagram's family.
  */
 #include <arpa/inet.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "probe_impl.h"
+#include "probe_icmp.h"
 
 #define IDENT 0x5843
 #define N_PROBES 4
@@ -36,17 +37,22 @@ static const struct {
 	{ "198.18.3.2", 3, IN_IFINDEX },
 };
 
-static struct probe_env env;
-static struct probe probes[N_PROBES];
+static struct probe_icmp_env env;
+static struct probe *probes[N_PROBES];
 
 static void setup(void)
 {
-	env.icmp_ident = IDENT;
+	env.ident = IDENT;
 	for (int i = 0; i < N_PROBES; i++) {
-		struct probe *p = &probes[i];
+		struct probe *p = calloc(1, sizeof(*p) + sizeof(struct probe_icmp));
+		struct probe_icmp *st;
 		struct in_addr v4;
 
-		p->env = &env;
+		if (!p)
+			abort();
+		probes[i] = p;
+		st = probe_icmp_of(p);
+		p->type_env = &env;
 		p->ifindex = waiting[i].ifindex;
 		if (inet_pton(AF_INET, waiting[i].addr, &v4) == 1) {
 			p->target.family = AF_INET;
@@ -56,13 +62,21 @@ static void setup(void)
 			p->target.family = AF_INET6;
 			inet_pton(AF_INET6, waiting[i].addr, &p->target.addr);
 		}
-		p->icmp.waiting = true;
-		p->icmp.seq = waiting[i].seq;
-		memcpy(p->icmp.cookie, "cookie-", 7);
-		p->icmp.cookie[7] = (uint8_t)('0' + i);
-		p->icmp.next = env.icmp_wait[p->icmp.seq % PROBE_ICMP_BUCKETS];
-		env.icmp_wait[p->icmp.seq % PROBE_ICMP_BUCKETS] = p;
+		st->waiting = true;
+		st->seq = waiting[i].seq;
+		memcpy(st->cookie, "cookie-", 7);
+		st->cookie[7] = (uint8_t)('0' + i);
+		st->next = env.waiters[st->seq % PROBE_ICMP_BUCKETS];
+		env.waiters[st->seq % PROBE_ICMP_BUCKETS] = p;
 	}
+}
+
+static bool is_waiting(const struct probe *p)
+{
+	for (int i = 0; i < N_PROBES; i++)
+		if (probes[i] == p)
+			return true;
+	return false;
 }
 
 /* The IPv4 ICMP checksum of datagram @b made right, when it has a header. */
@@ -99,12 +113,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint8_t *buf;
 	int family;
 
-	if (!env.icmp_ident)
+	if (!env.ident)
 		setup();
 	if (size < 2)
 		return 0;
 	family = data[0] & 1 ? AF_INET6 : AF_INET;
-	env.icmp_in_ifindex = (data[0] >> 2) & 3 ? IN_IFINDEX + ((data[0] >> 2) & 3) - 1 : 0;
+	env.in_ifindex = (data[0] >> 2) & 3 ? IN_IFINDEX + ((data[0] >> 2) & 3) - 1 : 0;
 	from.ss_family = (sa_family_t)family;
 	alen = family == AF_INET ? 4 : 16;
 	if (data[1] & 0x80) {
@@ -115,7 +129,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		data += alen;
 		size -= alen;
 	} else {
-		const struct probe *p = &probes[data[1] % N_PROBES];
+		const struct probe *p = probes[data[1] % N_PROBES];
 
 		memcpy(family == AF_INET ? (void *)&sin->sin_addr : (void *)&sin6->sin6_addr,
 		       family == AF_INET ? &p->target.addr.s6_addr[12] : p->target.addr.s6_addr,
@@ -130,8 +144,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fix_csum(buf, size - 2);
 	probe_icmp_demux(&env, &from, buf, size - 2, &ans);
 	free(buf);
-	if (ans.probe && (ans.probe < probes || ans.probe >= probes + N_PROBES ||
-			  ans.probe->target.family != family))
+	if (ans.probe && (!is_waiting(ans.probe) || ans.probe->target.family != family))
 		abort();
 	if (!ans.probe && ans.unreachable)
 		abort();

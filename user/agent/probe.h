@@ -11,45 +11,16 @@
 #define XDPCAST_PROBE_H
 
 #include <ev.h>
-#include <stdbool.h>
 #include <stdint.h>
-#include <sys/socket.h>
 
 #include "config.h"
-
-#define PROBE_REASON_MAX 128
-
-/* A verdict's class, for counters and for telling failures apart; append only. */
-enum probe_outcome {
-	PROBE_OK,
-	PROBE_TIMEOUT, /* no verdict within the check's timeout */
-	PROBE_REFUSED, /* connection refused, or an ICMP port unreachable */
-	PROBE_UNREACHABLE, /* no route, host or network unreachable (errno or ICMP) */
-	PROBE_BAD_REPLY, /* the service answered, wrongly (rcode, status, body, TLS) */
-	PROBE_ERROR, /* anything else: the prober's own errors, resets */
-	PROBE_OUTCOME_MAX,
-};
-
-struct probe_result {
-	bool ok;
-	enum probe_outcome outcome; /* PROBE_OK when ok */
-	double latency_ms; /* from start to verdict */
-	double at; /* when the verdict was made: unix time (ev_time()) */
-	char reason
-		[PROBE_REASON_MAX]; /* "dns: rcode SERVFAIL", "tcp: connection refused", "timeout" */
-};
-
-/* "ok", "timeout", "refused", "unreachable", "bad_reply", "error" ("?" if unknown). */
-const char *probe_outcome_name(enum probe_outcome outcome);
-/* The class of a failure with errno @err (ECONNREFUSED: refused...). */
-enum probe_outcome probe_errno_outcome(int err);
-
-typedef void (*probe_done_fn)(void *arg, const struct probe_result *result);
+#include "probe_result.h"
 
 struct probe;
-/* Shared per loop: the ICMP sockets and libcurl's multi handle. */
+/* Shared per loop: each probe type's share (the ICMP sockets, libcurl's multi handle). */
 struct probe_env;
 
+/* An env that runs every probe type (probe_types.c lists them). */
 struct probe_env *probe_env_new(struct ev_loop *loop);
 void probe_env_free(struct probe_env *env);
 
@@ -74,11 +45,10 @@ int probe_start(struct probe *probe);
 void probe_cancel(struct probe *probe);
 void probe_free(struct probe *probe);
 
-/*
- * The verdict on a DNS reply to a query with id @id for @check (exposed for
- * tests): true if it is acceptable; else false with the reason in @reason.
- */
-bool probe_dns_judge(const struct check_config *check, uint16_t id, const uint8_t *reply,
-		     size_t len, char reason[PROBE_REASON_MAX]);
+/* A probe type's vtable (probe_attempt.h). */
+struct probe_ops;
+/* An env that runs the probe types of @types (NULL-terminated): what
+ * probe_env_new() does with the table of probe_types.c. */
+struct probe_env *probe_env_create(struct ev_loop *loop, const struct probe_ops *const *types);
 
 #endif /* XDPCAST_PROBE_H */

@@ -25,13 +25,32 @@
 
 #include <ldns/ldns.h>
 
-#include "probe_impl.h"
+#include "probe_attempt.h"
+#include "probe_dns.h"
+#include "probe_sock.h"
 
 #define DNS_LEN_PREFIX 2 /* TCP framing */
 #define DNS_READ_BURST 16 /* UDP datagrams per wake-up; the rest on the next one */
 #define DNS_SHOWN_MAX 48 /* bytes of an unexpected answer quoted in a reason */
 #define DNS_UDP_MAX 512 /* a reply over UDP to a query without EDNS */
 #define DNS_TCP_MAX 16384 /* a reply over TCP: far more than a health check's answer */
+
+/* A DNS probe's state (probe_state()). */
+struct probe_dns {
+	uint16_t id;
+	uint8_t *out; /* the query; over TCP with its 2-byte length first */
+	size_t out_len, out_off;
+	uint8_t len_buf[2]; /* TCP: the reply's length, as it arrives */
+	size_t len_off;
+	uint8_t *in; /* TCP: the reply */
+	size_t in_len, in_off;
+	bool connected;
+};
+
+static struct probe_dns *dns_of(struct probe *p)
+{
+	return probe_state(p);
+}
 
 static uint16_t get16(const uint8_t *b)
 {
@@ -215,15 +234,16 @@ static void dns_reply(struct probe *p, const uint8_t *reply, size_t len)
 {
 	char reason[PROBE_REASON_MAX];
 
-	if (probe_dns_judge(&p->check, p->dns.id, reply, len, reason))
+	if (probe_dns_judge(&p->check, dns_of(p)->id, reply, len, reason))
 		probe_pass(p);
 	else
 		probe_fail_as(p, PROBE_BAD_REPLY, "%s", reason);
 }
 
-/* The query in p->dns.out, prefixed with its length over TCP: 0 or -errno. */
+/* The query in the state's out, prefixed with its length over TCP: 0 or -errno. */
 static int dns_build_query(struct probe *p)
 {
+	struct probe_dns *d = dns_of(p);
 	ldns_rdf *name = ldns_dname_new_frm_str(p->check.dns_name);
 	uint8_t *wire = NULL;
 	size_t len, prefix = p->check.dns_tcp ? DNS_LEN_PREFIX : 0;
@@ -237,24 +257,24 @@ static int dns_build_query(struct probe *p)
 		ldns_rdf_deep_free(name);
 		return -ENOMEM;
 	}
-	ldns_pkt_set_id(q, p->dns.id);
+	ldns_pkt_set_id(q, d->id);
 	ldns_pkt_set_rd(q, false);
 	st = ldns_pkt2wire(&wire, q, &len);
 	ldns_pkt_free(q);
 	if (st != LDNS_STATUS_OK)
 		return -ENOMEM;
-	p->dns.out = malloc(prefix + len);
-	if (!p->dns.out) {
+	d->out = malloc(prefix + len);
+	if (!d->out) {
 		free(wire);
 		return -ENOMEM;
 	}
 	if (prefix) {
-		p->dns.out[0] = (uint8_t)(len >> 8);
-		p->dns.out[1] = (uint8_t)len;
+		d->out[0] = (uint8_t)(len >> 8);
+		d->out[1] = (uint8_t)len;
 	}
-	memcpy(p->dns.out + prefix, wire, len);
+	memcpy(d->out + prefix, wire, len);
 	free(wire);
-	p->dns.out_len = prefix + len;
+	d->out_len = prefix + len;
 	return 0;
 }
 
@@ -276,7 +296,7 @@ static void dns_udp_io_cb(struct ev_loop *loop, ev_io *w, int revents)
 				probe_fail_errno(p, "dns", errno);
 			return;
 		}
-		if (n >= DNS_LEN_PREFIX && get16(buf) == p->dns.id) {
+		if (n >= DNS_LEN_PREFIX && get16(buf) == dns_of(p)->id) {
 			if (n > DNS_UDP_MAX)
 				probe_fail_as(p, PROBE_BAD_REPLY, "dns: reply of %zd bytes over %d",
 					      n, DNS_UDP_MAX);
@@ -289,14 +309,15 @@ static void dns_udp_io_cb(struct ev_loop *loop, ev_io *w, int revents)
 
 static void dns_udp_start(struct probe *p)
 {
-	int fd = probe_connect(p, SOCK_DGRAM);
+	struct probe_dns *d = dns_of(p);
+	int fd = probe_sock_connect(p, SOCK_DGRAM);
 
 	if (fd < 0) {
 		probe_fail_errno_soon(p, "dns", -fd);
 		return;
 	}
 	p->fd = fd;
-	if (send(fd, p->dns.out, p->dns.out_len, 0) < 0) {
+	if (send(fd, d->out, d->out_len, 0) < 0) {
 		probe_fail_errno_soon(p, "dns", errno);
 		return;
 	}
@@ -313,16 +334,16 @@ static bool dns_again(void)
 /* Send what is left of the query; then wait for the reply. */
 static void dns_tcp_write(struct probe *p)
 {
-	ssize_t n = send(p->fd, p->dns.out + p->dns.out_off, p->dns.out_len - p->dns.out_off,
-			 MSG_NOSIGNAL);
+	struct probe_dns *d = dns_of(p);
+	ssize_t n = send(p->fd, d->out + d->out_off, d->out_len - d->out_off, MSG_NOSIGNAL);
 
 	if (n < 0) {
 		if (!dns_again())
 			probe_fail_errno(p, "dns", errno);
 		return;
 	}
-	p->dns.out_off += (size_t)n;
-	if (p->dns.out_off < p->dns.out_len)
+	d->out_off += (size_t)n;
+	if (d->out_off < d->out_len)
 		return;
 	ev_io_stop(p->env->loop, &p->io);
 	ev_io_set(&p->io, p->fd, EV_READ);
@@ -350,44 +371,47 @@ static bool dns_tcp_fill(struct probe *p, uint8_t *buf, size_t *off, size_t len)
 /* Read the length, then the reply, as far as the socket has them. */
 static void dns_tcp_read(struct probe *p)
 {
-	if (p->dns.len_off < DNS_LEN_PREFIX) {
-		if (!dns_tcp_fill(p, p->dns.len_buf, &p->dns.len_off, DNS_LEN_PREFIX))
+	struct probe_dns *d = dns_of(p);
+
+	if (d->len_off < DNS_LEN_PREFIX) {
+		if (!dns_tcp_fill(p, d->len_buf, &d->len_off, DNS_LEN_PREFIX))
 			return;
-		p->dns.in_len = get16(p->dns.len_buf);
-		if (!p->dns.in_len) {
+		d->in_len = get16(d->len_buf);
+		if (!d->in_len) {
 			probe_fail_as(p, PROBE_BAD_REPLY, "dns: malformed reply");
 			return;
 		}
-		if (p->dns.in_len > DNS_TCP_MAX) {
+		if (d->in_len > DNS_TCP_MAX) {
 			probe_fail_as(p, PROBE_BAD_REPLY, "dns: reply of %zu bytes over %d",
-				      p->dns.in_len, DNS_TCP_MAX);
+				      d->in_len, DNS_TCP_MAX);
 			return;
 		}
-		p->dns.in = malloc(p->dns.in_len);
-		if (!p->dns.in) {
+		d->in = malloc(d->in_len);
+		if (!d->in) {
 			probe_fail_errno(p, "dns", ENOMEM);
 			return;
 		}
 	}
-	if (dns_tcp_fill(p, p->dns.in, &p->dns.in_off, p->dns.in_len))
-		dns_reply(p, p->dns.in, p->dns.in_len);
+	if (dns_tcp_fill(p, d->in, &d->in_off, d->in_len))
+		dns_reply(p, d->in, d->in_len);
 }
 
 static void dns_tcp_io_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
 	struct probe *p = w->data;
+	struct probe_dns *d = dns_of(p);
 	socklen_t len = sizeof(int);
 	int err = 0;
 
 	(void)loop;
-	if (!p->dns.connected) {
+	if (!d->connected) {
 		if (getsockopt(p->fd, SOL_SOCKET, SO_ERROR, &err, &len))
 			err = errno;
 		if (err) {
 			probe_fail_errno(p, "dns", err);
 			return;
 		}
-		p->dns.connected = true;
+		d->connected = true;
 	}
 	if (revents & EV_WRITE)
 		dns_tcp_write(p);
@@ -398,15 +422,17 @@ static void dns_tcp_io_cb(struct ev_loop *loop, ev_io *w, int revents)
 static void dns_tcp_start(struct probe *p)
 {
 	/* writable once connected: then the query goes out */
-	probe_stream_start(p, "dns", dns_tcp_io_cb);
+	probe_sock_stream_start(p, "dns", dns_tcp_io_cb);
 }
 
 static void dns_stop(struct probe *p)
 {
-	probe_close_fd(p);
-	free(p->dns.out);
-	free(p->dns.in);
-	memset(&p->dns, 0, sizeof(p->dns));
+	struct probe_dns *d = dns_of(p);
+
+	probe_sock_close(p);
+	free(d->out);
+	free(d->in);
+	memset(d, 0, sizeof(struct probe_dns));
 }
 
 static void dns_start(struct probe *p)
@@ -418,7 +444,7 @@ static void dns_start(struct probe *p)
 	if (getrandom(&id, sizeof(id), GRND_NONBLOCK) != sizeof(id))
 		id = (uint16_t)(ev_time() * 1e6);
 	dns_stop(p);
-	p->dns.id = id;
+	dns_of(p)->id = id;
 	err = dns_build_query(p);
 	if (err) {
 		probe_fail_soon(p, "dns: cannot build a query for \"%s\"", p->check.dns_name);
@@ -430,4 +456,9 @@ static void dns_start(struct probe *p)
 		dns_udp_start(p);
 }
 
-const struct probe_ops probe_dns_ops = { .start = dns_start, .stop = dns_stop };
+const struct probe_ops probe_dns_ops = {
+	.check_types = 1u << CHECK_DNS,
+	.state_size = sizeof(struct probe_dns),
+	.start = dns_start,
+	.stop = dns_stop,
+};

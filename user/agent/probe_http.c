@@ -14,22 +14,53 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "probe_impl.h"
+#include <curl/curl.h>
+
+#include "probe_attempt.h"
+#include "probe_sock.h"
 
 #define PROBE_HTTP_BODY_MAX (64 * 1024)
 #define HTTP_URL_MAX (CONFIG_TEXT_MAX * 2 + INET6_ADDRSTRLEN + 32)
 #define HTTP_ADDR_MAX (INET6_ADDRSTRLEN + 2) /* with brackets */
 
-/* A socket curl asked us to watch. */
-struct probe_curl_sock {
-	ev_io io;
-	struct probe_env *env;
-	struct probe_curl_sock *next, **pprev;
+/* The env's share: libcurl's multi handle and its libev glue. */
+struct http_env {
+	struct ev_loop *loop;
+	CURLM *multi;
+	ev_timer timer; /* curl's */
+	struct http_sock *socks; /* watchers of curl's sockets, freed with the env */
 };
 
-static void curl_sock_free(struct probe_curl_sock *cs)
+/* A socket curl asked us to watch. */
+struct http_sock {
+	ev_io io;
+	struct http_env *he;
+	struct http_sock *next, **pprev;
+};
+
+/* An HTTP(S) probe's state (probe_state()). */
+struct probe_http {
+	CURL *easy;
+	struct curl_slist *headers; /* http with http_host: its Host header */
+	struct curl_slist *connect_to; /* https with http_host: the backend to connect to */
+	char *body; /* the body's first bytes, only when the check looks at it */
+	size_t body_len, body_cap;
+	char error[CURL_ERROR_SIZE];
+};
+
+static struct probe_http *http_of(struct probe *p)
 {
-	ev_io_stop(cs->env->loop, &cs->io);
+	return probe_state(p);
+}
+
+static struct http_env *http_env_of(const struct probe *p)
+{
+	return p->type_env;
+}
+
+static void curl_sock_free(struct http_sock *cs)
+{
+	ev_io_stop(cs->he->loop, &cs->io);
 	*cs->pprev = cs->next;
 	if (cs->next)
 		cs->next->pprev = cs->pprev;
@@ -39,12 +70,12 @@ static void curl_sock_free(struct probe_curl_sock *cs)
 static void http_done(struct probe *p, CURLcode rc);
 
 /* Deliver the verdicts of the transfers curl has finished. */
-static void http_check_done(struct probe_env *env)
+static void http_check_done(struct http_env *he)
 {
 	CURLMsg *msg;
 	int left;
 
-	while ((msg = curl_multi_info_read(env->multi, &left))) {
+	while ((msg = curl_multi_info_read(he->multi, &left))) {
 		CURLcode rc = msg->data.result;
 		char *priv = NULL;
 
@@ -58,33 +89,33 @@ static void http_check_done(struct probe_env *env)
 
 static void curl_io_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
-	struct probe_env *env = ((struct probe_curl_sock *)w->data)->env;
+	struct http_env *he = ((struct http_sock *)w->data)->he;
 	int action = (revents & EV_READ ? CURL_CSELECT_IN : 0) |
 		     (revents & EV_WRITE ? CURL_CSELECT_OUT : 0);
 	int running;
 
 	(void)loop;
 	/* @w may be freed inside (CURL_POLL_REMOVE): not used after */
-	curl_multi_socket_action(env->multi, w->fd, action, &running);
-	http_check_done(env);
+	curl_multi_socket_action(he->multi, w->fd, action, &running);
+	http_check_done(he);
 }
 
 static void curl_timeout_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
-	struct probe_env *env = w->data;
+	struct http_env *he = w->data;
 	int running;
 
 	(void)loop;
 	(void)revents;
-	curl_multi_socket_action(env->multi, CURL_SOCKET_TIMEOUT, 0, &running);
-	http_check_done(env);
+	curl_multi_socket_action(he->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+	http_check_done(he);
 }
 
 /* CURLMOPT_SOCKETFUNCTION: watch @s for what curl waits for, or stop. */
 static int curl_sock_cb(CURL *easy, curl_socket_t s, int what, void *userp, void *sockp)
 {
-	struct probe_env *env = userp;
-	struct probe_curl_sock *cs = sockp;
+	struct http_env *he = userp;
+	struct http_sock *cs = sockp;
 	int events = (what & CURL_POLL_IN ? EV_READ : 0) | (what & CURL_POLL_OUT ? EV_WRITE : 0);
 
 	(void)easy;
@@ -97,94 +128,105 @@ static int curl_sock_cb(CURL *easy, curl_socket_t s, int what, void *userp, void
 		cs = calloc(1, sizeof(*cs));
 		if (!cs)
 			return -1;
-		cs->env = env;
-		cs->next = env->curl_socks;
+		cs->he = he;
+		cs->next = he->socks;
 		if (cs->next)
 			cs->next->pprev = &cs->next;
-		cs->pprev = &env->curl_socks;
-		env->curl_socks = cs;
+		cs->pprev = &he->socks;
+		he->socks = cs;
 		ev_init(&cs->io, curl_io_cb);
 		cs->io.data = cs;
-		curl_multi_assign(env->multi, s, cs);
+		curl_multi_assign(he->multi, s, cs);
 	}
-	ev_io_stop(env->loop, &cs->io);
+	ev_io_stop(he->loop, &cs->io);
 	ev_io_set(&cs->io, s, events);
-	ev_io_start(env->loop, &cs->io);
+	ev_io_start(he->loop, &cs->io);
 	return 0;
 }
 
 /* CURLMOPT_TIMERFUNCTION: wake curl in @ms (-1: never). Never act from in here. */
 static int curl_timer_cb(CURLM *multi, long ms, void *userp)
 {
-	struct probe_env *env = userp;
+	struct http_env *he = userp;
 
 	(void)multi;
-	ev_timer_stop(env->loop, &env->curl_timer);
+	ev_timer_stop(he->loop, &he->timer);
 	if (ms >= 0) {
-		ev_timer_set(&env->curl_timer, ms / 1e3, 0.);
-		ev_timer_start(env->loop, &env->curl_timer);
+		ev_timer_set(&he->timer, ms / 1e3, 0.);
+		ev_timer_start(he->loop, &he->timer);
 	}
 	return 0;
 }
 
-int probe_http_env_init(struct probe_env *env)
+static int http_env_init(struct probe_env *env, void **type_env)
 {
-	/* counted by libcurl: one per env, undone by probe_http_env_free() */
-	if (curl_global_init(CURL_GLOBAL_DEFAULT))
+	struct http_env *he = calloc(1, sizeof(*he));
+
+	if (!he)
 		return -ENOMEM;
-	env->multi = curl_multi_init();
-	if (!env->multi) {
+	/* counted by libcurl: one per env, undone by http_env_free() */
+	if (curl_global_init(CURL_GLOBAL_DEFAULT)) {
+		free(he);
+		return -ENOMEM;
+	}
+	he->loop = env->loop;
+	he->multi = curl_multi_init();
+	if (!he->multi) {
 		curl_global_cleanup();
+		free(he);
 		return -ENOMEM;
 	}
-	curl_multi_setopt(env->multi, CURLMOPT_SOCKETFUNCTION, curl_sock_cb);
-	curl_multi_setopt(env->multi, CURLMOPT_SOCKETDATA, env);
-	curl_multi_setopt(env->multi, CURLMOPT_TIMERFUNCTION, curl_timer_cb);
-	curl_multi_setopt(env->multi, CURLMOPT_TIMERDATA, env);
-	ev_init(&env->curl_timer, curl_timeout_cb);
+	curl_multi_setopt(he->multi, CURLMOPT_SOCKETFUNCTION, curl_sock_cb);
+	curl_multi_setopt(he->multi, CURLMOPT_SOCKETDATA, he);
+	curl_multi_setopt(he->multi, CURLMOPT_TIMERFUNCTION, curl_timer_cb);
+	curl_multi_setopt(he->multi, CURLMOPT_TIMERDATA, he);
+	ev_init(&he->timer, curl_timeout_cb);
 	/* after the sockets' events of the same iteration, as the probes' timers (probe.c) */
-	ev_set_priority(&env->curl_timer, EV_MINPRI);
-	env->curl_timer.data = env;
+	ev_set_priority(&he->timer, EV_MINPRI);
+	he->timer.data = he;
+	*type_env = he;
 	return 0;
 }
 
-void probe_http_env_free(struct probe_env *env)
+static void http_env_free(struct probe_env *env, void *type_env)
 {
-	if (!env->multi)
-		return;
-	curl_multi_cleanup(env->multi);
-	env->multi = NULL;
-	ev_timer_stop(env->loop, &env->curl_timer);
-	while (env->curl_socks)
-		curl_sock_free(env->curl_socks);
+	struct http_env *he = type_env;
+
+	(void)env;
+	curl_multi_cleanup(he->multi);
+	ev_timer_stop(he->loop, &he->timer);
+	while (he->socks)
+		curl_sock_free(he->socks);
 	curl_global_cleanup();
+	free(he);
 }
 
 /* CURLOPT_WRITEFUNCTION: keep the body's first bytes if the check looks at them. */
 static size_t http_write_cb(char *data, size_t size, size_t nmemb, void *userp)
 {
 	struct probe *p = userp;
+	struct probe_http *h = http_of(p);
 	size_t n = size * nmemb, keep;
 
-	if (!p->check.http_body[0] || p->http.body_len == PROBE_HTTP_BODY_MAX)
+	if (!p->check.http_body[0] || h->body_len == PROBE_HTTP_BODY_MAX)
 		return n; /* read and dropped: the connection must still be drained */
-	keep = PROBE_HTTP_BODY_MAX - p->http.body_len;
+	keep = PROBE_HTTP_BODY_MAX - h->body_len;
 	if (keep > n)
 		keep = n;
-	if (p->http.body_len + keep > p->http.body_cap) {
-		size_t cap = (p->http.body_len + keep) * 2;
+	if (h->body_len + keep > h->body_cap) {
+		size_t cap = (h->body_len + keep) * 2;
 		char *body;
 
 		if (cap > PROBE_HTTP_BODY_MAX)
 			cap = PROBE_HTTP_BODY_MAX;
-		body = realloc(p->http.body, cap);
+		body = realloc(h->body, cap);
 		if (!body)
 			return 0; /* curl fails the transfer: CURLE_WRITE_ERROR */
-		p->http.body = body;
-		p->http.body_cap = cap;
+		h->body = body;
+		h->body_cap = cap;
 	}
-	memcpy(p->http.body + p->http.body_len, data, keep);
-	p->http.body_len += keep;
+	memcpy(h->body + h->body_len, data, keep);
+	h->body_len += keep;
 	return n;
 }
 
@@ -225,6 +267,7 @@ static enum probe_outcome http_failure_outcome(CURL *e, CURLcode rc)
 
 static void http_done(struct probe *p, CURLcode rc)
 {
+	struct probe_http *h = http_of(p);
 	const char *want = p->check.http_body;
 	char error[CURL_ERROR_SIZE];
 	long status = 0;
@@ -234,21 +277,20 @@ static void http_done(struct probe *p, CURLcode rc)
 		return;
 	}
 	if (rc != CURLE_OK) {
-		enum probe_outcome outcome = http_failure_outcome(p->http.easy, rc);
+		enum probe_outcome outcome = http_failure_outcome(h->easy, rc);
 
 		/* copied: probe_fail() releases the transfer and its error buffer first */
 		snprintf(error, sizeof(error), "%s",
-			 p->http.error[0] ? p->http.error : curl_easy_strerror(rc));
+			 h->error[0] ? h->error : curl_easy_strerror(rc));
 		probe_fail_as(p, outcome, "http: %s", error);
 		return;
 	}
-	curl_easy_getinfo(p->http.easy, CURLINFO_RESPONSE_CODE, &status);
+	curl_easy_getinfo(h->easy, CURLINFO_RESPONSE_CODE, &status);
 	if (!http_status_ok(&p->check, status)) {
 		probe_fail_as(p, PROBE_BAD_REPLY, "http: status %ld", status);
 		return;
 	}
-	if (want[0] &&
-	    !(p->http.body && memmem(p->http.body, p->http.body_len, want, strlen(want)))) {
+	if (want[0] && !(h->body && memmem(h->body, h->body_len, want, strlen(want)))) {
 		probe_fail_as(p, PROBE_BAD_REPLY, "http: body lacks \"%s\"", want);
 		return;
 	}
@@ -276,6 +318,7 @@ static void http_addr(const struct probe *p, char buf[HTTP_ADDR_MAX])
  */
 static int http_setup_target(struct probe *p, CURL *e)
 {
+	struct probe_http *h = http_of(p);
 	bool https = p->check.type == CHECK_HTTPS;
 	const char *path = p->check.http_path;
 	const char *host = p->check.http_host;
@@ -285,10 +328,10 @@ static int http_setup_target(struct probe *p, CURL *e)
 	http_addr(p, addr);
 	if (https && host[0]) {
 		snprintf(line, sizeof(line), "::%s:%u", addr, p->port);
-		list = &p->http.connect_to;
+		list = &h->connect_to;
 	} else {
 		if (host[0])
-			list = &p->http.headers;
+			list = &h->headers;
 		snprintf(line, sizeof(line), "Host: %s", host);
 		host = addr;
 	}
@@ -299,8 +342,8 @@ static int http_setup_target(struct probe *p, CURL *e)
 		if (!*list)
 			return -ENOMEM;
 	}
-	curl_easy_setopt(e, CURLOPT_HTTPHEADER, p->http.headers);
-	curl_easy_setopt(e, CURLOPT_CONNECT_TO, p->http.connect_to);
+	curl_easy_setopt(e, CURLOPT_HTTPHEADER, h->headers);
+	curl_easy_setopt(e, CURLOPT_CONNECT_TO, h->connect_to);
 	return curl_easy_setopt(e, CURLOPT_URL, url) == CURLE_OK ? 0 : -ENOMEM;
 }
 
@@ -310,7 +353,7 @@ static int http_sockopt_cb(void *arg, curl_socket_t fd, curlsocktype purpose)
 	const struct probe *p = arg;
 
 	(void)purpose;
-	return probe_prepare_socket(p, fd) ? CURL_SOCKOPT_ERROR : CURL_SOCKOPT_OK;
+	return probe_sock_prepare(p, fd) ? CURL_SOCKOPT_ERROR : CURL_SOCKOPT_OK;
 }
 
 static void http_setup(struct probe *p, CURL *e)
@@ -318,7 +361,7 @@ static void http_setup(struct probe *p, CURL *e)
 	long verify = p->check.tls_verify ? 1L : 0L;
 
 	curl_easy_setopt(e, CURLOPT_PRIVATE, p);
-	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, p->http.error);
+	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, http_of(p)->error);
 	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(e, CURLOPT_PROXY, "");
 	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)p->check.timeout_ms);
@@ -342,28 +385,37 @@ static void http_start(struct probe *p)
 		probe_fail_soon(p, "http: cannot create a transfer");
 		return;
 	}
-	p->http.easy = e;
+	http_of(p)->easy = e;
 	http_setup(p, e);
 	if (http_setup_target(p, e)) {
 		probe_fail_soon(p, "http: cannot set the URL up");
 		return;
 	}
 	/* curl starts it from its timer, on the loop: nothing completes in here */
-	if (curl_multi_add_handle(p->env->multi, e) != CURLM_OK)
+	if (curl_multi_add_handle(http_env_of(p)->multi, e) != CURLM_OK)
 		probe_fail_soon(p, "http: cannot start a transfer");
 }
 
 static void http_stop(struct probe *p)
 {
-	if (p->http.easy) {
+	struct probe_http *h = http_of(p);
+
+	if (h->easy) {
 		/* harmless on a handle not (yet) added */
-		curl_multi_remove_handle(p->env->multi, p->http.easy);
-		curl_easy_cleanup(p->http.easy);
+		curl_multi_remove_handle(http_env_of(p)->multi, h->easy);
+		curl_easy_cleanup(h->easy);
 	}
-	curl_slist_free_all(p->http.headers);
-	curl_slist_free_all(p->http.connect_to);
-	free(p->http.body);
-	memset(&p->http, 0, sizeof(p->http));
+	curl_slist_free_all(h->headers);
+	curl_slist_free_all(h->connect_to);
+	free(h->body);
+	memset(h, 0, sizeof(struct probe_http));
 }
 
-const struct probe_ops probe_http_ops = { .start = http_start, .stop = http_stop };
+const struct probe_ops probe_http_ops = {
+	.check_types = 1u << CHECK_HTTP | 1u << CHECK_HTTPS,
+	.state_size = sizeof(struct probe_http),
+	.env_init = http_env_init,
+	.env_free = http_env_free,
+	.start = http_start,
+	.stop = http_stop,
+};

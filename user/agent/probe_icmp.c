@@ -20,7 +20,11 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
-#include "probe_impl.h"
+#include <stdlib.h>
+
+#include "probe_icmp.h"
+#include "probe_attempt.h"
+#include "probe_sock.h"
 
 #define ICMP_HDR_LEN 8
 /* 16 bytes (some hosts drop empty echoes): a tag, then the probe's cookie */
@@ -66,81 +70,83 @@ static int icmp_family_index(const struct probe *p)
 	return p->target.family == AF_INET6;
 }
 
-static struct probe **icmp_bucket(struct probe_env *env, uint16_t seq)
+static struct probe **icmp_bucket(struct probe_icmp_env *ie, uint16_t seq)
 {
-	return &env->icmp_wait[seq % PROBE_ICMP_BUCKETS];
+	return &ie->waiters[seq % PROBE_ICMP_BUCKETS];
 }
 
-static struct probe *icmp_find(struct probe_env *env, uint16_t seq)
+static struct probe *icmp_find(struct probe_icmp_env *ie, uint16_t seq)
 {
 	struct probe *p;
 
-	for (p = *icmp_bucket(env, seq); p; p = p->icmp.next)
-		if (p->icmp.seq == seq)
+	for (p = *icmp_bucket(ie, seq); p; p = probe_icmp_of(p)->next)
+		if (probe_icmp_of(p)->seq == seq)
 			return p;
 	return NULL;
 }
 
 /* The next sequence number that no waiting probe holds. */
-static uint16_t icmp_next_seq(struct probe_env *env)
+static uint16_t icmp_next_seq(struct probe_icmp_env *ie)
 {
 	do
-		env->icmp_seq++;
-	while (icmp_find(env, env->icmp_seq));
-	return env->icmp_seq;
+		ie->seq++;
+	while (icmp_find(ie, ie->seq));
+	return ie->seq;
 }
 
 static void icmp_wait(struct probe *p)
 {
-	struct probe_env *env = p->env;
-	struct probe_icmp_sock *s = &env->icmp[icmp_family_index(p)];
-	struct probe **bucket = icmp_bucket(env, p->icmp.seq);
+	struct probe_icmp_env *ie = p->type_env;
+	struct probe_icmp *st = probe_icmp_of(p);
+	struct probe_icmp_sock *s = &ie->sock[icmp_family_index(p)];
+	struct probe **bucket = icmp_bucket(ie, st->seq);
 
-	p->icmp.next = *bucket;
+	st->next = *bucket;
 	*bucket = p;
-	p->icmp.waiting = true;
+	st->waiting = true;
 	if (s->waiting++ == 0)
-		ev_io_start(env->loop, &s->io);
+		ev_io_start(p->env->loop, &s->io);
 }
 
 static void icmp_stop(struct probe *p)
 {
-	struct probe_env *env = p->env;
-	struct probe_icmp_sock *s = &env->icmp[icmp_family_index(p)];
+	struct probe_icmp_env *ie = p->type_env;
+	struct probe_icmp *st = probe_icmp_of(p);
+	struct probe_icmp_sock *s = &ie->sock[icmp_family_index(p)];
 	struct probe **pp;
 
-	if (!p->icmp.waiting)
+	if (!st->waiting)
 		return;
-	for (pp = icmp_bucket(env, p->icmp.seq); *pp; pp = &(*pp)->icmp.next) {
+	for (pp = icmp_bucket(ie, st->seq); *pp; pp = &probe_icmp_of(*pp)->next) {
 		if (*pp == p) {
-			*pp = p->icmp.next;
+			*pp = st->next;
 			break;
 		}
 	}
-	p->icmp.waiting = false;
-	p->icmp.next = NULL;
+	st->waiting = false;
+	st->next = NULL;
 	/* no reply awaited: the loop may end, late replies wait in the socket */
 	if (--s->waiting == 0)
-		ev_io_stop(env->loop, &s->io);
+		ev_io_stop(p->env->loop, &s->io);
 }
 
 /* The waiting probe of @echo (a reply, or a quoted request: @len bytes from
  * its ICMP header) to or from @addr: the env's identifier, a waiting probe's
  * sequence number and its cookie (a quote too short to hold it is no proof). */
-static struct probe *icmp_match(struct probe_env *env, int family, const void *addr,
+static struct probe *icmp_match(struct probe_icmp_env *ie, int family, const void *addr,
 				const uint8_t *echo, size_t len)
 {
 	struct probe *p;
 	const uint8_t *want;
 
-	if (len < ICMP_PKT_LEN || get16(echo + 4) != env->icmp_ident)
+	if (len < ICMP_PKT_LEN || get16(echo + 4) != ie->ident)
 		return NULL;
-	p = icmp_find(env, get16(echo + 6));
+	p = icmp_find(ie, get16(echo + 6));
 	if (!p || p->target.family != family ||
-	    memcmp(echo + ICMP_COOKIE_OFF, p->icmp.cookie, PROBE_ICMP_COOKIE_LEN))
+	    memcmp(echo + ICMP_COOKIE_OFF, probe_icmp_of(p)->cookie, PROBE_ICMP_COOKIE_LEN))
 		return NULL;
 	/* from the interface the target lives behind, or it is not its answer */
-	if (p->ifindex && p->ifindex != env->icmp_in_ifindex)
+	if (p->ifindex && p->ifindex != ie->in_ifindex)
 		return NULL;
 	want = family == AF_INET ? &p->target.addr.s6_addr[12] : p->target.addr.s6_addr;
 	return memcmp(want, addr, family == AF_INET ? 4 : 16) ? NULL : p;
@@ -175,7 +181,7 @@ static const char *icmp6_unreach_text(uint8_t code)
 }
 
 /* An unreachable quoting an IPv4 echo request of ours: its IP header, then 8 bytes of ICMP. */
-static void icmp4_unreach(struct probe_env *env, uint8_t code, const uint8_t *in, size_t len,
+static void icmp4_unreach(struct probe_icmp_env *ie, uint8_t code, const uint8_t *in, size_t len,
 			  struct probe_icmp_answer *ans)
 {
 	size_t ihl;
@@ -186,14 +192,14 @@ static void icmp4_unreach(struct probe_env *env, uint8_t code, const uint8_t *in
 	if (ihl < IPV4_MIN_HLEN || len < ihl + ICMP_HDR_LEN || in[IPV4_PROTO_OFF] != IPPROTO_ICMP ||
 	    in[ihl] != ICMP_ECHO)
 		return;
-	ans->probe = icmp_match(env, AF_INET, in + IPV4_DST_OFF, in + ihl, len - ihl);
+	ans->probe = icmp_match(ie, AF_INET, in + IPV4_DST_OFF, in + ihl, len - ihl);
 	ans->unreachable = true;
 	ans->code = code;
 	ans->text = icmp4_unreach_text(code);
 }
 
 /* An IPv4 datagram from the raw socket: its IP header first. */
-static void icmp4_input(struct probe_env *env, const uint8_t *b, size_t len,
+static void icmp4_input(struct probe_icmp_env *ie, const uint8_t *b, size_t len,
 			const struct sockaddr_in *from, struct probe_icmp_answer *ans)
 {
 	const uint8_t *icmp;
@@ -210,16 +216,16 @@ static void icmp4_input(struct probe_env *env, const uint8_t *b, size_t len,
 	if (inet_csum(icmp, icmp_len))
 		return;
 	if (icmp[0] == ICMP_DEST_UNREACH) {
-		icmp4_unreach(env, icmp[1], icmp + ICMP_HDR_LEN, icmp_len - ICMP_HDR_LEN, ans);
+		icmp4_unreach(ie, icmp[1], icmp + ICMP_HDR_LEN, icmp_len - ICMP_HDR_LEN, ans);
 		return;
 	}
 	if (icmp[0] != ICMP_ECHOREPLY || icmp[1] != 0)
 		return;
-	ans->probe = icmp_match(env, AF_INET, &from->sin_addr, icmp, icmp_len);
+	ans->probe = icmp_match(ie, AF_INET, &from->sin_addr, icmp, icmp_len);
 }
 
 /* An ICMPv6 message (no IPv6 header: raw ICMPv6 sockets strip it; the kernel checked the sum). */
-static void icmp6_input(struct probe_env *env, const uint8_t *b, size_t len,
+static void icmp6_input(struct probe_icmp_env *ie, const uint8_t *b, size_t len,
 			const struct sockaddr_in6 *from, struct probe_icmp_answer *ans)
 {
 	const uint8_t *in = b + ICMP_HDR_LEN;
@@ -227,28 +233,28 @@ static void icmp6_input(struct probe_env *env, const uint8_t *b, size_t len,
 	if (len < ICMP_HDR_LEN)
 		return;
 	if (b[0] == ICMP6_ECHO_REPLY && b[1] == 0) {
-		ans->probe = icmp_match(env, AF_INET6, &from->sin6_addr, b, len);
+		ans->probe = icmp_match(ie, AF_INET6, &from->sin6_addr, b, len);
 		return;
 	}
 	/* an unreachable quoting our request: IPv6 header (no extension headers), ICMPv6 echo */
 	if (b[0] != ICMP6_DST_UNREACH || len < ICMP_HDR_LEN + IPV6_HLEN + ICMP_HDR_LEN ||
 	    in[IPV6_NEXT_OFF] != IPPROTO_ICMPV6 || in[IPV6_HLEN] != ICMP6_ECHO_REQUEST)
 		return;
-	ans->probe = icmp_match(env, AF_INET6, in + IPV6_DST_OFF, in + IPV6_HLEN,
+	ans->probe = icmp_match(ie, AF_INET6, in + IPV6_DST_OFF, in + IPV6_HLEN,
 				len - ICMP_HDR_LEN - IPV6_HLEN);
 	ans->unreachable = true;
 	ans->code = b[1];
 	ans->text = icmp6_unreach_text(b[1]);
 }
 
-void probe_icmp_demux(struct probe_env *env, const struct sockaddr_storage *from, const uint8_t *b,
-		      size_t len, struct probe_icmp_answer *ans)
+void probe_icmp_demux(struct probe_icmp_env *ie, const struct sockaddr_storage *from,
+		      const uint8_t *b, size_t len, struct probe_icmp_answer *ans)
 {
 	memset(ans, 0, sizeof(*ans));
 	if (from->ss_family == AF_INET)
-		icmp4_input(env, b, len, (const struct sockaddr_in *)from, ans);
+		icmp4_input(ie, b, len, (const struct sockaddr_in *)from, ans);
 	else if (from->ss_family == AF_INET6)
-		icmp6_input(env, b, len, (const struct sockaddr_in6 *)from, ans);
+		icmp6_input(ie, b, len, (const struct sockaddr_in6 *)from, ans);
 	if (!ans->probe)
 		ans->unreachable = false;
 }
@@ -269,13 +275,14 @@ static void icmp_deliver(const struct probe_icmp_answer *ans)
 
 static void icmp_io_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
-	struct probe_env *env = w->data;
+	struct probe_icmp_env *ie = w->data;
+	uint8_t *buf = ie->env->scratch;
 	struct sockaddr_storage from = { 0 }; /* filled by recvmsg() */
 	union {
 		struct cmsghdr align;
 		char buf[CMSG_SPACE(sizeof(struct in6_addr) + sizeof(uint32_t))]; /* in6_pktinfo */
 	} control;
-	struct iovec iov = { .iov_base = env->scratch, .iov_len = PROBE_SCRATCH_SIZE };
+	struct iovec iov = { .iov_base = buf, .iov_len = PROBE_SCRATCH_SIZE };
 	struct msghdr msg = { .msg_name = &from, .msg_iov = &iov, .msg_iovlen = 1 };
 	struct probe_icmp_answer ans;
 	struct cmsghdr *cm;
@@ -291,16 +298,16 @@ static void icmp_io_cb(struct ev_loop *loop, ev_io *w, int revents)
 		n = recvmsg(w->fd, &msg, 0);
 		if (n < 0)
 			return; /* EAGAIN: drained; anything else: nothing to learn from it */
-		env->icmp_in_ifindex = 0;
+		ie->in_ifindex = 0;
 		for (cm = CMSG_FIRSTHDR(&msg); cm; cm = CMSG_NXTHDR(&msg, cm)) {
 			/* in_pktinfo starts with the ifindex, in6_pktinfo ends with it */
 			if (cm->cmsg_level == IPPROTO_IP && cm->cmsg_type == IP_PKTINFO)
-				memcpy(&env->icmp_in_ifindex, CMSG_DATA(cm), sizeof(int));
+				memcpy(&ie->in_ifindex, CMSG_DATA(cm), sizeof(int));
 			else if (cm->cmsg_level == IPPROTO_IPV6 && cm->cmsg_type == IPV6_PKTINFO)
-				memcpy(&env->icmp_in_ifindex,
-				       CMSG_DATA(cm) + sizeof(struct in6_addr), sizeof(int));
+				memcpy(&ie->in_ifindex, CMSG_DATA(cm) + sizeof(struct in6_addr),
+				       sizeof(int));
 		}
-		probe_icmp_demux(env, &from, env->scratch, (size_t)n, &ans);
+		probe_icmp_demux(ie, &from, buf, (size_t)n, &ans);
 		icmp_deliver(&ans);
 	}
 }
@@ -324,9 +331,9 @@ static int icmp_set_filter(int fd, int family)
 }
 
 /* The env's socket of @family, opened on first use: 0 or -errno. */
-static int icmp_sock_open(struct probe_env *env, int family)
+static int icmp_sock_open(struct probe_icmp_env *ie, int family)
 {
-	struct probe_icmp_sock *s = &env->icmp[family == AF_INET6];
+	struct probe_icmp_sock *s = &ie->sock[family == AF_INET6];
 	int fd, err;
 
 	if (s->fd >= 0)
@@ -346,50 +353,50 @@ static int icmp_sock_open(struct probe_env *env, int family)
 	}
 	s->fd = fd;
 	ev_io_init(&s->io, icmp_io_cb, fd, EV_READ);
-	s->io.data = env;
+	s->io.data = ie;
 	return 0;
 }
 
 static void icmp_start(struct probe *p)
 {
-	struct probe_env *env = p->env;
+	struct probe_icmp_env *ie = p->type_env;
+	struct probe_icmp *st = probe_icmp_of(p);
 	uint8_t pkt[ICMP_PKT_LEN] = { 0 };
 	struct sockaddr_storage ss;
 	uint32_t mark;
 	socklen_t len;
 	int err;
 
-	err = icmp_sock_open(env, p->target.family);
+	err = icmp_sock_open(ie, p->target.family);
 	if (err) {
 		probe_fail_errno_soon(p, "icmp: socket", -err);
 		return;
 	}
-	p->icmp.seq = icmp_next_seq(env);
+	st->seq = icmp_next_seq(ie);
 	pkt[0] = p->target.family == AF_INET ? ICMP_ECHO : ICMP6_ECHO_REQUEST;
-	put16(pkt + 4, env->icmp_ident);
-	put16(pkt + 6, p->icmp.seq);
-	if (getrandom(p->icmp.cookie, sizeof(p->icmp.cookie), GRND_NONBLOCK) !=
-	    sizeof(p->icmp.cookie)) {
+	put16(pkt + 4, ie->ident);
+	put16(pkt + 6, st->seq);
+	if (getrandom(st->cookie, sizeof(st->cookie), GRND_NONBLOCK) != sizeof(st->cookie)) {
 		probe_fail_errno_soon(p, "icmp: random cookie", errno ? errno : EAGAIN);
 		return;
 	}
 	memcpy(pkt + ICMP_HDR_LEN, ICMP_TAG, sizeof(ICMP_TAG) - 1);
-	memcpy(pkt + ICMP_COOKIE_OFF, p->icmp.cookie, PROBE_ICMP_COOKIE_LEN);
+	memcpy(pkt + ICMP_COOKIE_OFF, st->cookie, PROBE_ICMP_COOKIE_LEN);
 	/* ICMPv6: the kernel fills the checksum, which covers a pseudo-header we do not know */
 	if (p->target.family == AF_INET)
 		put16(pkt + 2, inet_csum(pkt, sizeof(pkt)));
 	/* a raw IPv6 socket reads the port as a protocol number: it must be 0 */
 	p->port = 0;
-	len = probe_sockaddr(p, &ss);
+	len = probe_sock_addr(p, &ss);
 	/* one socket for all: the mark of this probe's path, for this send (the
 	 * loop is single-threaded, so nothing sends between the two calls) */
 	mark = p->mark;
-	if (setsockopt(env->icmp[icmp_family_index(p)].fd, SOL_SOCKET, SO_MARK, &mark,
+	if (setsockopt(ie->sock[icmp_family_index(p)].fd, SOL_SOCKET, SO_MARK, &mark,
 		       sizeof(mark)) < 0) {
 		probe_fail_errno_soon(p, "icmp: mark", errno);
 		return;
 	}
-	if (sendto(env->icmp[icmp_family_index(p)].fd, pkt, sizeof(pkt), 0, (struct sockaddr *)&ss,
+	if (sendto(ie->sock[icmp_family_index(p)].fd, pkt, sizeof(pkt), 0, (struct sockaddr *)&ss,
 		   len) < 0) {
 		probe_fail_errno_soon(p, "icmp", errno);
 		return;
@@ -397,17 +404,42 @@ static void icmp_start(struct probe *p)
 	icmp_wait(p);
 }
 
-void probe_icmp_env_free(struct probe_env *env)
+/* The env's share: its sockets are opened at the first probe of each family. */
+static int icmp_env_init(struct probe_env *env, void **type_env)
 {
+	struct probe_icmp_env *ie = calloc(1, sizeof(*ie));
+
+	if (!ie)
+		return -ENOMEM;
+	ie->env = env;
+	ie->sock[0].fd = -1;
+	ie->sock[1].fd = -1;
+	/* random, so that two agents (or a restart) do not take each other's replies */
+	if (getrandom(&ie->ident, sizeof(ie->ident), GRND_NONBLOCK) != sizeof(ie->ident))
+		ie->ident = (uint16_t)getpid();
+	*type_env = ie;
+	return 0;
+}
+
+static void icmp_env_free(struct probe_env *env, void *type_env)
+{
+	struct probe_icmp_env *ie = type_env;
 	int i;
 
 	for (i = 0; i < 2; i++) {
-		if (env->icmp[i].fd < 0)
+		if (ie->sock[i].fd < 0)
 			continue;
-		ev_io_stop(env->loop, &env->icmp[i].io);
-		close(env->icmp[i].fd);
-		env->icmp[i].fd = -1;
+		ev_io_stop(env->loop, &ie->sock[i].io);
+		close(ie->sock[i].fd);
 	}
+	free(ie);
 }
 
-const struct probe_ops probe_icmp_ops = { .start = icmp_start, .stop = icmp_stop };
+const struct probe_ops probe_icmp_ops = {
+	.check_types = 1u << CHECK_ICMP,
+	.state_size = sizeof(struct probe_icmp),
+	.env_init = icmp_env_init,
+	.env_free = icmp_env_free,
+	.start = icmp_start,
+	.stop = icmp_stop,
+};

@@ -10,7 +10,8 @@
 #include <errno.h>
 #include <sys/socket.h>
 
-#include "probe_impl.h"
+#include "probe_attempt.h"
+#include "probe_sock.h"
 
 static void tcp_io_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
@@ -30,12 +31,16 @@ static void tcp_io_cb(struct ev_loop *loop, ev_io *w, int revents)
 
 static void tcp_start(struct probe *p)
 {
-	probe_stream_start(p, "tcp", tcp_io_cb);
+	probe_sock_stream_start(p, "tcp", tcp_io_cb);
 }
 
 static void tcp_stop(struct probe *p)
 {
-	probe_close_fd(p);
+	probe_sock_close(p);
 }
 
-const struct probe_ops probe_tcp_ops = { .start = tcp_start, .stop = tcp_stop };
+const struct probe_ops probe_tcp_ops = {
+	.check_types = 1u << CHECK_TCP,
+	.start = tcp_start,
+	.stop = tcp_stop,
+};

@@ -110,7 +110,7 @@ $(BUILD)/xdpcast-dp: $(BUILD)/user/xdpcast_dp.o $(BUILD)/libxdpcast.a
 $(BUILD)/xdpcastd: $(BUILD)/user/xdpcastd.o $(BUILD)/libxdpcast-agent.a $(BUILD)/libxdpcast.a
 	$(CC) $(CFLAGS) $(LDFLAGS) $^ $(AGENT_LDLIBS) $(LDLIBS) -lm -o $@
 
-$(BUILD)/xdpcastctl: $(BUILD)/user/xdpcastctl.o
+$(BUILD)/xdpcastctl: $(BUILD)/user/xdpcastctl.o $(BUILD)/user/lib/control_proto.o
 	$(CC) $(CFLAGS) $(LDFLAGS) $^ -ljson-c -o $@
 
 $(BUILD)/tests/%.o: tests/%.c $(BUILD)/xdpcast.skel.h $(BUILD)/sanitize.flags $(wildcard tests/lib/*.h user/lib/*.h user/agent/*.h include/xdpcast/*.h)

@@ -3,8 +3,9 @@
  * xdpcastctl: the operator's command line for a running xdpcastd, over its
  * control socket (one JSON request, one JSON reply). Prints aligned tables,
  * or the agent's reply with --json. Exit codes: 0 done, 1 the agent refused,
- * 2 bad command line, 3 cannot reach the agent. docs/xdpcastctl.md is its
- * manual.
+ * 2 bad command line, 3 cannot reach the agent. The commands and their keys
+ * are control_proto.h's, shared with xdpcastd; here each gets its arguments
+ * and its printer. docs/xdpcastctl.md is its manual.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -22,44 +23,33 @@
 #include <time.h>
 #include <unistd.h>
 
-#define SOCKET_DEFAULT "/run/xdpcast/xdpcastd.sock"
+#include <xdpcast/abi.h>
+
+#include "control_proto.h"
+
 #define TIMEOUT_DEFAULT_S 30
 #define REPLY_MAX (64u << 20)
 #define JSON_PRETTY                                                                                \
 	(JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE)
 
+#define STR_(x) #x
+#define STR(x) STR_(x)
+
 enum { EXIT_OK, EXIT_REFUSED, EXIT_USAGE, EXIT_UNREACHABLE };
 
-struct command {
-	const char *name;
-	int min_args, max_args;
-	const char *args; /* for usage */
+/* xdpcastctl's side of a command of control_proto.h */
+struct cli_command {
+	const char *help;
 	void (*print)(struct json_object *reply);
 };
 
-static void usage(FILE *out)
-{
-	fprintf(out,
-		"usage: xdpcastctl [-s SOCKET] [--json] [-t SECONDS] COMMAND [ARGS]\n"
-		"commands:\n"
-		"  status                  the agent: version, uptime, files, interfaces\n"
-		"  vips                    every VIP: in service or not, backends up, sizes\n"
-		"  backends [VIP]          every backend (of VIP): state, weight, next hop, check\n"
-		"  drain VIP BACKEND       no new flows to BACKEND (known flows stay)\n"
-		"  undrain VIP BACKEND     back to the configured weight\n"
-		"  weight VIP BACKEND N    the operator's weight N (0..65535) until undrain\n"
-		"  stats                   dataplane counters by VIP and reason, by backend\n"
-		"  reload                  reload the configuration file (as SIGHUP)\n"
-		"VIP: a name or address; BACKEND: a name or address.\n"
-		"options:\n"
-		"  -s, --socket SOCKET     the agent's control socket (default %s)\n"
-		"  -j, --json              print the agent's JSON reply\n"
-		"  -t, --timeout SECONDS   wait at most this long for the reply (default %d)\n"
-		"  -h, --help\n"
-		"exit codes: 0 done, 1 the agent refused, 2 bad command line,\n"
-		"            3 cannot reach the agent\n",
-		SOCKET_DEFAULT, TIMEOUT_DEFAULT_S);
-}
+/* A key of the requests, as an argument of the command line. */
+struct cli_arg {
+	const char *key;
+	const char *metavar;
+	/* its JSON value (NULL: the argument as a string) */
+	struct json_object *(*parse)(const char *arg);
+};
 
 static void die_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 static void die_usage(const char *fmt, ...)
@@ -341,39 +331,101 @@ static void print_reload(struct json_object *r)
 	printf("reloaded %s: %s VIPs\n", text(r, "config"), text(r, "vips"));
 }
 
-static const struct command commands[] = {
-	{ "status", 0, 0, "", print_status },
-	{ "vips", 0, 0, "", print_vips },
-	{ "backends", 0, 1, " [VIP]", print_backends },
-	{ "drain", 2, 2, " VIP BACKEND", print_weight },
-	{ "undrain", 2, 2, " VIP BACKEND", print_weight },
-	{ "weight", 3, 3, " VIP BACKEND N", print_weight },
-	{ "stats", 0, 0, "", print_stats },
-	{ "reload", 0, 0, "", print_reload },
+#define WEIGHT_HELP "the operator's weight N (0.." STR(XDPCAST_WEIGHT_MAX) ") until undrain"
+
+static const struct cli_command cli_commands[] = {
+	[CONTROL_CMD_STATUS] = { "the agent: version, uptime, files, interfaces", print_status },
+	[CONTROL_CMD_VIPS] = { "every VIP: in service or not, backends up, sizes", print_vips },
+	[CONTROL_CMD_BACKENDS] = { "every backend (of VIP): state, weight, next hop, check",
+				   print_backends },
+	[CONTROL_CMD_DRAIN] = { "no new flows to BACKEND (known flows stay)", print_weight },
+	[CONTROL_CMD_UNDRAIN] = { "back to the configured weight", print_weight },
+	[CONTROL_CMD_WEIGHT] = { WEIGHT_HELP, print_weight },
+	[CONTROL_CMD_STATS] = { "dataplane counters by VIP and reason, by backend", print_stats },
+	[CONTROL_CMD_RELOAD] = { "reload the configuration file (as SIGHUP)", print_reload },
 };
+_Static_assert(sizeof(cli_commands) / sizeof(cli_commands[0]) == CONTROL_CMD_MAX,
+	       "a printer for every command of control_proto.h");
 
 /* --- the request --- */
 
-static struct json_object *build_request(const struct command *cmd, char **args, int nargs)
+static struct json_object *parse_weight(const char *arg)
 {
-	struct json_object *req = json_object_new_object();
 	char *end;
 	unsigned long n;
 
+	errno = 0;
+	n = strtoul(arg, &end, 10);
+	if (arg[0] < '0' || arg[0] > '9' || *end || errno || n > XDPCAST_WEIGHT_MAX)
+		die_usage("weight: N must be an integer from 0 to %d, not \"%s\"",
+			  XDPCAST_WEIGHT_MAX, arg);
+	return json_object_new_int((int)n);
+}
+
+static const struct cli_arg cli_args[] = {
+	{ "vip", "VIP", NULL },
+	{ "backend", "BACKEND", NULL },
+	{ "weight", "N", parse_weight },
+};
+
+static const struct cli_arg *cli_arg_of(const char *key)
+{
+	for (size_t i = 0; i < sizeof(cli_args) / sizeof(cli_args[0]); i++)
+		if (!strcmp(cli_args[i].key, key))
+			return &cli_args[i];
+	fprintf(stderr, "xdpcastctl: no argument for key \"%s\"\n", key);
+	abort(); /* control_proto.h has a key this file does not know */
+}
+
+/* The arguments in the order of the command's keys. */
+static struct json_object *build_request(const struct control_command *cmd, char **args, int nargs)
+{
+	struct json_object *req = json_object_new_object();
+
 	json_object_object_add(req, "command", json_object_new_string(cmd->name));
-	if (nargs > 0)
-		json_object_object_add(req, "vip", json_object_new_string(args[0]));
-	if (nargs > 1)
-		json_object_object_add(req, "backend", json_object_new_string(args[1]));
-	if (nargs > 2) {
-		errno = 0;
-		n = strtoul(args[2], &end, 10);
-		if (args[2][0] < '0' || args[2][0] > '9' || *end || errno || n > 65535)
-			die_usage("weight: N must be an integer from 0 to 65535, not \"%s\"",
-				  args[2]);
-		json_object_object_add(req, "weight", json_object_new_int((int)n));
+	for (int i = 0; i < nargs; i++) {
+		const struct cli_arg *arg = cli_arg_of(cmd->keys[i]);
+
+		json_object_object_add(req, arg->key,
+				       arg->parse ? arg->parse(args[i])
+						  : json_object_new_string(args[i]));
 	}
 	return req;
+}
+
+/* " VIP BACKEND N", " [VIP]": the arguments of @cmd, for usage. */
+static const char *synopsis(const struct control_command *cmd, char *buf, size_t len)
+{
+	size_t off = 0;
+
+	buf[0] = '\0';
+	for (unsigned int i = 0; i < control_command_n_keys(cmd) && off < len; i++)
+		off += snprintf(buf + off, len - off, i < cmd->required ? " %s" : " [%s]",
+				cli_arg_of(cmd->keys[i])->metavar);
+	return buf;
+}
+
+static void usage(FILE *out)
+{
+	char line[64], args[48];
+
+	fprintf(out, "usage: xdpcastctl [-s SOCKET] [--json] [-t SECONDS] COMMAND [ARGS]\n"
+		     "commands:\n");
+	for (size_t i = 0; i < CONTROL_CMD_MAX; i++) {
+		snprintf(line, sizeof(line), "%s%s", control_commands[i].name,
+			 synopsis(&control_commands[i], args, sizeof(args)));
+		fprintf(out, "  %-23s %s\n", line, cli_commands[i].help);
+	}
+	fprintf(out,
+		"VIP: a name or address; BACKEND: a name or address.\n"
+		"options:\n"
+		"  -s, --socket SOCKET     the agent's control socket (default %s)\n"
+		"  -j, --json              print the agent's JSON reply\n"
+		"  -t, --timeout SECONDS   wait at most this long for the reply (default %d)\n"
+		"  -h, --help\n"
+		"exit codes: 0 done, 1 the agent refused, 2 bad command line,\n"
+		"            3 cannot reach the agent\n",
+		XDPCAST_CONTROL_SOCKET_DEFAULT, TIMEOUT_DEFAULT_S);
 }
 
 static int connect_to(const char *path)
@@ -469,12 +521,12 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
-	const char *path = SOCKET_DEFAULT;
-	const struct command *cmd = NULL;
+	const char *path = XDPCAST_CONTROL_SOCKET_DEFAULT;
+	const struct control_command *cmd;
 	struct json_object *req, *reply;
 	int opt, nargs, timeout_s = TIMEOUT_DEFAULT_S;
 	bool json = false;
-	char *end;
+	char *end, args[48];
 
 	while ((opt = getopt_long(argc, argv, "s:jt:h", options, NULL)) != -1) {
 		switch (opt) {
@@ -499,14 +551,13 @@ int main(int argc, char **argv)
 	}
 	if (optind == argc)
 		die_usage("no command given");
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		if (!strcmp(commands[i].name, argv[optind]))
-			cmd = &commands[i];
+	cmd = control_command_find(argv[optind]);
 	if (!cmd)
 		die_usage("unknown command \"%s\"", argv[optind]);
 	nargs = argc - optind - 1;
-	if (nargs < cmd->min_args || nargs > cmd->max_args)
-		die_usage("usage: xdpcastctl [OPTIONS] %s%s", cmd->name, cmd->args);
+	if (nargs < (int)cmd->required || nargs > (int)control_command_n_keys(cmd))
+		die_usage("usage: xdpcastctl [OPTIONS] %s%s", cmd->name,
+			  synopsis(cmd, args, sizeof(args)));
 	signal(SIGPIPE, SIG_IGN);
 
 	req = build_request(cmd, argv + optind + 1, nargs);
@@ -520,7 +571,7 @@ int main(int argc, char **argv)
 		return EXIT_REFUSED;
 	}
 	if (!json)
-		cmd->print(reply);
+		cli_commands[control_command_id(cmd)].print(reply);
 	json_object_put(reply);
 	return EXIT_OK;
 }

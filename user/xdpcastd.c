@@ -3,7 +3,9 @@
  * xdpcastd: the agent on the router. Reads the configuration, attaches (or
  * adopts) the XDP dataplane, checks every backend and keeps the maps equal
  * to what the checks and the operator say. Runs in the foreground; SIGHUP
- * reloads, SIGTERM/SIGINT stop. docs/xdpcastd.md is its manual.
+ * reloads, SIGTERM/SIGINT stop. docs/xdpcastd.md is its manual. Here the
+ * control socket (control.h, a transport) is wired to the commands
+ * (control_cmd.h) and the agent.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -13,13 +15,18 @@
 #include <string.h>
 
 #include "agent.h"
+#include "control.h"
+#include "control_cmd.h"
 #include "log.h"
 #include "privileges.h"
+#include "reload.h"
 
 #define EXIT_USAGE 2
 
 struct daemon {
 	struct agent agent;
+	struct control *ctl;
+	struct control_env env; /* what the control socket's commands act on */
 	const char *config_path;
 	ev_signal sighup, sigterm, sigint;
 };
@@ -41,13 +48,32 @@ static void usage(FILE *out)
 static void on_sighup(struct ev_loop *loop, ev_signal *w, int revents)
 {
 	struct daemon *d = w->data;
-	char err[CONFIG_ERROR_MAX + 128];
+	struct reload_result res;
 
 	(void)loop;
 	(void)revents;
 	pr_info("SIGHUP: reloading %s\n", d->config_path);
 	/* what fails is logged there; xdpcastctl reload gets the same message */
-	agent_reload_file(&d->agent, d->config_path, err, sizeof(err));
+	agent_reload_file(&d->agent, d->ctl, d->config_path, &res);
+}
+
+/*
+ * The control socket, bound before the agent touches anything (a second
+ * xdpcastd on it stops here), its requests to the commands.
+ */
+static int control_up(struct daemon *d, struct ev_loop *loop, const struct config *cfg)
+{
+	int err;
+
+	d->env.agent = &d->agent;
+	d->env.started = ev_time();
+	err = control_open(&d->ctl, loop, cfg->control_socket, control_dispatch, &d->env);
+	if (err)
+		return err;
+	d->env.ctl = d->ctl;
+	control_set_admin_group(d->ctl,
+				cfg->control_admin_group[0] ? &cfg->control_admin_gid : NULL);
+	return 0;
 }
 
 static void on_stop(struct ev_loop *loop, ev_signal *w, int revents)
@@ -81,7 +107,7 @@ int main(int argc, char **argv)
 	char err[CONFIG_ERROR_MAX];
 	struct ev_loop *loop;
 	struct config cfg;
-	int opt, verbose = 0;
+	int opt, ret, verbose = 0;
 
 	while ((opt = getopt_long(argc, argv, "c:vh", options, NULL)) != -1) {
 		switch (opt) {
@@ -144,11 +170,22 @@ int main(int argc, char **argv)
 	watch_signal(&d, loop, &d.sighup, on_sighup, SIGHUP);
 	watch_signal(&d, loop, &d.sigterm, on_stop, SIGTERM);
 	watch_signal(&d, loop, &d.sigint, on_stop, SIGINT);
-	if (agent_start(&d.agent, loop, &cfg, keep)) {
+	if (control_up(&d, loop, &cfg)) {
 		config_free(&cfg);
 		return 1;
 	}
+	if (agent_start(&d.agent, loop, &cfg, keep)) {
+		control_free(d.ctl);
+		config_free(&cfg);
+		return 1;
+	}
+	control_start(d.ctl);
+	pr_info("running: %zu VIPs, %zu interfaces, pins in %s%s\n", d.agent.n_vips,
+		d.agent.cfg.n_ifaces, d.agent.cfg.pin_dir,
+		d.agent.pins_created ? "" : " (adopted)");
 	ev_run(loop, 0);
 	/* a stop that left xdpcast attached is a failure a supervisor should see */
-	return agent_stop(&d.agent) ? 1 : 0;
+	ret = agent_stop(&d.agent) ? 1 : 0;
+	control_free(d.ctl);
+	return ret;
 }

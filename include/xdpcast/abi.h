@@ -20,6 +20,9 @@
 #define XDPCAST_VIP_INDEX_SLOTS 65536 /* power of two */
 #define XDPCAST_FLOW_WAYS 4 /* flows per set of a flow table */
 #define XDPCAST_BACKEND_NONE 0xffffffffu
+/* a backend's weight (configured or the operator's): the __u16 of
+ * struct xdpcast_backend_owner; a plain number, for messages */
+#define XDPCAST_WEIGHT_MAX 65535
 
 /* Key of `vips`. IPv4 addresses are stored IPv4-mapped (::ffff:a.b.c.d). */
 struct xdpcast_vip_key {
@@ -128,6 +131,7 @@ struct xdpcast_backend_owner {
 	__u8 pad; /* zero */
 };
 _Static_assert(sizeof(struct xdpcast_backend_owner) == 24, "backend owner ABI");
+_Static_assert(XDPCAST_WEIGHT_MAX == (__u16)-1, "a weight fits the owner's weight");
 
 /*
  * A VIP's flow table is a set-associative cache: flows hash to a set of

@@ -16,18 +16,19 @@
 
 #include "agent.h"
 #include "control.h"
+#include "control_cmd.h"
 
 /* The reply to @line, as it goes on the wire; its "error" in @error. */
 static const char *dispatch_as(const char *line, char *wire, size_t wire_size, char *error,
 			       size_t error_size, bool admin)
 {
 	struct agent *a = calloc(1, sizeof(*a));
-	struct control ctl = { .agent = a };
+	struct control_env env = { .agent = a };
 	struct control_peer peer = { .pid = 1, .uid = admin ? 0 : 65534, .admin = admin };
 	struct json_object *reply, *v;
 
 	cr_assert_not_null(a);
-	reply = control_dispatch(&ctl, &peer, line, strlen(line));
+	reply = control_dispatch(&env, &peer, line, strlen(line));
 	cr_assert_not_null(reply);
 	snprintf(wire, wire_size, "%s",
 		 json_object_to_json_string_ext(reply, JSON_C_TO_STRING_PLAIN));

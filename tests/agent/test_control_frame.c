@@ -14,6 +14,7 @@
 
 #include "agent.h"
 #include "control.h"
+#include "control_cmd.h"
 
 /* A heap buffer of exactly @cap bytes holding @bytes (@n of them). */
 static char *buffer(const char *bytes, size_t n, size_t cap)
@@ -74,13 +75,13 @@ Test(control_frame, trailing_blanks_stay_in_bounds)
 {
 	static const char req[] = "{\"command\":\"vips\"}";
 	struct agent *a = calloc(1, sizeof(*a));
-	struct control ctl = { .agent = a };
+	struct control_env env = { .agent = a };
 	struct control_peer peer = { .pid = 1, .uid = 0, .admin = true };
 	char *b = buffer(req, sizeof(req) - 1, 64);
 	struct json_object *reply, *ok;
 
 	cr_assert_not_null(a);
-	reply = control_dispatch(&ctl, &peer, b, 62);
+	reply = control_dispatch(&env, &peer, b, 62);
 	cr_assert(json_object_object_get_ex(reply, "ok", &ok) && json_object_get_boolean(ok), "%s",
 		  json_object_to_json_string(reply));
 	json_object_put(reply);

@@ -20,6 +20,7 @@
 
 #include "agent.h"
 #include "control.h"
+#include "control_cmd.h"
 #include "log.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -41,7 +42,8 @@ static const char config_yaml[] = "interfaces: [eth0]\n"
 				  "      - { name: b1, address: 2001:db8:18:1::2 }\n";
 
 static struct agent agent;
-static struct control ctl = { .agent = &agent, .path = "/run/xdpcast/fuzz.sock" };
+static struct control ctl = { .path = "/run/xdpcast/fuzz.sock" };
+static struct control_env env = { .agent = &agent, .ctl = &ctl };
 static struct vip *vips[2];
 
 static void setup(void)
@@ -118,7 +120,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (req.consumed > in_len || req.len > req.consumed || req.line != in)
 				abort();
 			if (req.len)
-				check_reply(control_dispatch(&ctl, &peer, req.line, req.len));
+				check_reply(control_dispatch(&env, &peer, req.line, req.len));
 			in_len -= req.consumed;
 			memmove(in, in + req.consumed, in_len);
 		}

@@ -13,7 +13,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "control.h"
 #include "loader.h"
 #include "log.h"
 #include "maglev.h"
@@ -412,10 +411,8 @@ int agent_start(struct agent *a, struct ev_loop *loop, struct config *cfg, bool 
 	ev_init(&a->retry_timer, vip_retry_rebuilds);
 	a->retry_timer.data = a;
 
-	/* first: a second xdpcastd on the same socket must stop before touching anything */
-	err = control_open(a, a->cfg.control_socket);
-	if (err)
-		goto fail;
+	/* the control socket (xdpcastd.c) is open already: a second xdpcastd on
+	 * the same socket stopped before touching anything */
 	a->probes = probe_env_new(loop);
 	a->neigh = neigh_watch_new(loop, on_neigh_changed, a);
 	if (!a->probes || !a->neigh) {
@@ -463,9 +460,6 @@ int agent_start(struct agent *a, struct ev_loop *loop, struct config *cfg, bool 
 		a->stats_timer.repeat = a->cfg.stats_period_ms / 1000.0;
 		ev_timer_again(loop, &a->stats_timer);
 	}
-	control_start(a->ctl);
-	pr_info("running: %zu VIPs, %zu interfaces, pins in %s%s\n", a->n_vips, a->cfg.n_ifaces,
-		a->cfg.pin_dir, adopting ? " (adopted)" : "");
 	return 0;
 
 fail_dp:
@@ -479,8 +473,6 @@ fail:
 /* Free the state without touching what is attached or pinned. */
 void agent_stop_state(struct agent *a)
 {
-	control_free(a->ctl);
-	a->ctl = NULL;
 	routes_close(a->routes);
 	a->routes = NULL;
 	probe_paths_close(a->probe_paths);

@@ -18,7 +18,6 @@
 #include "seed_file.h"
 
 struct agent;
-struct control;
 struct probe_paths;
 struct routes;
 
@@ -42,7 +41,6 @@ struct agent {
 	bool keep_dataplane_flag; /* --keep-dataplane; the config key can also say so */
 	ev_timer stats_timer;
 	ev_timer retry_timer; /* rebuilds tables whose write failed */
-	struct control *ctl; /* the control socket (control.h); NULL: none */
 	struct routes *routes; /* the VIPs' routes in the kernel FIB (routes.c) */
 	struct probe_paths *probe_paths; /* how VIP-targeted checks reach each backend */
 	enum seed_source seed_source; /* where cfg.seed came from */
@@ -55,14 +53,7 @@ int agent_start(struct agent *a, struct ev_loop *loop, struct config *cfg, bool 
 /* Returns -EBUSY when xdpcast stays attached somewhere although it should
  * not (a detach failed: the pins are kept for the next xdpcastd), else 0. */
 int agent_stop(struct agent *a);
-/* Apply a new configuration (SIGHUP): only the difference. @cfg is taken
- * over on success; on failure the running state is unchanged. */
-int agent_reload(struct agent *a, struct config *cfg);
-/* Load @path and apply it (SIGHUP, xdpcastctl reload), logging what happens.
- * On failure the reason is in @err: the parser's "FILE:LINE:COL: ..." for a
- * bad file, and the running configuration stays in force unless @err says
- * "applied in part". */
-int agent_reload_file(struct agent *a, const char *path, char *err, size_t errlen);
+/* A reload: reload.h (agent_reload(), agent_reload_file()). */
 /* @cfg's seed: `seed:`, else the state directory's (made at the first start:
  * @running, the seed of a dataplane in force, or a random one); logged. 0, or
  * -errno after a message. */
@@ -84,7 +75,7 @@ void agent_stop_state(struct agent *a);
 
 /* vip_state.c: dataplane entries and tables from health, weight, next hop */
 /* The operator sets (0 = drain) or clears (-1) the backend's weight: applied
- * and logged like any change. -ERANGE above 65535. */
+ * and logged like any change. -ERANGE above XDPCAST_WEIGHT_MAX. */
 int backend_set_admin_weight(struct agent *a, struct backend *b, int32_t weight);
 int backend_write(struct agent *a, struct backend *b);
 /* Rebuild the VIP's table; written only if it differs. Returns the number

@@ -24,6 +24,7 @@
 
 #include <xdpcast/abi.h>
 
+#include "control_proto.h"
 #include "maglev.h"
 #include "quote.h"
 
@@ -47,7 +48,7 @@
 #define STATS_PERIOD_DEFAULT_MS 10000
 #define PIN_DIR_DEFAULT "/sys/fs/bpf/xdpcast"
 #define STATE_DIR_DEFAULT "/var/lib/xdpcast"
-#define CONTROL_SOCKET_DEFAULT "/run/xdpcast/xdpcastd.sock"
+#define CONTROL_SOCKET_DEFAULT XDPCAST_CONTROL_SOCKET_DEFAULT
 #define FLOW_TABLE_SIZE_DEFAULT 65536
 #define FLOW_TABLE_SIZE_MAX (1u << 26)
 #define TIMEOUT_DEFAULT_MS 500
@@ -909,7 +910,7 @@ enum backend_key { BK_NAME, BK_ADDRESS, BK_WEIGHT, BK_CHECK, BK_N };
 static const struct key backend_keys[BK_N] = {
 	[BK_NAME] = { TEXT("name", struct backend_config, name, 1) },
 	[BK_ADDRESS] = { FN("address", struct backend_config, addr, parse_addr), .required = true },
-	[BK_WEIGHT] = { UINT("weight", struct backend_config, weight, 0, 65535) },
+	[BK_WEIGHT] = { UINT("weight", struct backend_config, weight, 0, XDPCAST_WEIGHT_MAX) },
 	[BK_CHECK] = { LATER("check") },
 };
 

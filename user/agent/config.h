@@ -69,7 +69,7 @@ struct addr_config {
 struct backend_config {
 	char name[CONFIG_NAME_MAX];
 	struct addr_config addr;
-	uint32_t weight; /* 0 = drained: no new flows (default 1, max 65535) */
+	uint32_t weight; /* 0 = drained: no new flows (default 1, max XDPCAST_WEIGHT_MAX) */
 	struct check_config check; /* the VIP's check with this backend's overrides applied */
 	unsigned int line; /* where it was defined, for messages */
 };
@@ -115,7 +115,7 @@ struct config {
 	uint32_t probe_priority; /* its rules take priorities priority..priority+3 (default 900) */
 	char stats_file[CONFIG_TEXT_MAX]; /* "" = no stats file */
 	uint32_t stats_period_ms; /* default 10000 */
-	char control_socket[CONFIG_TEXT_MAX]; /* default /run/xdpcast/xdpcastd.sock */
+	char control_socket[CONFIG_TEXT_MAX]; /* default XDPCAST_CONTROL_SOCKET_DEFAULT */
 	/* its members may change things over the socket ("": only root) */
 	char control_admin_group[CONFIG_NAME_MAX];
 	gid_t control_admin_gid;

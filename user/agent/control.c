@@ -2,7 +2,8 @@
 /*
  * The control socket's server: the listening socket, made so that a stale
  * socket file is replaced and a live one (another xdpcastd) is refused, and
- * its clients on the agent's loop. A request is a line of at most
+ * its clients on the loop; each request line goes to the handler given at
+ * control_open(), its reply back to the client. A request is a line of at most
  * CONTROL_REQUEST_MAX bytes; its reply is buffered and written as fast as the
  * client takes it, and the client is read again only once the reply is out,
  * so a slow or stuck client holds its own buffer and never the loop. A fast
@@ -21,7 +22,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "agent.h"
 #include "log.h"
 #include "quote.h"
 
@@ -313,7 +313,8 @@ static bool client_next_request(struct client *cl)
 	switch (control_next_request(cl->in, cl->in_len, sizeof(cl->in), cl->eof, &req)) {
 	case CONTROL_FRAME_REQUEST:
 		if (req.len)
-			client_reply(cl, control_dispatch(cl->ctl, &cl->peer, req.line, req.len));
+			client_reply(cl, cl->ctl->handler(cl->ctl->handler_arg, &cl->peer, req.line,
+							  req.len));
 		cl->in_len -= req.consumed;
 		memmove(cl->in, cl->in + req.consumed, cl->in_len);
 		return true;
@@ -446,10 +447,9 @@ static void on_client_idle(struct ev_loop *loop, ev_timer *w, int revents)
 }
 
 /* Who is at the other end of @fd, from the kernel (SO_PEERCRED, SO_PEERGROUPS):
- * an admin is root, xdpcastd's own user, or a member of control_admin_group. */
+ * an admin is root, xdpcastd's own user, or a member of the admin group. */
 static struct control_peer peer_of(const struct control *c, int fd)
 {
-	const struct config *cfg = &c->agent->cfg;
 	struct control_peer peer = { .pid = 0, .uid = (uid_t)-1 };
 	struct ucred cred = { .uid = (uid_t)-1, .gid = (gid_t)-1 };
 	socklen_t len = sizeof(cred);
@@ -460,13 +460,13 @@ static struct control_peer peer_of(const struct control *c, int fd)
 	peer.pid = cred.pid;
 	peer.uid = cred.uid;
 	peer.admin = cred.uid == 0 || cred.uid == geteuid();
-	if (peer.admin || !cfg->control_admin_group[0])
+	if (peer.admin || !c->admin_group)
 		return peer;
-	peer.admin = cred.gid == cfg->control_admin_gid;
+	peer.admin = cred.gid == c->admin_gid;
 	len = sizeof(groups);
 	if (!peer.admin && !getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len))
 		for (size_t i = 0; i < len / sizeof(groups[0]); i++)
-			peer.admin |= groups[i] == cfg->control_admin_gid;
+			peer.admin |= groups[i] == c->admin_gid;
 	return peer;
 }
 
@@ -537,7 +537,8 @@ static void on_retry(struct ev_loop *loop, ev_timer *w, int revents)
 	ev_io_start(loop, &c->io);
 }
 
-int control_open(struct agent *a, const char *path)
+int control_open(struct control **out, struct ev_loop *loop, const char *path,
+		 control_handler *handler, void *arg)
 {
 	struct control *c = calloc(1, sizeof(*c));
 	struct stat st;
@@ -545,9 +546,9 @@ int control_open(struct agent *a, const char *path)
 
 	if (!c)
 		return -ENOMEM;
-	c->agent = a;
-	c->loop = a->loop;
-	c->started = ev_time();
+	c->loop = loop;
+	c->handler = handler;
+	c->handler_arg = arg;
 	err = bind_socket(path, &c->fd, &st);
 	if (err) {
 		if (err == -EADDRINUSE)
@@ -563,8 +564,14 @@ int control_open(struct agent *a, const char *path)
 	ev_io_init(&c->io, on_accept, c->fd, EV_READ);
 	ev_init(&c->retry, on_retry);
 	c->io.data = c->retry.data = c;
-	a->ctl = c;
+	*out = c;
 	return 0;
+}
+
+void control_set_admin_group(struct control *c, const gid_t *gid)
+{
+	c->admin_group = gid != NULL;
+	c->admin_gid = gid ? *gid : 0;
 }
 
 void control_start(struct control *c)
@@ -586,15 +593,13 @@ void control_free(struct control *c)
 	free(c);
 }
 
-int control_follow_config(struct control *c)
+int control_follow(struct control *c, const char *want)
 {
-	const char *want;
 	struct stat st;
 	int fd, err;
 
-	if (!c || !strcmp(c->agent->cfg.control_socket, c->path))
+	if (!c || !strcmp(want, c->path))
 		return 0;
-	want = c->agent->cfg.control_socket;
 	err = bind_socket(want, &fd, &st);
 	if (err) {
 		pr_warn("control socket stays at %s: %s is not usable\n", c->path, want);

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /*
- * xdpcastd's control socket, the one xdpcastctl talks to: a Unix stream
- * socket served on the agent's loop, one JSON request per line in, one JSON
- * reply per line out ({"ok": true, ...} or {"ok": false, "error": "..."}).
+ * xdpcastd's control socket, the one xdpcastctl talks to, as a transport: a
+ * Unix stream socket served on an event loop, one request per line in, handed
+ * to the handler given at open, one JSON reply per line out ({"ok": true,
+ * ...} or {"ok": false, "error": "..."}). It knows who is at the other end
+ * (admin or not) but no command: control_cmd.h's dispatcher does.
  * docs/xdpcastctl.md describes the protocol and every command.
  */
 #ifndef XDPCAST_CONTROL_H
@@ -14,10 +16,6 @@
 #include <sys/types.h>
 #include <sys/un.h>
 
-#ifndef XDPCAST_VERSION
-#define XDPCAST_VERSION "dev"
-#endif
-
 #define CONTROL_REQUEST_MAX 65536 /* bytes of one request, its newline included */
 #define CONTROL_MAX_CLIENTS 32 /* the last one is for an admin client only */
 #define CONTROL_PEER_GROUPS_MAX 256 /* a client's supplementary groups looked at */
@@ -28,21 +26,27 @@
 #define CONTROL_SOCKET_MODE 0660
 #define CONTROL_DIR_MODE 0755
 
-struct agent;
 struct client;
+struct control_peer;
 struct json_object;
-struct vip;
+
+/* One request line (@len bytes, neither newline nor NUL) of @peer to its
+ * reply, which the transport takes over; never NULL. */
+typedef struct json_object *control_handler(void *arg, const struct control_peer *peer,
+					    const char *line, size_t len);
 
 struct control {
-	struct agent *agent;
 	struct ev_loop *loop;
+	control_handler *handler;
+	void *handler_arg;
+	bool admin_group; /* members of admin_gid are admins too */
+	gid_t admin_gid;
 	int fd; /* the listening socket */
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	dev_t dev; /* the socket file made here: unlinked on exit only if still there */
 	ino_t ino;
 	ev_io io;
 	ev_timer retry; /* accepting again after running out of file descriptors */
-	ev_tstamp started; /* when the agent started (ev_time()) */
 	struct client *clients;
 	unsigned int n_clients;
 };
@@ -60,19 +64,24 @@ struct control_peer {
  * Bind @path (mode 0660; its directory is made 0755 if missing) before the
  * agent touches the dataplane. A stale socket there is replaced; one that
  * answers (another xdpcastd) is not: -EADDRINUSE, with a message. Nothing is
- * served until control_start(). Sets a->ctl.
+ * served until control_start(); then each request goes to @handler with
+ * @arg. The new transport in *@out.
  */
-int control_open(struct agent *a, const char *path);
-/* Serve on the agent's loop. */
+int control_open(struct control **out, struct ev_loop *loop, const char *path,
+		 control_handler *handler, void *arg);
+/* Besides root and xdpcastd's own user, clients in group *@gid (NULL: none)
+ * are admins: applies to the clients accepted from now on. */
+void control_set_admin_group(struct control *c, const gid_t *gid);
+/* Serve on the loop. */
 void control_start(struct control *c);
 /* Close every client and the socket, unlink it. NULL is fine. */
 void control_free(struct control *c);
 /*
- * After a reload: move to the agent's cfg.control_socket if it changed.
- * When the new path cannot be bound the old socket stays (logged) and
- * -errno is returned. NULL is fine.
+ * Move to @path if it is not the socket's path already (after a reload);
+ * connected clients stay. When @path cannot be bound the old socket stays
+ * (logged) and -errno is returned. NULL is fine.
  */
-int control_follow_config(struct control *c);
+int control_follow(struct control *c, const char *path);
 
 /* A client's input framed into requests: control.c's clients and the fuzz
  * harness (tests/fuzz/fuzz_control.c) take them with control_next_request(). */
@@ -92,17 +101,5 @@ struct control_request {
  * the client has sent everything, so the last line may lack its newline). */
 enum control_frame control_next_request(const char *in, size_t len, size_t cap, bool eof,
 					struct control_request *req);
-
-/* control_cmd.c: one request line to its reply (never NULL). */
-struct json_object *control_dispatch(struct control *c, const struct control_peer *peer,
-				     const char *line, size_t len);
-
-/* control_json.c: the replies of the read commands, added to @reply */
-void control_status(struct control *c, struct json_object *reply);
-void control_vips(struct agent *a, struct json_object *reply);
-/* Every backend, or only @only's (NULL: all VIPs). */
-void control_backends(struct agent *a, const struct vip *only, struct json_object *reply);
-/* -errno with a message in @err when the counters cannot be read. */
-int control_stats(struct agent *a, struct json_object *reply, char *err, size_t errlen);
 
 #endif /* XDPCAST_CONTROL_H */

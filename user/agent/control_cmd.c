@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
  * The control socket's commands: a request line parsed as JSON, checked
- * (known command, known keys, types), its VIP and backend found by name or
- * address, and run. Changes (drain, undrain, weight, reload) are logged with
- * the requesting process; the read commands' replies come from control_json.c.
+ * against control_proto.h's table (known command, known keys, admins only)
+ * and for types, its VIP and backend found by name or address, and run by
+ * the command's handler. Changes (drain, undrain, weight, reload) are logged
+ * with the requesting process; the read commands' replies come from
+ * control_json.c.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -12,28 +14,26 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <xdpcast/abi.h>
+
 #include "agent.h"
-#include "control.h"
+#include "control_cmd.h"
+#include "control_proto.h"
 #include "log.h"
 #include "quote.h"
+#include "reload.h"
 
 #define ERR_MAX 600
 #define ECHO_MAX 64 /* bytes of a request's string quoted in an error */
 
 struct request {
-	struct control *ctl;
+	const struct control_env *env;
 	struct agent *agent;
+	const struct control_command *cmd;
 	const struct control_peer *peer;
 	struct json_object *args;
 	struct json_object *reply;
 	char err[ERR_MAX];
-};
-
-struct command {
-	const char *name;
-	const char *keys[4]; /* the keys it takes besides "command" */
-	int (*run)(struct request *r);
-	bool changes; /* admins only (struct control_peer) */
 };
 
 static int fail(struct request *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -66,15 +66,16 @@ static const char *c_text(struct json_object *s)
 	return strlen(text) == (size_t)json_object_get_string_len(s) ? text : NULL;
 }
 
-/* @key as a string: NULL if absent (an error if @required), or not a string. */
-static const char *arg_string(struct request *r, const char *key, bool required, int *err)
+/* @key as a string: NULL if absent (an error if the command requires it), or
+ * not a string. */
+static const char *arg_string(struct request *r, const char *key, int *err)
 {
 	const char *text;
 
 	struct json_object *v;
 
 	if (!json_object_object_get_ex(r->args, key, &v)) {
-		if (required)
+		if (control_command_requires(r->cmd, key))
 			*err = fail(r, "missing \"%s\"", key);
 		return NULL;
 	}
@@ -158,7 +159,7 @@ static struct backend *find_backend(struct request *r, struct vip *v, const char
 
 static int cmd_status(struct request *r)
 {
-	control_status(r->ctl, r->reply);
+	control_status(r->env, r->reply);
 	return 0;
 }
 
@@ -174,7 +175,7 @@ static int cmd_backends(struct request *r)
 	const char *name;
 	int err = 0;
 
-	name = arg_string(r, "vip", false, &err);
+	name = arg_string(r, "vip", &err);
 	if (err)
 		return err;
 	if (name && !(v = find_vip(r, name)))
@@ -189,20 +190,20 @@ static int cmd_stats(struct request *r)
 }
 
 /* The weight an operator's command asks for: 0 (drain), -1 (undrain) or "weight". */
-static int requested_weight(struct request *r, const char *command, int32_t *weight)
+static int requested_weight(struct request *r, int32_t *weight)
 {
 	struct json_object *v;
 	int64_t n;
 
-	if (strcmp(command, "weight")) {
-		*weight = strcmp(command, "drain") ? -1 : 0;
+	if (control_command_id(r->cmd) != CONTROL_CMD_WEIGHT) {
+		*weight = control_command_id(r->cmd) == CONTROL_CMD_DRAIN ? 0 : -1;
 		return 0;
 	}
 	if (!json_object_object_get_ex(r->args, "weight", &v))
 		return fail(r, "missing \"weight\"");
 	n = json_object_get_int64(v);
-	if (!json_object_is_type(v, json_type_int) || n < 0 || n > 0xffff)
-		return fail(r, "\"weight\" must be an integer from 0 to 65535");
+	if (!json_object_is_type(v, json_type_int) || n < 0 || n > XDPCAST_WEIGHT_MAX)
+		return fail(r, "\"weight\" must be an integer from 0 to %d", XDPCAST_WEIGHT_MAX);
 	*weight = (int32_t)n;
 	return 0;
 }
@@ -210,7 +211,7 @@ static int requested_weight(struct request *r, const char *command, int32_t *wei
 /* drain, undrain, weight: the operator's weight for one backend. */
 static int cmd_set_weight(struct request *r)
 {
-	const char *command = json_object_get_string(json_object_object_get(r->args, "command"));
+	const char *command = r->cmd->name;
 	const char *vip_name, *backend_name;
 	struct backend *b;
 	struct vip *v;
@@ -218,16 +219,16 @@ static int cmd_set_weight(struct request *r)
 	uint32_t before;
 	int err = 0;
 
-	vip_name = arg_string(r, "vip", true, &err);
-	backend_name = err ? NULL : arg_string(r, "backend", true, &err);
-	if (err || requested_weight(r, command, &weight))
+	vip_name = arg_string(r, "vip", &err);
+	backend_name = err ? NULL : arg_string(r, "backend", &err);
+	if (err || requested_weight(r, &weight))
 		return -1;
 	v = find_vip(r, vip_name);
 	b = v ? find_backend(r, v, backend_name) : NULL;
 	if (!b)
 		return -1;
 	before = backend_weight(b);
-	if (weight > 0 || !strcmp(command, "weight"))
+	if (weight > 0 || control_command_id(r->cmd) == CONTROL_CMD_WEIGHT)
 		pr_info("control: weight %d for vip %s backend %s (pid %d, uid %u)\n", weight,
 			v->cfg.name, b->cfg.name, (int)r->peer->pid, (unsigned int)r->peer->uid);
 	else
@@ -253,45 +254,35 @@ static int cmd_reload(struct request *r)
 {
 	struct agent *a = r->agent;
 	char path[sizeof(a->cfg.path)];
+	struct reload_result res;
 
 	/* the path lives in the configuration the reload replaces */
 	snprintf(path, sizeof(path), "%s", a->cfg.path);
 	pr_info("control: reload of %s (pid %d, uid %u)\n", path, (int)r->peer->pid,
 		(unsigned int)r->peer->uid);
-	if (agent_reload_file(a, path, r->err, sizeof(r->err)))
-		return -1;
+	if (agent_reload_file(a, r->env->ctl, path, &res))
+		return fail(r, "%.*s", (int)sizeof(r->err) - 1, res.message);
 	json_object_object_add(r->reply, "config", json_object_new_string(path));
 	json_object_object_add(r->reply, "vips", json_object_new_int64(a->n_vips));
 	return 0;
 }
 
-static const struct command commands[] = {
-	{ "status", {}, cmd_status, .changes = false },
-	{ "vips", {}, cmd_vips, .changes = false },
-	{ "backends", { "vip" }, cmd_backends, .changes = false },
-	{ "drain", { "vip", "backend" }, cmd_set_weight, .changes = true },
-	{ "undrain", { "vip", "backend" }, cmd_set_weight, .changes = true },
-	{ "weight", { "vip", "backend", "weight" }, cmd_set_weight, .changes = true },
-	{ "stats", {}, cmd_stats, .changes = false },
-	{ "reload", {}, cmd_reload, .changes = true },
+/* xdpcastd's side of control_proto.h's commands */
+static int (*const handlers[])(struct request *r) = {
+	[CONTROL_CMD_STATUS] = cmd_status,	[CONTROL_CMD_VIPS] = cmd_vips,
+	[CONTROL_CMD_BACKENDS] = cmd_backends,	[CONTROL_CMD_DRAIN] = cmd_set_weight,
+	[CONTROL_CMD_UNDRAIN] = cmd_set_weight, [CONTROL_CMD_WEIGHT] = cmd_set_weight,
+	[CONTROL_CMD_STATS] = cmd_stats,	[CONTROL_CMD_RELOAD] = cmd_reload,
 };
-
-static bool takes_key(const struct command *cmd, const char *key)
-{
-	if (!strcmp(key, "command"))
-		return true;
-	for (size_t i = 0; i < sizeof(cmd->keys) / sizeof(cmd->keys[0]) && cmd->keys[i]; i++)
-		if (!strcmp(cmd->keys[i], key))
-			return true;
-	return false;
-}
+_Static_assert(sizeof(handlers) / sizeof(handlers[0]) == CONTROL_CMD_MAX,
+	       "a handler for every command of control_proto.h");
 
 /* The request as an object with a known command and only its keys. */
-static const struct command *parse_request(struct request *r, const char *line, size_t len)
+static const struct control_command *parse_request(struct request *r, const char *line, size_t len)
 {
 	struct json_tokener *tok = json_tokener_new();
 	char quoted[QUOTE_SIZE(ECHO_MAX)];
-	const struct command *cmd = NULL;
+	const struct control_command *cmd = NULL;
 	struct json_object *name;
 	size_t end;
 
@@ -314,10 +305,7 @@ static const struct command *parse_request(struct request *r, const char *line, 
 		   !json_object_is_type(name, json_type_string)) {
 		fail(r, "request without a \"command\" string");
 	} else {
-		for (size_t i = 0;
-		     !cmd && c_text(name) && i < sizeof(commands) / sizeof(commands[0]); i++)
-			if (!strcmp(commands[i].name, c_text(name)))
-				cmd = &commands[i];
+		cmd = control_command_find(c_text(name));
 		if (!cmd)
 			fail(r, "unknown command %s",
 			     echo(quoted, json_object_get_string(name),
@@ -329,7 +317,7 @@ static const struct command *parse_request(struct request *r, const char *line, 
 	json_object_object_foreach(r->args, key, val)
 	{
 		(void)val;
-		if (!takes_key(cmd, key)) {
+		if (!control_command_takes(cmd, key)) {
 			fail(r, "command \"%s\" takes no key %s", cmd->name,
 			     echo(quoted, key, strlen(key)));
 			return NULL;
@@ -338,11 +326,12 @@ static const struct command *parse_request(struct request *r, const char *line, 
 	return cmd;
 }
 
-struct json_object *control_dispatch(struct control *c, const struct control_peer *peer,
-				     const char *line, size_t len)
+struct json_object *control_dispatch(void *env, const struct control_peer *peer, const char *line,
+				     size_t len)
 {
-	struct request r = { .ctl = c, .agent = c->agent, .peer = peer };
-	const struct command *cmd;
+	const struct control_env *e = env;
+	struct request r = { .env = e, .agent = e->agent, .peer = peer };
+	const struct control_command *cmd;
 	int err = -1;
 
 	r.reply = json_object_new_object();
@@ -355,8 +344,9 @@ struct json_object *control_dispatch(struct control *c, const struct control_pee
 		fail(&r, "permission denied: changes need root or control_admin_group");
 		cmd = NULL;
 	}
-	if (cmd)
-		err = cmd->run(&r);
+	r.cmd = cmd;
+	if (cmd && handlers[control_command_id(cmd)])
+		err = handlers[control_command_id(cmd)](&r);
 	json_object_put(r.args);
 	if (!err)
 		return r.reply;

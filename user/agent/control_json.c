@@ -15,7 +15,7 @@
 #include <xdp/libxdp.h>
 
 #include "agent.h"
-#include "control.h"
+#include "control_cmd.h"
 #include "loader.h"
 
 #define add(obj, key, val) json_object_object_add(obj, key, val)
@@ -104,9 +104,9 @@ static uint32_t count_up(const struct vip *v)
 	return n;
 }
 
-void control_status(struct control *c, struct json_object *reply)
+void control_status(const struct control_env *env, struct json_object *reply)
 {
-	struct agent *a = c->agent;
+	struct agent *a = env->agent;
 	struct json_object *ifaces = json_object_new_array();
 	size_t n_backends = 0, n_up = 0, n_usable = 0;
 
@@ -128,10 +128,10 @@ void control_status(struct control *c, struct json_object *reply)
 	}
 	add(reply, "version", json_object_new_string(XDPCAST_VERSION));
 	add(reply, "pid", json_object_new_int((int)getpid()));
-	add(reply, "uptime_s", new_u64((uint64_t)(ev_time() - c->started)));
+	add(reply, "uptime_s", new_u64((uint64_t)(ev_time() - env->started)));
 	add(reply, "config", json_object_new_string(a->cfg.path));
 	add(reply, "pin_dir", json_object_new_string(a->cfg.pin_dir));
-	add(reply, "control_socket", json_object_new_string(c->path));
+	add(reply, "control_socket", json_object_new_string(env->ctl ? env->ctl->path : ""));
 	add(reply, "seed", new_u64(a->cfg.seed));
 	add(reply, "seed_source", json_object_new_string(seed_source_name(a->seed_source)));
 	add(reply, "state_dir", json_object_new_string(a->cfg.state_dir));

@@ -3,7 +3,8 @@
  * SIGHUP: apply only what differs between the running configuration and the
  * new one. VIPs are matched by key (address, protocol, port) and backends by
  * address; what matches keeps its id, health and flows. Settings that cannot
- * change while running (the pin directory) refuse the whole reload.
+ * change while running (the pin directory) refuse the whole reload. The
+ * outcome, and the message xdpcastctl shows, is decided here (reload.h).
  */
 #include <errno.h>
 #include <net/if.h>
@@ -13,9 +14,9 @@
 #include <unistd.h>
 
 #include "agent.h"
-#include "control.h"
 #include "loader.h"
 #include "log.h"
+#include "reload.h"
 
 static const struct vip_config *find_vip_config(const struct config *cfg, const struct vip *v)
 {
@@ -318,7 +319,40 @@ static int reload_vips(struct agent *a, const struct config *next)
 	return err;
 }
 
-int agent_reload(struct agent *a, struct config *next)
+/* Refused: @err, with the log's reason in @res (its details are logged already). */
+static int refused(struct reload_result *res, const char *path, int err)
+{
+	res->outcome = RELOAD_REFUSED;
+	res->err = err;
+	snprintf(res->message, sizeof(res->message),
+		 "%s: configuration not reloaded: %s (xdpcastd's log says why)", path,
+		 strerror(-err));
+	return err;
+}
+
+/* Refused because @key differs: it cannot change while running (logged). */
+static int refused_fixed(struct reload_result *res, const char *path, const char *key)
+{
+	res->outcome = RELOAD_REFUSED;
+	res->err = -EINVAL;
+	snprintf(res->message, sizeof(res->message),
+		 "%s: %s cannot change while running (restart xdpcastd); "
+		 "configuration not reloaded",
+		 path, key);
+	pr_warn("%s\n", res->message);
+	return res->err;
+}
+
+void reload_in_part(struct reload_result *res, const char *path, int err)
+{
+	pr_warn("reload: applied in part: %s\n", strerror(-err));
+	res->outcome = RELOAD_PARTIAL;
+	res->err = err;
+	snprintf(res->message, sizeof(res->message),
+		 "%s: applied in part: %s (xdpcastd's log says what failed)", path, strerror(-err));
+}
+
+int agent_reload(struct agent *a, struct config *next, struct reload_result *res)
 {
 	enum seed_source seed_source;
 	bool seed_changed;
@@ -327,33 +361,24 @@ int agent_reload(struct agent *a, struct config *next)
 	if (next->probe_protocol != a->cfg.probe_protocol ||
 	    next->probe_mark != a->cfg.probe_mark || next->probe_table != a->cfg.probe_table ||
 	    next->probe_priority != a->cfg.probe_priority) {
-		pr_warn("%s: probe_routing cannot change while running (restart xdpcastd); "
-			"configuration not reloaded\n",
-			next->path);
-		return -EINVAL;
+		refused_fixed(res, next->path, "probe_routing");
+		/* xdpcastctl has always said it in the general words */
+		return refused(res, next->path, -EINVAL);
 	}
-	if (strcmp(next->pin_dir, a->cfg.pin_dir)) {
-		pr_warn("%s: pin_dir cannot change while running (restart xdpcastd); "
-			"configuration not reloaded\n",
-			next->path);
-		return -EINVAL;
-	}
-	if (strcmp(next->state_dir, a->cfg.state_dir)) {
-		pr_warn("%s: state_dir cannot change while running (restart xdpcastd); "
-			"configuration not reloaded\n",
-			next->path);
-		return -EINVAL;
-	}
+	if (strcmp(next->pin_dir, a->cfg.pin_dir))
+		return refused_fixed(res, next->path, "pin_dir");
+	if (strcmp(next->state_dir, a->cfg.state_dir))
+		return refused_fixed(res, next->path, "state_dir");
 	/* without `seed:`, the state directory's, or the one in force if it has none */
 	if (agent_resolve_seed(next, &a->cfg.seed, &seed_source)) {
 		pr_warn("%s: configuration not reloaded\n", next->path);
-		return -EINVAL;
+		return refused(res, next->path, -EINVAL);
 	}
 	seed_changed = next->seed != a->cfg.seed;
 	err = reload_interfaces(a, next);
 	if (err) {
 		pr_warn("%s: configuration not reloaded\n", next->path);
-		return err;
+		return refused(res, next->path, err);
 	}
 	if (!seed_changed)
 		a->seed_source = seed_source;
@@ -386,11 +411,10 @@ int agent_reload(struct agent *a, struct config *next)
 		a->stats_timer.repeat = a->cfg.stats_period_ms / 1000.0;
 		ev_timer_again(a->loop, &a->stats_timer);
 	}
-	if (!err)
-		err = control_follow_config(a->ctl); /* a new control_socket */
+	res->outcome = RELOAD_APPLIED;
+	res->err = 0;
+	res->message[0] = '\0';
 	if (err)
-		pr_warn("reload: applied in part: %s\n", strerror(-err));
-	else
-		pr_info("reloaded %s\n", a->cfg.path);
+		reload_in_part(res, a->cfg.path, err);
 	return err;
 }

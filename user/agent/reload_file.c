@@ -1,50 +1,52 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
  * A reload from the configuration file, shared by SIGHUP and xdpcastctl's
- * reload: parse the file, apply it with agent_reload(), and say in one
- * message why it did not work, for the log and for the control socket.
+ * reload: parse the file, apply it with agent_reload(), then have the
+ * control socket follow the new control_socket and control_admin_group.
+ * The outcome, with one message for the log and the control socket, in a
+ * struct reload_result.
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "agent.h"
+#include "control.h"
 #include "log.h"
+#include "reload.h"
 
-int agent_reload_file(struct agent *a, const char *path, char *err, size_t errlen)
+/* The control socket takes the running configuration's settings. */
+static int follow(struct control *ctl, const struct config *cfg, bool move)
 {
-	char msg[CONFIG_ERROR_MAX];
-	struct config cfg;
-	const char *fixed = NULL; /* a key that cannot change while running */
-	int ret;
-
-	ret = config_load(path, &cfg, msg);
-	if (ret) {
-		pr_warn("%s\n", msg);
-		pr_warn("reload refused: the running configuration stays in force\n");
-		snprintf(err, errlen, "%s", msg);
-		config_free(&cfg);
-		return ret;
-	}
-	if (strcmp(cfg.pin_dir, a->cfg.pin_dir))
-		fixed = "pin_dir";
-	else if (strcmp(cfg.state_dir, a->cfg.state_dir))
-		fixed = "state_dir";
-	ret = agent_reload(a, &cfg);
-	if (!ret)
+	if (!ctl)
 		return 0;
-	/* agent_reload() logged the details; it takes the file over once it applies any of it */
-	if (!cfg.path[0])
-		snprintf(err, errlen, "%s: applied in part: %s (xdpcastd's log says what failed)",
-			 path, strerror(-ret));
-	else if (fixed)
-		snprintf(err, errlen,
-			 "%s: %s cannot change while running (restart xdpcastd); "
-			 "configuration not reloaded",
-			 path, fixed);
-	else
-		snprintf(err, errlen,
-			 "%s: configuration not reloaded: %s (xdpcastd's log says why)", path,
-			 strerror(-ret));
-	config_free(&cfg);
-	return ret;
+	control_set_admin_group(ctl, cfg->control_admin_group[0] ? &cfg->control_admin_gid : NULL);
+	return move ? control_follow(ctl, cfg->control_socket) : 0;
+}
+
+int agent_reload_file(struct agent *a, struct control *ctl, const char *path,
+		      struct reload_result *res)
+{
+	struct config cfg;
+	int err;
+
+	err = config_load(path, &cfg, res->message);
+	if (err) {
+		pr_warn("%s\n", res->message);
+		pr_warn("reload refused: the running configuration stays in force\n");
+		res->outcome = RELOAD_REFUSED;
+		res->err = err;
+		config_free(&cfg);
+		return err;
+	}
+	agent_reload(a, &cfg, res);
+	config_free(&cfg); /* what agent_reload() did not take over */
+	if (res->outcome == RELOAD_REFUSED)
+		return res->err;
+	/* the file is the running one: a part that failed keeps the socket where it is */
+	err = follow(ctl, &a->cfg, res->outcome == RELOAD_APPLIED);
+	if (err)
+		reload_in_part(res, a->cfg.path, err);
+	else if (res->outcome == RELOAD_APPLIED)
+		pr_info("reloaded %s\n", a->cfg.path);
+	return res->err;
 }

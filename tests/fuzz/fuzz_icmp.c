@@ -11,11 +11,11 @@
  * the datagram (IPv4 with its IP header, ICMPv6 without). A match must be a
  * waiting probe of the datagram's family.
  */
-#include <arpa/inet.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "addr.h"
 #include "probe_impl.h"
 
 #define IDENT 0x5843
@@ -44,18 +44,10 @@ static void setup(void)
 	env.icmp_ident = IDENT;
 	for (int i = 0; i < N_PROBES; i++) {
 		struct probe *p = &probes[i];
-		struct in_addr v4;
 
 		p->env = &env;
 		p->ifindex = waiting[i].ifindex;
-		if (inet_pton(AF_INET, waiting[i].addr, &v4) == 1) {
-			p->target.family = AF_INET;
-			p->target.addr.s6_addr[10] = p->target.addr.s6_addr[11] = 0xff;
-			memcpy(&p->target.addr.s6_addr[12], &v4, 4);
-		} else {
-			p->target.family = AF_INET6;
-			inet_pton(AF_INET6, waiting[i].addr, &p->target.addr);
-		}
+		addr_parse(&p->target.ip, waiting[i].addr);
 		p->icmp.waiting = true;
 		p->icmp.seq = waiting[i].seq;
 		memcpy(p->icmp.cookie, "cookie-", 7);

@@ -114,6 +114,10 @@ void agent_free_backend(struct agent *a, struct backend *b);
 int vip_install(struct agent *a, struct vip *v);
 int backend_install(struct agent *a, struct backend *b);
 void agent_stop_state(struct agent *a);
+/* xdpcast_attach() to @ifc in the mode its configuration names */
+struct xdpcast_attachment;
+int iface_attach(struct xdpcast_attachment *att, const char *pin_dir,
+		 const struct iface_config *ifc);
 
 /* vip_state.c: dataplane entries and tables from health, weight, next hop */
 /* The weight in force: the operator's if set, else the configured one. */

@@ -4,7 +4,6 @@
  * a backend's check overrides, the complete example of the documentation,
  * and a table of bad files, each with the exact message it must give.
  */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +15,7 @@
 
 #include <xdpcast/abi.h>
 
+#include "addr.h"
 #include "config.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -41,21 +41,13 @@ static void load_ok(const char *yaml, struct config *cfg)
 
 static void assert_addr(const struct addr_config *a, int family, const char *text)
 {
-	struct in6_addr want;
-	struct in_addr v4;
+	struct addr want;
 
 	cr_assert_eq(a->family, family);
 	cr_assert_str_eq(a->text, text);
-	memset(&want, 0, sizeof(want));
-	if (family == AF_INET) {
-		cr_assert_eq(inet_pton(AF_INET, text, &v4), 1);
-		want.s6_addr[10] = 0xff;
-		want.s6_addr[11] = 0xff;
-		memcpy(&want.s6_addr[12], &v4, 4);
-	} else {
-		cr_assert_eq(inet_pton(AF_INET6, text, &want), 1);
-	}
-	cr_assert(!memcmp(&a->addr, &want, sizeof(want)), "address bytes of %s", text);
+	cr_assert(addr_parse(&want, text));
+	cr_assert_eq(want.family, family);
+	cr_assert(!memcmp(&a->addr, &want.addr, sizeof(want.addr)), "address bytes of %s", text);
 }
 
 /* Good files */
@@ -68,7 +60,7 @@ Test(config, minimal_defaults)
 	cr_assert_str_eq(cfg.path, "t.yaml");
 	cr_assert_eq(cfg.n_ifaces, 1);
 	cr_assert_str_eq(cfg.ifaces[0].name, "eth0");
-	cr_assert_eq(cfg.ifaces[0].mode, XDP_MODE_NATIVE);
+	cr_assert_eq(cfg.ifaces[0].mode, IFACE_MODE_NATIVE);
 	cr_assert_str_eq(cfg.pin_dir, "/sys/fs/bpf/xdpcast");
 	cr_assert_not(cfg.seed_set); /* the state directory's (seed_file.h) */
 	cr_assert_str_eq(cfg.state_dir, "/var/lib/xdpcast");
@@ -109,11 +101,11 @@ Test(config, top_level_values)
 		&cfg);
 	cr_assert_eq(cfg.n_ifaces, 3);
 	cr_assert_str_eq(cfg.ifaces[0].name, "eth0");
-	cr_assert_eq(cfg.ifaces[0].mode, XDP_MODE_NATIVE);
+	cr_assert_eq(cfg.ifaces[0].mode, IFACE_MODE_NATIVE);
 	cr_assert_str_eq(cfg.ifaces[1].name, "ens1f0np0");
-	cr_assert_eq(cfg.ifaces[1].mode, XDP_MODE_SKB);
+	cr_assert_eq(cfg.ifaces[1].mode, IFACE_MODE_GENERIC);
 	cr_assert_str_eq(cfg.ifaces[2].name, "eth2");
-	cr_assert_eq(cfg.ifaces[2].mode, XDP_MODE_NATIVE);
+	cr_assert_eq(cfg.ifaces[2].mode, IFACE_MODE_NATIVE);
 	cr_assert_str_eq(cfg.pin_dir, "/sys/fs/bpf/lab");
 	cr_assert_eq(cfg.seed, 0x5eed);
 	cr_assert(cfg.seed_set);
@@ -675,7 +667,7 @@ Test(config, example_file)
 	cr_assert_eq(ret, 0, "%s", err);
 	cr_assert_str_eq(cfg.path, EXAMPLE);
 	cr_assert_eq(cfg.n_ifaces, 2);
-	cr_assert_eq(cfg.ifaces[1].mode, XDP_MODE_SKB);
+	cr_assert_eq(cfg.ifaces[1].mode, IFACE_MODE_GENERIC);
 	cr_assert_not(cfg.seed_set);
 	cr_assert_str_eq(cfg.state_dir, "/var/lib/xdpcast");
 	cr_assert_str_eq(cfg.stats_file, "/run/xdpcast/xdpcast.prom");

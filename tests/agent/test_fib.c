@@ -9,11 +9,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <arpa/inet.h>
 #include <net/if.h>
 
 #include <criterion/criterion.h>
 
+#include "addr.h"
 #include "fib.h"
 #include "fixture.h"
 
@@ -49,14 +49,10 @@ static void teardown(void)
 
 static void set_addr(int family, struct in6_addr *a, const char *text)
 {
-	memset(a, 0, sizeof(*a));
-	if (family == AF_INET) {
-		a->s6_addr[10] = 0xff;
-		a->s6_addr[11] = 0xff;
-		cr_assert_eq(inet_pton(AF_INET, text, &a->s6_addr[12]), 1, "%s", text);
-	} else {
-		cr_assert_eq(inet_pton(AF_INET6, text, a), 1, "%s", text);
-	}
+	struct addr parsed;
+
+	cr_assert(addr_parse(&parsed, text) && parsed.family == family, "%s", text);
+	*a = parsed.addr;
 }
 
 /* A route of PROTO, metric 20, table main to @dst; next hops added by hop(). */

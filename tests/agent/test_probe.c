@@ -27,6 +27,7 @@
 #include <ev.h>
 #include <ldns/ldns.h>
 
+#include "addr.h"
 #include "fixture.h"
 #include "probe.h"
 
@@ -141,17 +142,9 @@ static void settle(struct run *run, double ms)
 
 static struct addr_config addr(const char *text)
 {
-	struct addr_config a = { .family = AF_INET6 };
-	struct in_addr v4;
+	struct addr_config a;
 
-	if (inet_pton(AF_INET, text, &v4) == 1) {
-		a.family = AF_INET;
-		a.addr.s6_addr[10] = 0xff;
-		a.addr.s6_addr[11] = 0xff;
-		memcpy(&a.addr.s6_addr[12], &v4, sizeof(v4));
-	} else {
-		cr_assert_eq(inet_pton(AF_INET6, text, &a.addr), 1, "bad address %s", text);
-	}
+	cr_assert(addr_parse(&a.ip, text), "bad address %s", text);
 	snprintf(a.text, sizeof(a.text), "%s", text);
 	return a;
 }

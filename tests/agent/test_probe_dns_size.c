@@ -22,6 +22,7 @@
 #include <ev.h>
 #include <ldns/ldns.h>
 
+#include "addr.h"
 #include "fixture.h"
 #include "probe.h"
 
@@ -131,13 +132,11 @@ static struct check_config dns_check(uint16_t port, bool tcp)
 /* One probe of 127.0.0.1 with @c, run to its verdict. */
 static struct probe_result probe_once(struct run *run, const struct check_config *c)
 {
-	struct addr_config a = { .family = AF_INET };
+	struct addr_config a;
 	struct probe *p;
 	ev_timer guard;
 
-	a.addr.s6_addr[10] = a.addr.s6_addr[11] = 0xff;
-	a.addr.s6_addr[12] = 127;
-	a.addr.s6_addr[15] = 1;
+	cr_assert(addr_parse(&a.ip, "127.0.0.1"));
 	snprintf(a.text, sizeof(a.text), "127.0.0.1");
 	run->calls = 0;
 	p = probe_new(run->env, c, &a, 0, on_done, run);

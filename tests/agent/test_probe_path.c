@@ -8,12 +8,12 @@
  */
 #include <stdio.h>
 #include <string.h>
-#include <arpa/inet.h>
 #include <net/if.h>
 
 #include <criterion/criterion.h>
 #include <ev.h>
 
+#include "addr.h"
 #include "fixture.h"
 #include "probe_path.h"
 
@@ -48,16 +48,9 @@ static void teardown(void)
 
 static struct addr_config addr(const char *text)
 {
-	struct addr_config a = { 0 };
+	struct addr_config a;
 
-	if (strchr(text, ':')) {
-		a.family = AF_INET6;
-		cr_assert_eq(inet_pton(AF_INET6, text, &a.addr), 1);
-	} else {
-		a.family = AF_INET;
-		a.addr.s6_addr[10] = a.addr.s6_addr[11] = 0xff;
-		cr_assert_eq(inet_pton(AF_INET, text, &a.addr.s6_addr[12]), 1);
-	}
+	cr_assert(addr_parse(&a.ip, text), "%s", text);
 	snprintf(a.text, sizeof(a.text), "%s", text);
 	return a;
 }

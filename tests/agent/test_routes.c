@@ -9,12 +9,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <arpa/inet.h>
 #include <net/if.h>
 
 #include <criterion/criterion.h>
 #include <ev.h>
 
+#include "addr.h"
 #include "fixture.h"
 #include "routes.h"
 
@@ -30,18 +30,8 @@ static int xin, ya;
 
 static void set_addr(struct addr_config *a, const char *text)
 {
-	struct in_addr v4;
-
 	memset(a, 0, sizeof(*a));
-	if (inet_pton(AF_INET, text, &v4) == 1) {
-		a->family = AF_INET;
-		a->addr.s6_addr[10] = 0xff;
-		a->addr.s6_addr[11] = 0xff;
-		memcpy(&a->addr.s6_addr[12], &v4, 4);
-	} else {
-		a->family = AF_INET6;
-		cr_assert_eq(inet_pton(AF_INET6, text, &a->addr), 1, "%s", text);
-	}
+	cr_assert(addr_parse(&a->ip, text), "%s", text);
 	snprintf(a->text, sizeof(a->text), "%s", text);
 }
 

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
- * Fuzz harness: xdpcastd's configuration loader (config.c) on arbitrary
+ * Fuzz harness: xdpcastd's configuration loader (config.c, config_check.c, yaml_schema.c) on arbitrary
  * bytes as the contents of its file: config_load_buffer(), which
- * config_load() calls with what it read, size limit (CONFIG_FILE_MAX)
+ * config_load() calls with what it read, size limit (SCHEMA_FILE_MAX)
  * included. A good file must free cleanly; a bad one must say why in one
  * bounded, printable message (it goes to the log and, after `xdpcastctl
  * reload`, into a JSON reply).

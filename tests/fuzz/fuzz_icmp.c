@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "addr.h"
 #include "probe_icmp.h"
 
 #define IDENT 0x5843
@@ -46,7 +47,6 @@ static void setup(void)
 	for (int i = 0; i < N_PROBES; i++) {
 		struct probe *p = calloc(1, sizeof(*p) + sizeof(struct probe_icmp));
 		struct probe_icmp *st;
-		struct in_addr v4;
 
 		if (!p)
 			abort();
@@ -54,14 +54,7 @@ static void setup(void)
 		st = probe_icmp_of(p);
 		p->type_env = &env;
 		p->ifindex = waiting[i].ifindex;
-		if (inet_pton(AF_INET, waiting[i].addr, &v4) == 1) {
-			p->target.family = AF_INET;
-			p->target.addr.s6_addr[10] = p->target.addr.s6_addr[11] = 0xff;
-			memcpy(&p->target.addr.s6_addr[12], &v4, 4);
-		} else {
-			p->target.family = AF_INET6;
-			inet_pton(AF_INET6, waiting[i].addr, &p->target.addr);
-		}
+		addr_parse(&p->target.ip, waiting[i].addr);
 		st->waiting = true;
 		st->seq = waiting[i].seq;
 		memcpy(st->cookie, "cookie-", 7);

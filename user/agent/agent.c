@@ -122,6 +122,13 @@ static void dataplane_undo(struct agent *a)
 		xdpcast_unpin(a->cfg.pin_dir);
 }
 
+int iface_attach(struct xdpcast_attachment *att, const char *pin_dir,
+		 const struct iface_config *ifc)
+{
+	return xdpcast_attach(att, pin_dir, ifc->name,
+			      ifc->mode == IFACE_MODE_GENERIC ? XDP_MODE_SKB : XDP_MODE_NATIVE);
+}
+
 static int attach_interfaces(struct agent *a, bool adopting)
 {
 	struct xdpcast_attachment att;
@@ -142,7 +149,7 @@ static int attach_interfaces(struct agent *a, bool adopting)
 			pr_info("%s: xdpcast already attached: adopting it\n", ifc->name);
 			continue;
 		}
-		err = xdpcast_attach(&att, a->cfg.pin_dir, ifc->name, ifc->mode);
+		err = iface_attach(&att, a->cfg.pin_dir, ifc);
 		if (err) {
 			pr_warn("%s: cannot attach the XDP program to %s\n", a->cfg.path,
 				ifc->name);

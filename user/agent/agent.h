@@ -72,6 +72,10 @@ void agent_free_backend(struct agent *a, struct backend *b);
 int vip_install(struct agent *a, struct vip *v);
 int backend_install(struct agent *a, struct backend *b);
 void agent_stop_state(struct agent *a);
+/* xdpcast_attach() to @ifc in the mode its configuration names */
+struct xdpcast_attachment;
+int iface_attach(struct xdpcast_attachment *att, const char *pin_dir,
+		 const struct iface_config *ifc);
 
 /* vip_state.c: dataplane entries and tables from health, weight, next hop */
 /* The operator sets (0 = drain) or clears (-1) the backend's weight: applied

@@ -13,7 +13,8 @@
 #include <sys/types.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <xdp/libxdp.h>
+
+#include "addr.h"
 
 #define CONFIG_PATH_DEFAULT "/etc/xdpcast/xdpcast.yaml"
 #define CONFIG_NAME_MAX 64
@@ -60,10 +61,16 @@ struct check_config {
 	bool tls_verify; /* https: verify the certificate (default true) */
 };
 
+/* An address of the file, and its text for messages. */
 struct addr_config {
-	int family; /* AF_INET or AF_INET6 */
-	struct in6_addr addr; /* IPv4 stored IPv4-mapped (::ffff:a.b.c.d) */
-	char text[INET6_ADDRSTRLEN]; /* as written, normalised */
+	union {
+		struct addr ip; /* for addr.h */
+		struct { /* the same members, by the names the agent reads */
+			int family; /* AF_INET or AF_INET6 */
+			struct in6_addr addr; /* IPv4 stored IPv4-mapped (::ffff:a.b.c.d) */
+		};
+	};
+	char text[ADDR_TEXT_SIZE]; /* as written, normalised */
 };
 
 struct backend_config {
@@ -89,9 +96,12 @@ struct vip_config {
 	unsigned int line;
 };
 
+/* How the XDP program runs on an interface (`mode:`): in the driver, or generic (SKB). */
+enum iface_mode { IFACE_MODE_NATIVE, IFACE_MODE_GENERIC };
+
 struct iface_config {
 	char name[CONFIG_NAME_MAX];
-	enum xdp_attach_mode mode; /* XDP_MODE_NATIVE (default) or XDP_MODE_SKB (`generic`) */
+	enum iface_mode mode; /* default native */
 };
 
 struct config {

@@ -108,7 +108,7 @@ static int reload_interfaces(struct agent *a, const struct config *next)
 		}
 		if (xdpcast_is_attached(ifindex))
 			continue;
-		err = xdpcast_attach(&att, a->cfg.pin_dir, ifc->name, ifc->mode);
+		err = iface_attach(&att, a->cfg.pin_dir, ifc);
 		if (!err) {
 			xdpcast_attachment_release(&att);
 			attached[i] = true;

@@ -98,11 +98,12 @@ $(BUILD)/user/%.o: user/%.c $(BUILD)/xdpcast.skel.h $(BUILD)/sanitize.flags $(wi
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c $< -o $@
 
+# rebuilt whole: `ar rcs` alone keeps the members of sources since renamed or removed
 $(BUILD)/libxdpcast.a: $(LIB_OBJS)
-	$(AR) rcs $@ $^
+	rm -f $@ && $(AR) rcs $@ $^
 
 $(BUILD)/libxdpcast-agent.a: $(AGENT_OBJS)
-	$(AR) rcs $@ $^
+	rm -f $@ && $(AR) rcs $@ $^
 
 $(BUILD)/xdpcast-dp: $(BUILD)/user/xdpcast_dp.o $(BUILD)/libxdpcast.a
 	$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
@@ -190,7 +191,7 @@ $(FUZZ_BUILD)/user/%.o: user/%.c $(BUILD)/xdpcast.skel.h $(wildcard user/lib/*.h
 	$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
 
 $(FUZZ_BUILD)/libxdpcast-fuzz.a: $(FUZZ_OBJS)
-	$(AR) rcs $@ $^
+	rm -f $@ && $(AR) rcs $@ $^
 
 $(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(wildcard tests/fuzz/*.h) $(FUZZ_BUILD)/libxdpcast-fuzz.a
 	$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer $< $(FUZZ_BUILD)/libxdpcast-fuzz.a \

@@ -61,7 +61,7 @@ help:
 	@echo "                FUZZ_SECONDS (60) s; new inputs go to \$$(BUILD)/fuzz/new, not the corpus"
 	@echo "make difftest   FRAMES=N SEED=S: N random and mutated frames (default 100000) through"
 	@echo "                the program and its reference model, 0 mismatches expected; needs root"
-	@echo "make check      clang-format, cppcheck and shellcheck"
+	@echo "make check      clang-format, cppcheck, shellcheck, no include cycle in user/"
 	@echo "make graph      the include graph of user/ (docs/graph/user.dot; .svg with graphviz)"
 	@echo "make soak MINUTES=N  the netns lab for N minutes (default 10) under DNS load, flaps,"
 	@echo "                reloads and control floods; SOAK_SECONDS=S for a short run (docs/soak.md)"

@@ -8,7 +8,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 # shellcheck source=scripts/deps.sh
 source scripts/deps.sh
-deps_require check git clang-format cppcheck shellcheck || exit 1
+deps_require check git clang-format cppcheck shellcheck tsort || exit 1
 
 fail=0
 mapfile -t sources < <(git ls-files '*.c' '*.h' | grep -v '^vmlinux/')
@@ -36,6 +36,20 @@ if ! shellcheck -x -S warning "${scripts[@]}"; then
 	echo "check: shellcheck found problems" >&2
 	fail=1
 fi
+
+if ! scripts/graph.sh --check; then
+	echo "check: user/ includes in a loop (make graph draws it)" >&2
+	fail=1
+fi
+for f in "${user_sources[@]}"; do
+	case "$f" in user/*)
+		if [ "$(wc -l <"$f")" -gt 800 ]; then
+			echo "check: $f is over 800 lines: split it by what it does" >&2
+			fail=1
+		fi
+		;;
+	esac
+done
 
 [ $fail -eq 0 ] && echo "check: clean (${#sources[@]} C files, ${#scripts[@]} scripts)"
 exit $fail

@@ -15,51 +15,12 @@
 #include <stdint.h>
 
 #include "addr.h"
+#include "config_check.h"
 
 #define CONFIG_PATH_DEFAULT "/etc/xdpcast/xdpcast.yaml"
 #define CONFIG_NAME_MAX 64
-#define CONFIG_TEXT_MAX 256
 #define CONFIG_MAX_IFACES 64
-#define CONFIG_MAX_STATUSES 16
 #define CONFIG_ERROR_MAX 512
-
-enum check_type { CHECK_ICMP, CHECK_TCP, CHECK_DNS, CHECK_HTTP, CHECK_HTTPS };
-
-/* Where a check's packets go (`target:`): the service address through the
- * backend's next hop, as a client's would (default), or the backend's own. */
-enum check_target { CHECK_TARGET_VIP, CHECK_TARGET_BACKEND };
-
-/* A health check: how to probe one backend and how to judge the results. */
-struct check_config {
-	enum check_type type;
-	enum check_target target;
-	uint32_t interval_ms; /* time between probe starts (default 1000) */
-	uint32_t timeout_ms; /* a probe that takes longer fails (default 500; <= interval) */
-	/* each start is shifted by a random 0..jitter_ms (default interval/10) */
-	uint32_t jitter_ms;
-	uint32_t rise; /* consecutive passes to become up (default 2) */
-	uint32_t fall; /* consecutive failures to become down (default 3) */
-	bool initial_up; /* state before the first verdict (`initial: up|down`, default down) */
-	/* tcp, dns, http(s); 0 = the type's default (53, 80, 443). With target vip
-	 * and no port of its own, the VIP's port (when it has one) */
-	uint16_t port;
-
-	/* dns */
-	bool dns_tcp; /* `transport: tcp` (default udp) */
-	char dns_name[CONFIG_TEXT_MAX]; /* query name (required for dns) */
-	uint16_t dns_type; /* RR type number (`qtype: A`, default SOA) */
-	uint32_t dns_rcodes; /* bit per accepted rcode (default NOERROR only) */
-	/* "": any answer; else one answer's rdata must equal this text */
-	char dns_expect[CONFIG_TEXT_MAX];
-
-	/* http, https */
-	char http_path[CONFIG_TEXT_MAX]; /* default "/" */
-	char http_host[CONFIG_TEXT_MAX]; /* Host header and TLS name; "" = the target address */
-	uint16_t http_statuses[CONFIG_MAX_STATUSES]; /* accepted statuses (default 200) */
-	size_t n_http_statuses;
-	char http_body[CONFIG_TEXT_MAX]; /* "": any body; else it must contain this */
-	bool tls_verify; /* https: verify the certificate (default true) */
-};
 
 /* An address of the file, and its text for messages. */
 struct addr_config {
@@ -149,13 +110,5 @@ void config_free(struct config *cfg);
 
 /* A VIP's protocol: "any", "tcp" or "udp". */
 const char *vip_proto_name(uint8_t proto);
-/* "icmp", "tcp", ... */
-const char *check_type_name(enum check_type type);
-/* "vip" or "backend" */
-const char *check_target_name(enum check_target target);
-/* Whether two checks probe and judge the same way. */
-bool check_config_equal(const struct check_config *x, const struct check_config *y);
-/* The port a check probes: its own, or its type's default. */
-uint16_t check_port(const struct check_config *check);
 
 #endif /* XDPCAST_CONFIG_H */

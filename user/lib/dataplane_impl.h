@@ -10,7 +10,7 @@
 
 #include <stddef.h>
 
-#include "dataplane.h"
+#include "dataplane_fds.h"
 
 /* dataplane.c: the fds and table views that struct xdpcast_dp holds. */
 

@@ -15,6 +15,7 @@
 #include <criterion/criterion.h>
 
 #include "agent.h"
+#include "stats_file.h"
 #include "fixture.h"
 
 #define VICTIM_TEXT "root:x:0:0:root:/root:/bin/bash\n"

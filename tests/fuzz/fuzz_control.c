@@ -55,7 +55,7 @@ static void setup(void)
 		abort();
 	agent.cfg.n_ifaces = 0; /* no interface queries per status */
 	for (size_t i = 0; i < agent.cfg.n_vips; i++) {
-		vips[i] = vip_new(&agent, &agent.cfg.vips[i]);
+		vips[i] = agent_vip_new(&agent, &agent.cfg.vips[i]);
 		if (!vips[i])
 			abort();
 	}

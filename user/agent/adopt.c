@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "agent.h"
+#include "adopt.h"
 #include "log.h"
 
 static struct vip *vip_by_key(struct agent *a, const struct xdpcast_vip_key *key)

@@ -5,6 +5,11 @@
  * table equal to health, weight and next hop, and undo it all on exit.
  */
 #include "agent.h"
+#include "routes.h"
+#include "adopt.h"
+#include "checks.h"
+#include "stats_file.h"
+#include "vip_state.h"
 
 #include <errno.h>
 #include <net/if.h>
@@ -122,8 +127,8 @@ static void dataplane_undo(struct agent *a)
 		xdpcast_unpin(a->cfg.pin_dir);
 }
 
-int iface_attach(struct xdpcast_attachment *att, const char *pin_dir,
-		 const struct iface_config *ifc)
+int agent_iface_attach(struct xdpcast_attachment *att, const char *pin_dir,
+		       const struct iface_config *ifc)
 {
 	return xdpcast_attach(att, pin_dir, ifc->name,
 			      ifc->mode == IFACE_MODE_GENERIC ? XDP_MODE_SKB : XDP_MODE_NATIVE);
@@ -149,7 +154,7 @@ static int attach_interfaces(struct agent *a, bool adopting)
 			pr_info("%s: xdpcast already attached: adopting it\n", ifc->name);
 			continue;
 		}
-		err = iface_attach(&att, a->cfg.pin_dir, ifc);
+		err = agent_iface_attach(&att, a->cfg.pin_dir, ifc);
 		if (err) {
 			pr_warn("%s: cannot attach the XDP program to %s\n", a->cfg.path,
 				ifc->name);
@@ -234,7 +239,7 @@ static int dataplane_up(struct agent *a, bool *adopting)
 	return err;
 }
 
-struct backend *backend_new(struct vip *v, const struct backend_config *cfg)
+struct backend *agent_backend_new(struct vip *v, const struct backend_config *cfg)
 {
 	struct backend *b = calloc(1, sizeof(*b));
 
@@ -248,7 +253,7 @@ struct backend *backend_new(struct vip *v, const struct backend_config *cfg)
 	return b;
 }
 
-struct vip *vip_new(struct agent *a, const struct vip_config *cfg)
+struct vip *agent_vip_new(struct agent *a, const struct vip_config *cfg)
 {
 	struct vip *v = calloc(1, sizeof(*v));
 
@@ -268,9 +273,9 @@ struct vip *vip_new(struct agent *a, const struct vip_config *cfg)
 		return NULL;
 	}
 	for (size_t i = 0; i < cfg->n_backends; i++) {
-		v->backends[i] = backend_new(v, &cfg->backends[i]);
+		v->backends[i] = agent_backend_new(v, &cfg->backends[i]);
 		if (!v->backends[i]) {
-			vip_free(a, v);
+			agent_vip_free(a, v);
 			return NULL;
 		}
 		v->n_backends++;
@@ -278,7 +283,7 @@ struct vip *vip_new(struct agent *a, const struct vip_config *cfg)
 	return v;
 }
 
-void agent_free_backend(struct agent *a, struct backend *b)
+void agent_backend_free(struct agent *a, struct backend *b)
 {
 	struct xdpcast_backend_owner none = {};
 	struct xdpcast_backend down = {};
@@ -303,10 +308,10 @@ void agent_free_backend(struct agent *a, struct backend *b)
 	free(b);
 }
 
-void vip_free(struct agent *a, struct vip *v)
+void agent_vip_free(struct agent *a, struct vip *v)
 {
 	for (size_t i = 0; i < v->n_backends; i++)
-		agent_free_backend(a, v->backends[i]);
+		agent_backend_free(a, v->backends[i]);
 	if (v->id < XDPCAST_MAX_VIPS)
 		a->vip_id_used[v->id] = false;
 	free(v->backends);
@@ -315,7 +320,7 @@ void vip_free(struct agent *a, struct vip *v)
 }
 
 /* Give the VIP an id and a dataplane entry, or check the adopted one. */
-int vip_install(struct agent *a, struct vip *v)
+int agent_vip_install(struct agent *a, struct vip *v)
 {
 	__u32 flows = v->cfg.flow_table ? v->cfg.flow_table_size : 0;
 	long have;
@@ -343,7 +348,7 @@ int vip_install(struct agent *a, struct vip *v)
 }
 
 /* Give the backend an id, track its next hop and write its entry. */
-int backend_install(struct agent *a, struct backend *b)
+int agent_backend_install(struct agent *a, struct backend *b)
 {
 	int err;
 
@@ -356,7 +361,7 @@ int backend_install(struct agent *a, struct backend *b)
 		/* a reused id starts from zero, not from its last holder's counts */
 		xdpcast_dp_clear_backend_stats(&a->dp, b->id);
 	}
-	err = backend_probe_new(a, b);
+	err = checks_probe_new(a, b);
 	if (err)
 		return err;
 	err = neigh_track(a->neigh, &b->cfg.addr);
@@ -364,8 +369,8 @@ int backend_install(struct agent *a, struct backend *b)
 	if (err)
 		pr_warn("backend %s %s: cannot look up its next hop (%s)\n", b->cfg.name,
 			b->cfg.addr.text, strerror(-err));
-	backend_refresh_nexthop(a, b);
-	return backend_write(a, b);
+	vip_state_refresh_nexthop(a, b);
+	return vip_state_write_backend(a, b);
 }
 
 static int build_state(struct agent *a, bool adopting)
@@ -376,7 +381,7 @@ static int build_state(struct agent *a, bool adopting)
 	if (!a->vips)
 		return -ENOMEM;
 	for (size_t i = 0; i < a->cfg.n_vips; i++) {
-		a->vips[i] = vip_new(a, &a->cfg.vips[i]);
+		a->vips[i] = agent_vip_new(a, &a->cfg.vips[i]);
 		if (!a->vips[i])
 			return -ENOMEM;
 		a->n_vips++;
@@ -390,12 +395,12 @@ static int build_state(struct agent *a, bool adopting)
 		struct vip *v = a->vips[i];
 		bool adopted = v->id < XDPCAST_MAX_VIPS;
 
-		err = vip_install(a, v);
+		err = agent_vip_install(a, v);
 		for (size_t j = 0; !err && j < v->n_backends; j++)
-			err = backend_install(a, v->backends[j]);
+			err = agent_backend_install(a, v->backends[j]);
 		if (err)
 			return err;
-		vip_apply(a, v, adopted ? "adopted" : "started");
+		vip_state_apply(a, v, adopted ? "adopted" : "started");
 	}
 	adopt_cleanup(a);
 	return 0;
@@ -415,7 +420,7 @@ int agent_start(struct agent *a, struct ev_loop *loop, struct config *cfg, bool 
 	a->keep_dataplane_flag = keep_dataplane;
 	ev_init(&a->stats_timer, on_stats_timer);
 	a->stats_timer.data = a;
-	ev_init(&a->retry_timer, vip_retry_rebuilds);
+	ev_init(&a->retry_timer, vip_state_retry_rebuilds);
 	a->retry_timer.data = a;
 
 	/* the control socket (xdpcastd.c) is open already: a second xdpcastd on
@@ -496,7 +501,7 @@ void agent_stop_state(struct agent *a)
 		xdpcast_dp_close(&a->dp);
 	a->dp_open = false;
 	for (size_t i = 0; i < a->n_vips; i++)
-		vip_free(a, a->vips[i]);
+		agent_vip_free(a, a->vips[i]);
 	free(a->vips);
 	a->vips = NULL;
 	a->n_vips = 0;
@@ -561,7 +566,7 @@ static void on_neigh_changed(void *arg, const struct addr_config *addr)
 			struct backend *b = v->backends[j];
 
 			if (!memcmp(&b->cfg.addr.addr, &addr->addr, sizeof(addr->addr)))
-				backend_nexthop_changed(a, b);
+				vip_state_nexthop_changed(a, b);
 		}
 	}
 }

@@ -7,13 +7,16 @@
  * counted by outcome, and the log tells each backend's first verdict and
  * every new reason it fails for (health_log_verdict() decides when).
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/random.h>
 #include <time.h>
 
-#include "agent.h"
+#include "checks.h"
+#include "vip_state.h"
 #include "log.h"
+#include "probe_path.h"
 
 static double random_unit(void)
 {
@@ -99,7 +102,7 @@ static void log_verdict(const struct backend *b, const struct probe_result *r, e
 		r->ok ? "check passed" : r->reason, n, n == 1 ? "" : "s", changed);
 }
 
-void checks_probe_done(void *arg, const struct probe_result *r)
+static void probe_done(void *arg, const struct probe_result *r)
 {
 	struct backend *b = arg;
 	struct agent *a = b->vip->agent;
@@ -123,12 +126,29 @@ void checks_probe_done(void *arg, const struct probe_result *r)
 	}
 	changed = health_record(&b->health, r->ok);
 	if (changed)
-		agent_backend_changed(a, b, old_state, r->ok ? "check passed" : r->reason,
-				      r->latency_ms);
+		vip_state_backend_changed(a, b, old_state, r->ok ? "check passed" : r->reason,
+					  r->latency_ms);
 	say = health_log_verdict(&b->log, &b->health, r->ok, changed, differs, monotonic_s(),
 				 &skipped);
 	if (say != HEALTH_SAY_NOTHING)
 		log_verdict(b, r, say, skipped);
+}
+
+int checks_probe_new(struct agent *a, struct backend *b)
+{
+	const struct check_config *c = &b->cfg.check;
+	bool vip = c->target == CHECK_TARGET_VIP;
+
+	b->probe = probe_new(a->probes, c, vip ? &b->vip->cfg.addr : &b->cfg.addr,
+			     vip && a->probe_paths ? probe_path_mark(a->probe_paths, b->id) : 0,
+			     probe_done, b);
+	if (!b->probe)
+		return -ENOMEM;
+	probe_set_ifindex(b->probe, b->nh.ifindex);
+	/* a new backend's path waits for its next hop (vip_state_refresh_nexthop) */
+	if (b->tracked)
+		vip_state_refresh_probe_path(a, b);
+	return 0;
 }
 
 void checks_start(struct agent *a, struct backend *b)

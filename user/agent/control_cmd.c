@@ -17,6 +17,7 @@
 #include <xdpcast/abi.h>
 
 #include "agent.h"
+#include "vip_state.h"
 #include "control_cmd.h"
 #include "control_proto.h"
 #include "log.h"
@@ -234,7 +235,7 @@ static int cmd_set_weight(struct request *r)
 	else
 		pr_info("control: %s vip %s backend %s (pid %d, uid %u)\n", command, v->cfg.name,
 			b->cfg.name, (int)r->peer->pid, (unsigned int)r->peer->uid);
-	err = backend_set_admin_weight(r->agent, b, weight);
+	err = vip_state_set_admin_weight(r->agent, b, weight);
 	if (err)
 		return fail(r, "cannot set the weight of backend \"%s\" in vip \"%s\": %s",
 			    b->cfg.name, v->cfg.name, strerror(-err));

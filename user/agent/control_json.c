@@ -15,6 +15,7 @@
 #include <xdp/libxdp.h>
 
 #include "agent.h"
+#include "routes.h"
 #include "control_cmd.h"
 #include "loader.h"
 

@@ -14,6 +14,8 @@
 #include <unistd.h>
 
 #include "agent.h"
+#include "checks.h"
+#include "vip_state.h"
 #include "loader.h"
 #include "log.h"
 #include "reload.h"
@@ -108,7 +110,7 @@ static int reload_interfaces(struct agent *a, const struct config *next)
 		}
 		if (xdpcast_is_attached(ifindex))
 			continue;
-		err = iface_attach(&att, a->cfg.pin_dir, ifc);
+		err = agent_iface_attach(&att, a->cfg.pin_dir, ifc);
 		if (!err) {
 			xdpcast_attachment_release(&att);
 			attached[i] = true;
@@ -135,27 +137,27 @@ static void remove_vip(struct agent *a, size_t idx)
 
 	pr_info("vip %s %s: removed by reload\n", v->cfg.name, v->cfg.addr.text);
 	xdpcast_dp_del_vip(&a->dp, &v->key);
-	vip_free(a, v);
+	agent_vip_free(a, v);
 	a->vips[idx] = a->vips[--a->n_vips];
 }
 
 static int add_vip(struct agent *a, const struct vip_config *c)
 {
-	struct vip *v = vip_new(a, c);
+	struct vip *v = agent_vip_new(a, c);
 	int err;
 
 	if (!v)
 		return -ENOMEM;
-	err = vip_install(a, v);
+	err = agent_vip_install(a, v);
 	for (size_t j = 0; !err && j < v->n_backends; j++)
-		err = backend_install(a, v->backends[j]);
+		err = agent_backend_install(a, v->backends[j]);
 	if (err) {
 		xdpcast_dp_del_vip(&a->dp, &v->key);
-		vip_free(a, v);
+		agent_vip_free(a, v);
 		return err;
 	}
 	a->vips[a->n_vips++] = v;
-	vip_apply(a, v, "added by reload");
+	vip_state_apply(a, v, "added by reload");
 	for (size_t j = 0; j < v->n_backends; j++)
 		checks_start(a, v->backends[j]);
 	return 0;
@@ -169,7 +171,7 @@ static int remove_backend(struct agent *a, struct vip *v, size_t idx)
 	long moved;
 
 	v->backends[idx] = v->backends[--v->n_backends];
-	moved = vip_rebuild(a, v);
+	moved = vip_state_rebuild(a, v);
 	if (moved < 0) {
 		/* the active table still names it: it stays, and a later reload retries */
 		v->backends[v->n_backends++] = b;
@@ -182,14 +184,14 @@ static int remove_backend(struct agent *a, struct vip *v, size_t idx)
 	pr_info("vip %s %s: backend %s %s: %s -> removed (reload), %ld of %u slots moved\n",
 		v->cfg.name, v->cfg.addr.text, b->cfg.name, b->cfg.addr.text, old_state, moved,
 		v->cfg.table_size);
-	vip_log_service(v, was_usable);
-	agent_free_backend(a, b);
+	vip_state_log_service(v, was_usable);
+	agent_backend_free(a, b);
 	return 0;
 }
 
 static int add_backend(struct agent *a, struct vip *v, const struct backend_config *c)
 {
-	struct backend *b = backend_new(v, c);
+	struct backend *b = agent_backend_new(v, c);
 	struct backend **grown;
 	int err;
 
@@ -199,13 +201,13 @@ static int add_backend(struct agent *a, struct vip *v, const struct backend_conf
 		return -ENOMEM;
 	}
 	v->backends = grown;
-	err = backend_install(a, b);
+	err = agent_backend_install(a, b);
 	if (err) {
-		agent_free_backend(a, b);
+		agent_backend_free(a, b);
 		return err;
 	}
 	v->backends[v->n_backends++] = b;
-	agent_backend_changed(a, b, "absent", "added by reload", -1);
+	vip_state_backend_changed(a, b, "absent", "added by reload", -1);
 	checks_start(a, b);
 	return 0;
 }
@@ -222,8 +224,9 @@ static void update_backend(struct agent *a, struct backend *b, const struct back
 	if (check_changed) {
 		checks_stop(b);
 		probe_free(b->probe);
-		if (backend_probe_new(a, b))
-			backend_refresh_probe_path(a, b); /* no probe: its path goes all the same */
+		if (checks_probe_new(a, b))
+			vip_state_refresh_probe_path(a,
+						     b); /* no probe: its path goes all the same */
 		health_set_thresholds(&b->health, c->check.rise, c->check.fall);
 		pr_info("vip %s: backend %s %s: check changed (reload)\n", b->vip->cfg.name,
 			b->cfg.name, b->cfg.addr.text);
@@ -237,7 +240,7 @@ static void update_backend(struct agent *a, struct backend *b, const struct back
 	if (old_weight != c->weight && b->admin_weight < 0) {
 		snprintf(reason, sizeof(reason), "weight %u -> %u by reload", old_weight,
 			 c->weight);
-		agent_backend_changed(a, b, old_state, reason, -1);
+		vip_state_backend_changed(a, b, old_state, reason, -1);
 	}
 }
 
@@ -295,7 +298,7 @@ static int update_vip(struct agent *a, struct vip *v, const struct vip_config *c
 	}
 	err = reload_backends(a, v, c);
 	if (!err && table_changed)
-		vip_apply(a, v, "table settings changed by reload");
+		vip_state_apply(a, v, "table settings changed by reload");
 	return err;
 }
 
@@ -394,7 +397,7 @@ int agent_reload(struct agent *a, struct config *next, struct reload_result *res
 			a->seed_source = seed_source;
 		}
 		for (size_t i = 0; !err && i < a->n_vips; i++)
-			vip_apply(a, a->vips[i], "hash seed changed by reload");
+			vip_state_apply(a, a->vips[i], "hash seed changed by reload");
 	}
 	if (!err)
 		err = reload_vips(a, next);

@@ -14,7 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "agent.h"
+#include "stats_file.h"
+#include "routes.h"
 #include "atomic_file.h"
 #include "log.h"
 

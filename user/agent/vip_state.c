@@ -9,14 +9,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "agent.h"
+#include "vip_state.h"
+#include "routes.h"
 #include "log.h"
 #include "maglev.h"
 #include "probe_path.h"
 
 #define REBUILD_RETRY_S 1.0
 
-void vip_retry_rebuilds(struct ev_loop *loop, ev_timer *w, int revents)
+void vip_state_retry_rebuilds(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	struct agent *a = w->data;
 
@@ -24,10 +25,10 @@ void vip_retry_rebuilds(struct ev_loop *loop, ev_timer *w, int revents)
 	(void)revents;
 	for (size_t i = 0; i < a->n_vips; i++)
 		if (a->vips[i]->rebuild_pending)
-			vip_apply(a, a->vips[i], "retried after a failed write");
+			vip_state_apply(a, a->vips[i], "retried after a failed write");
 }
 
-int backend_set_admin_weight(struct agent *a, struct backend *b, int32_t weight)
+int vip_state_set_admin_weight(struct agent *a, struct backend *b, int32_t weight)
 {
 	char reason[80];
 	uint32_t old = backend_weight(b);
@@ -41,11 +42,11 @@ int backend_set_admin_weight(struct agent *a, struct backend *b, int32_t weight)
 			 backend_weight(b));
 	else
 		snprintf(reason, sizeof(reason), "operator: weight %u -> %d", old, weight);
-	agent_backend_changed(a, b, old_state, reason, -1);
+	vip_state_backend_changed(a, b, old_state, reason, -1);
 	return 0;
 }
 
-int backend_write(struct agent *a, struct backend *b)
+int vip_state_write_backend(struct agent *a, struct backend *b)
 {
 	struct xdpcast_backend_owner owner = {
 		.vip_id = b->vip->id,
@@ -167,7 +168,7 @@ static long rebuild_table(struct agent *a, struct vip *v)
 	return moved;
 }
 
-long vip_rebuild(struct agent *a, struct vip *v)
+long vip_state_rebuild(struct agent *a, struct vip *v)
 {
 	long moved = rebuild_table(a, v);
 
@@ -176,7 +177,7 @@ long vip_rebuild(struct agent *a, struct vip *v)
 	return moved;
 }
 
-void vip_log_service(const struct vip *v, bool was_usable)
+void vip_state_log_service(const struct vip *v, bool was_usable)
 {
 	if (v->usable == was_usable)
 		return;
@@ -190,21 +191,21 @@ void vip_log_service(const struct vip *v, bool was_usable)
 			v->cfg.min_healthy);
 }
 
-void vip_apply(struct agent *a, struct vip *v, const char *why)
+void vip_state_apply(struct agent *a, struct vip *v, const char *why)
 {
 	bool was_usable = v->usable;
-	long moved = vip_rebuild(a, v);
+	long moved = vip_state_rebuild(a, v);
 
 	if (moved > 0)
 		pr_info("vip %s %s: %s, table rewritten, %ld of %u slots moved\n", v->cfg.name,
 			v->cfg.addr.text, why, moved, v->cfg.table_size);
 	else if (moved == 0)
 		pr_info("vip %s %s: %s, table unchanged\n", v->cfg.name, v->cfg.addr.text, why);
-	vip_log_service(v, was_usable);
+	vip_state_log_service(v, was_usable);
 }
 
-void agent_backend_changed(struct agent *a, struct backend *b, const char *old_state,
-			   const char *reason, double latency_ms)
+void vip_state_backend_changed(struct agent *a, struct backend *b, const char *old_state,
+			       const char *reason, double latency_ms)
 {
 	struct vip *v = b->vip;
 	bool was_usable = v->usable;
@@ -214,10 +215,10 @@ void agent_backend_changed(struct agent *a, struct backend *b, const char *old_s
 	/* a backend that joins gets its entry before the table names it; one
 	 * that leaves stays forwardable until the table no longer does */
 	if (backend_in_table(b))
-		backend_write(a, b);
-	moved = vip_rebuild(a, v);
+		vip_state_write_backend(a, b);
+	moved = vip_state_rebuild(a, v);
 	if (!backend_in_table(b))
-		backend_write(a, b);
+		vip_state_write_backend(a, b);
 	if (latency_ms >= 0)
 		snprintf(latency, sizeof(latency), ", check %.1f ms", latency_ms);
 	if (moved < 0)
@@ -229,10 +230,10 @@ void agent_backend_changed(struct agent *a, struct backend *b, const char *old_s
 		"vip %s %s: backend %s %s: %s -> %s (%s)%s, %s\n", v->cfg.name, v->cfg.addr.text,
 		b->cfg.name, b->cfg.addr.text, old_state, backend_state_name(b), reason, latency,
 		slots);
-	vip_log_service(v, was_usable);
+	vip_state_log_service(v, was_usable);
 }
 
-void backend_refresh_nexthop(struct agent *a, struct backend *b)
+void vip_state_refresh_nexthop(struct agent *a, struct backend *b)
 {
 	struct nexthop nh;
 
@@ -248,10 +249,10 @@ void backend_refresh_nexthop(struct agent *a, struct backend *b)
 	b->nh = nh;
 	/* its checks' replies come in where its packets go out */
 	probe_set_ifindex(b->probe, nh.ifindex);
-	backend_refresh_probe_path(a, b);
+	vip_state_refresh_probe_path(a, b);
 }
 
-void backend_refresh_probe_path(struct agent *a, struct backend *b)
+void vip_state_refresh_probe_path(struct agent *a, struct backend *b)
 {
 	if (!a->probe_paths || b->id >= XDPCAST_MAX_BACKENDS)
 		return;
@@ -261,40 +262,23 @@ void backend_refresh_probe_path(struct agent *a, struct backend *b)
 		probe_path_clear(a->probe_paths, b->id);
 }
 
-int backend_probe_new(struct agent *a, struct backend *b)
-{
-	const struct check_config *c = &b->cfg.check;
-	bool vip = c->target == CHECK_TARGET_VIP;
-
-	b->probe = probe_new(a->probes, c, vip ? &b->vip->cfg.addr : &b->cfg.addr,
-			     vip && a->probe_paths ? probe_path_mark(a->probe_paths, b->id) : 0,
-			     checks_probe_done, b);
-	if (!b->probe)
-		return -ENOMEM;
-	probe_set_ifindex(b->probe, b->nh.ifindex);
-	/* a new backend's path waits for its next hop (backend_refresh_nexthop) */
-	if (b->tracked)
-		backend_refresh_probe_path(a, b);
-	return 0;
-}
-
-void backend_nexthop_changed(struct agent *a, struct backend *b)
+void vip_state_nexthop_changed(struct agent *a, struct backend *b)
 {
 	const char *old_state = backend_state_name(b);
 	bool was_in_table = backend_in_table(b);
 
-	backend_refresh_nexthop(a, b);
+	vip_state_refresh_nexthop(a, b);
 	if (b->nh.state == NEXTHOP_FAILED && health_force_down(&b->health)) {
-		agent_backend_changed(a, b, old_state, "neighbour FAILED", -1);
+		vip_state_backend_changed(a, b, old_state, "neighbour FAILED", -1);
 		return;
 	}
 	if (was_in_table != backend_in_table(b)) {
-		agent_backend_changed(a, b, old_state,
-				      backend_in_table(b) ? "next hop resolved" : "next hop lost",
-				      -1);
+		vip_state_backend_changed(
+			a, b, old_state,
+			backend_in_table(b) ? "next hop resolved" : "next hop lost", -1);
 		return;
 	}
-	backend_write(a, b);
+	vip_state_write_backend(a, b);
 	routes_update(a->routes, &b->vip->cfg.addr); /* the route names the next hop too */
 	pr_debug("backend %s %s: next hop updated (ifindex %d)\n", b->cfg.name, b->cfg.addr.text,
 		 b->nh.ifindex);

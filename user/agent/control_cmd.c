@@ -16,6 +16,7 @@
 
 #include <xdpcast/abi.h>
 
+#include "addr.h"
 #include "agent.h"
 #include "vip_state.h"
 #include "control_cmd.h"
@@ -90,26 +91,6 @@ static const char *arg_string(struct request *r, const char *key, int *err)
 	return text;
 }
 
-/* An address as the configuration stores it (IPv4 mapped); false if @text is none. */
-static bool parse_addr(const char *text, struct in6_addr *out)
-{
-	struct in_addr v4;
-
-	if (inet_pton(AF_INET6, text, out) == 1)
-		return true;
-	if (inet_pton(AF_INET, text, &v4) != 1)
-		return false;
-	memset(out, 0, sizeof(*out));
-	out->s6_addr[10] = out->s6_addr[11] = 0xff;
-	memcpy(&out->s6_addr[12], &v4, sizeof(v4));
-	return true;
-}
-
-static bool same_addr(const struct addr_config *a, const struct in6_addr *b)
-{
-	return !memcmp(&a->addr, b, sizeof(*b));
-}
-
 /*
  * The VIP named @what (names are unique), else the one at address @what: one
  * only, as an address may hold a udp and a tcp VIP.
@@ -119,14 +100,14 @@ static struct vip *find_vip(struct request *r, const char *what)
 	struct agent *a = r->agent;
 	char quoted[QUOTE_SIZE(ECHO_MAX)];
 	struct vip *found = NULL;
-	struct in6_addr addr;
+	struct addr addr;
 	size_t n = 0;
 
 	for (size_t i = 0; i < a->n_vips; i++)
 		if (!strcmp(a->vips[i]->cfg.name, what))
 			return a->vips[i];
-	for (size_t i = 0; parse_addr(what, &addr) && i < a->n_vips; i++) {
-		if (same_addr(&a->vips[i]->cfg.addr, &addr)) {
+	for (size_t i = 0; addr_parse(&addr, what) && i < a->n_vips; i++) {
+		if (addr_equal(&a->vips[i]->cfg.addr.ip, &addr)) {
 			found = a->vips[i];
 			n++;
 		}
@@ -145,13 +126,13 @@ static struct vip *find_vip(struct request *r, const char *what)
 static struct backend *find_backend(struct request *r, struct vip *v, const char *what)
 {
 	char quoted[QUOTE_SIZE(ECHO_MAX)];
-	struct in6_addr addr;
+	struct addr addr;
 
 	for (size_t i = 0; i < v->n_backends; i++)
 		if (!strcmp(v->backends[i]->cfg.name, what))
 			return v->backends[i];
-	for (size_t i = 0; parse_addr(what, &addr) && i < v->n_backends; i++)
-		if (same_addr(&v->backends[i]->cfg.addr, &addr))
+	for (size_t i = 0; addr_parse(&addr, what) && i < v->n_backends; i++)
+		if (addr_equal(&v->backends[i]->cfg.addr.ip, &addr))
 			return v->backends[i];
 	fail(r, "backend %s not found in vip \"%s\"", echo(quoted, what, strlen(what)),
 	     v->cfg.name);

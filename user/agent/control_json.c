@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include <xdp/libxdp.h>
 
+#include "addr.h"
 #include "agent.h"
 #include "routes.h"
 #include "control_cmd.h"
@@ -64,15 +65,12 @@ static struct json_object *new_mac(const uint8_t mac[6])
 /* An address as text (IPv4-mapped ones as IPv4), or null for ::. */
 static struct json_object *new_addr(const struct in6_addr *addr)
 {
-	char text[INET6_ADDRSTRLEN];
+	char text[ADDR_TEXT_SIZE];
+	struct addr a = { .family = addr_family_of(addr), .addr = *addr };
 
 	if (IN6_IS_ADDR_UNSPECIFIED(addr))
 		return NULL;
-	if (IN6_IS_ADDR_V4MAPPED(addr))
-		inet_ntop(AF_INET, &addr->s6_addr[12], text, sizeof(text));
-	else
-		inet_ntop(AF_INET6, addr, text, sizeof(text));
-	return json_object_new_string(text);
+	return json_object_new_string(addr_format(&a, text, sizeof(text)));
 }
 
 static struct json_object *new_ifname(int ifindex)

@@ -103,7 +103,9 @@ static bool prefix_eq(const uint8_t *a, const uint8_t *b, unsigned int plen)
 
 static void addr_text(int family, const struct in6_addr *a, char *buf, size_t size)
 {
-	if (!family || !inet_ntop(family, nl_addr_bytes(family, a), buf, size))
+	const struct addr x = { .family = family, .addr = *a };
+
+	if (!family || !*addr_format(&x, buf, size))
 		snprintf(buf, size, "-");
 }
 

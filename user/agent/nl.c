@@ -3,6 +3,8 @@
  * probe paths' routes and rules (nl.h). */
 #include "nl.h"
 
+#include "addr.h"
+
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -253,12 +255,8 @@ const uint8_t *nl_addr_bytes(int family, const struct in6_addr *a)
 
 void nl_addr_set(int family, struct in6_addr *a, const void *bytes)
 {
-	memset(a, 0, sizeof(*a));
-	if (family == AF_INET) {
-		a->s6_addr[10] = 0xff;
-		a->s6_addr[11] = 0xff;
-		memcpy(&a->s6_addr[12], bytes, 4);
-	} else {
+	if (family == AF_INET)
+		addr_map_v4(a, bytes);
+	else
 		memcpy(a->s6_addr, bytes, 16);
-	}
 }

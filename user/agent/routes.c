@@ -62,7 +62,9 @@ static void on_reconcile(struct ev_loop *loop, ev_timer *w, int revents);
 
 static bool same_addr(const struct addr_config *a, int family, const struct in6_addr *addr)
 {
-	return a->family == family && !memcmp(&a->addr, addr, sizeof(*addr));
+	const struct addr x = { .family = family, .addr = *addr };
+
+	return addr_equal(&a->ip, &x);
 }
 
 static struct route_entry *find_entry(const struct routes *rs, int family,

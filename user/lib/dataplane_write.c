@@ -19,6 +19,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "addr.h"
 #include "dataplane_impl.h"
 #include "log.h"
 
@@ -575,15 +576,12 @@ int xdpcast_dp_write_table(struct xdpcast_dp *dp, const struct xdpcast_vip_key *
 
 int xdpcast_vip_key_from_str(struct xdpcast_vip_key *key, const char *addr, __u8 proto, __u16 port)
 {
-	struct in_addr v4;
+	struct addr a;
 
 	memset(key, 0, sizeof(*key));
-	if (inet_pton(AF_INET, addr, &v4) == 1) {
-		key->addr[2] = htonl(0xffff);
-		key->addr[3] = v4.s_addr;
-	} else if (inet_pton(AF_INET6, addr, key->addr) != 1) {
+	if (!addr_parse(&a, addr))
 		return -EINVAL;
-	}
+	memcpy(key->addr, &a.addr, sizeof(key->addr));
 	if (port && !proto)
 		return -EINVAL;
 	key->proto = proto;

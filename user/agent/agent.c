@@ -249,6 +249,7 @@ struct backend *agent_backend_new(struct vip *v, const struct backend_config *cf
 	b->vip = v;
 	b->id = XDPCAST_BACKEND_NONE;
 	b->admin_weight = -1;
+	b->state_since = ev_time();
 	health_init(&b->health, cfg->check.rise, cfg->check.fall, cfg->check.initial_up);
 	return b;
 }

@@ -41,6 +41,9 @@ struct backend {
 	uint64_t probes, probe_failures;
 	int32_t admin_weight; /* the operator's weight (drain = 0), or -1: the configured one */
 	bool tracked; /* its next hop is tracked (neigh_track succeeded) */
+	/* wall-clock time (s) since when backend_state_name() has said what it
+	 * says: set when it was made (or adopted) and at every change */
+	double state_since;
 };
 
 struct vip {

@@ -33,7 +33,7 @@ int vip_state_set_admin_weight(struct agent *a, struct backend *b, int32_t weigh
 	char reason[80];
 	uint32_t old = backend_weight(b);
 
-	if (weight > 0xffff)
+	if (weight > XDPCAST_WEIGHT_MAX)
 		return -ERANGE;
 	const char *old_state = backend_state_name(b);
 	b->admin_weight = weight;
@@ -212,6 +212,8 @@ void vip_state_backend_changed(struct agent *a, struct backend *b, const char *o
 	char latency[32] = "", slots[64];
 	long moved;
 
+	if (strcmp(old_state, backend_state_name(b)))
+		b->state_since = ev_time();
 	/* a backend that joins gets its entry before the table names it; one
 	 * that leaves stays forwardable until the table no longer does */
 	if (backend_in_table(b))

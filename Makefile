@@ -25,7 +25,7 @@ CFLAGS += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Iinclude -Iuser/lib -Ius
 CFLAGS += $(SAN_FLAGS)
 LDFLAGS += $(SAN_FLAGS)
 LDLIBS := -lxdp -lbpf -lelf -lz -lxxhash
-AGENT_LDLIBS := -lyaml -lev -lmnl -lldns -lcurl -ljson-c -lcap-ng
+AGENT_LDLIBS := -lyaml -lev -lmnl -lldns -lcurl -ljson-c -lcap-ng -lsystemd
 
 BPF_HDRS := $(wildcard bpf/lib/*.h include/xdpcast/*.h)
 LIB_SRCS := $(wildcard user/lib/*.c)

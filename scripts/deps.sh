@@ -16,6 +16,8 @@ DEPS_LIBRARIES=(
 	# capabilities
 	libyaml-dev libev-dev libmnl-dev libldns-dev libcurl4-openssl-dev libjson-c-dev
 	libcap-ng-dev
+	# sd_notify and asking systemd (sd-bus) whether a stop is a restart
+	libsystemd-dev
 	libcriterion-dev
 	# the fuzz harnesses: clang-19's libFuzzer and sanitizer runtimes
 	libclang-rt-19-dev
@@ -32,6 +34,8 @@ DEPS_PROGRAMS=(
 	ip:iproute2 ethtool:ethtool sysctl:procps nsd:nsd dig:bind9-dnsutils jq:jq
 	# the backends' HTTP (busybox httpd) and HTTPS (openssl s_server) services
 	busybox:busybox openssl:openssl
+	# the unit's offline checks (test_systemd_unit.sh)
+	systemd-analyze:systemd
 	/usr/lib/frr/zebra:frr /usr/lib/frr/ospfd:frr /usr/lib/frr/ospf6d:frr vtysh:frr
 	bird:bird2 birdc:bird2
 	# the base system's (Priority: required), used by the scripts and the tests

@@ -331,6 +331,13 @@ static void print_reload(struct json_object *r)
 	printf("reloaded %s: %s VIPs\n", text(r, "config"), text(r, "vips"));
 }
 
+static void print_handover(struct json_object *r)
+{
+	printf("handover: the next stop of xdpcastd leaves the dataplane (%s) and the routes "
+	       "in place for the next xdpcastd\n",
+	       text(r, "pin_dir"));
+}
+
 #define WEIGHT_HELP "the operator's weight N (0.." STR(XDPCAST_WEIGHT_MAX) ") until undrain"
 
 static const struct cli_command cli_commands[] = {
@@ -343,6 +350,8 @@ static const struct cli_command cli_commands[] = {
 	[CONTROL_CMD_WEIGHT] = { WEIGHT_HELP, print_weight },
 	[CONTROL_CMD_STATS] = { "dataplane counters by VIP and reason, by backend", print_stats },
 	[CONTROL_CMD_RELOAD] = { "reload the configuration file (as SIGHUP)", print_reload },
+	[CONTROL_CMD_HANDOVER] = { "make the next stop a restart: dataplane and routes stay",
+				   print_handover },
 };
 _Static_assert(sizeof(cli_commands) / sizeof(cli_commands[0]) == CONTROL_CMD_MAX,
 	       "a printer for every command of control_proto.h");

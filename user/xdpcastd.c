@@ -3,7 +3,9 @@
  * xdpcastd: the agent on the router. Reads the configuration, attaches (or
  * adopts) the XDP dataplane, checks every backend and keeps the maps equal
  * to what the checks and the operator say. Runs in the foreground; SIGHUP
- * reloads, SIGTERM/SIGINT stop. docs/xdpcastd.md is its manual. Here the
+ * reloads, SIGTERM/SIGINT stop (a restart, said by systemd's job or
+ * `xdpcastctl handover`, keeps the dataplane and the routes); tells
+ * systemd (Type=notify) when it is ready. docs/xdpcastd.md is its manual. Here the
  * control socket (control.h, a transport) is wired to the commands
  * (control_cmd.h) and the agent.
  */
@@ -20,6 +22,8 @@
 #include "log.h"
 #include "privileges.h"
 #include "reload.h"
+#include "service_notify.h"
+#include "stop_intent.h"
 
 #define EXIT_USAGE 2
 
@@ -29,6 +33,7 @@ struct daemon {
 	struct control_env env; /* what the control socket's commands act on */
 	const char *config_path;
 	ev_signal sighup, sigterm, sigint;
+	ev_timer watchdog; /* WATCHDOG=1 under systemd's WatchdogSec= */
 };
 
 static void usage(FILE *out)
@@ -78,8 +83,23 @@ static int control_up(struct daemon *d, struct ev_loop *loop, const struct confi
 
 static void on_stop(struct ev_loop *loop, ev_signal *w, int revents)
 {
+	struct daemon *d = w->data;
+	char why[256];
+
 	(void)revents;
 	pr_info("signal %d: stopping\n", w->signum);
+	/* systemctl restart and a package upgrade send SIGTERM as a stop does:
+	 * the unit's pending job tells them apart */
+	if (!d->agent.handover && w->signum == SIGTERM) {
+		d->agent.handover =
+			stop_intent_systemd_restart(STOP_INTENT_TIMEOUT_USEC, why, sizeof(why));
+		if (d->agent.handover || strncmp(why, "not a", 5))
+			pr_info("%s: %s\n", why,
+				d->agent.handover ? "a restart, the address stays announced"
+						  : "a stop");
+	}
+	service_notify_stopping("%s", d->agent.handover ? "restarting: dataplane and routes kept"
+							: "stopping");
 	ev_break(loop, EVBREAK_ALL);
 }
 
@@ -183,6 +203,11 @@ int main(int argc, char **argv)
 	pr_info("running: %zu VIPs, %zu interfaces, pins in %s%s\n", d.agent.n_vips,
 		d.agent.cfg.n_ifaces, d.agent.cfg.pin_dir,
 		d.agent.pins_created ? "" : " (adopted)");
+	/* the tables are written and the routes in place: systemd may go on */
+	service_notify_ready("running: %zu VIPs, %zu interfaces%s", d.agent.n_vips,
+			     d.agent.cfg.n_ifaces,
+			     d.agent.pins_created ? "" : ", dataplane adopted");
+	service_watchdog_start(loop, &d.watchdog);
 	ev_run(loop, 0);
 	/* a stop that left xdpcast attached is a failure a supervisor should see */
 	ret = agent_stop(&d.agent) ? 1 : 0;

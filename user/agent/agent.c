@@ -8,6 +8,7 @@
 #include "routes.h"
 #include "adopt.h"
 #include "checks.h"
+#include "operator_state.h"
 #include "stats_file.h"
 #include "vip_state.h"
 
@@ -392,6 +393,8 @@ static int build_state(struct agent *a, bool adopting)
 		if (err)
 			return err;
 	}
+	/* the operator's drains before the first table: a stop and start moves no flow */
+	operator_state_restore(a);
 	for (size_t i = 0; i < a->n_vips; i++) {
 		struct vip *v = a->vips[i];
 		bool adopted = v->id < XDPCAST_MAX_VIPS;
@@ -515,15 +518,19 @@ void agent_stop_state(struct agent *a)
 
 int agent_stop(struct agent *a)
 {
-	bool keep = a->keep_dataplane_flag || a->cfg.keep_dataplane, still_attached = false;
+	bool keep = a->keep_dataplane_flag || a->cfg.keep_dataplane || a->handover,
+	     still_attached = false;
 
 	/* no agent, no health: a stale file would say "up" forever */
 	if (a->cfg.stats_file[0] && unlink(a->cfg.stats_file) && errno != ENOENT)
 		pr_warn("stats file %s: %s\n", a->cfg.stats_file, strerror(errno));
 	if (keep) {
 		pr_info("leaving the dataplane attached and pinned in %s, and the routes in "
-			"place\n",
-			a->cfg.pin_dir);
+			"place (%s)\n",
+			a->cfg.pin_dir,
+			a->handover		 ? "a restart: the next xdpcastd adopts them"
+			: a->keep_dataplane_flag ? "--keep-dataplane"
+						 : "keep_dataplane: true");
 	} else {
 		/* first the announcement, then the forwarding: no flow is sent here for nothing */
 		routes_withdraw_all(a->routes, "xdpcastd stopping");

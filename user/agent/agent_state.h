@@ -41,6 +41,9 @@ struct agent {
 	bool attached_here[CONFIG_MAX_IFACES]; /* this run attached cfg.ifaces[i] */
 	bool pins_created; /* this run created the pinned maps */
 	bool keep_dataplane_flag; /* --keep-dataplane; the config key can also say so */
+	/* the next stop is a restart: dataplane and routes stay for the next
+	 * xdpcastd (control_cmd.c's handover; xdpcastd.c when systemd restarts it) */
+	bool handover;
 	ev_timer stats_timer; /* stats_file.c's writes */
 	ev_timer retry_timer; /* rebuilds tables whose write failed (vip_state.c) */
 	struct routes *routes; /* the VIPs' routes in the kernel FIB (routes.c) */

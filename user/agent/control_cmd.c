@@ -249,12 +249,26 @@ static int cmd_reload(struct request *r)
 	return 0;
 }
 
+/* The next stop is a restart: the dataplane and the routes stay for the
+ * xdpcastd started next (docs/xdpcastd.md, Restart and upgrade). */
+static int cmd_handover(struct request *r)
+{
+	pr_info("control: handover (pid %d, uid %u): the next stop keeps the dataplane and "
+		"the routes\n",
+		(int)r->peer->pid, (unsigned int)r->peer->uid);
+	r->agent->handover = true;
+	json_object_object_add(r->reply, "handover", json_object_new_boolean(1));
+	json_object_object_add(r->reply, "pin_dir", json_object_new_string(r->agent->cfg.pin_dir));
+	return 0;
+}
+
 /* xdpcastd's side of control_proto.h's commands */
 static int (*const handlers[])(struct request *r) = {
 	[CONTROL_CMD_STATUS] = cmd_status,	[CONTROL_CMD_VIPS] = cmd_vips,
 	[CONTROL_CMD_BACKENDS] = cmd_backends,	[CONTROL_CMD_DRAIN] = cmd_set_weight,
 	[CONTROL_CMD_UNDRAIN] = cmd_set_weight, [CONTROL_CMD_WEIGHT] = cmd_set_weight,
 	[CONTROL_CMD_STATS] = cmd_stats,	[CONTROL_CMD_RELOAD] = cmd_reload,
+	[CONTROL_CMD_HANDOVER] = cmd_handover,
 };
 _Static_assert(sizeof(handlers) / sizeof(handlers[0]) == CONTROL_CMD_MAX,
 	       "a handler for every command of control_proto.h");

@@ -12,7 +12,9 @@
 #include "agent.h"
 #include "control.h"
 #include "log.h"
+#include "operator_state.h"
 #include "reload.h"
+#include "service_notify.h"
 
 /* The control socket takes the running configuration's settings. */
 static int follow(struct control *ctl, const struct config *cfg, bool move)
@@ -23,8 +25,8 @@ static int follow(struct control *ctl, const struct config *cfg, bool move)
 	return move ? control_follow(ctl, cfg->control_socket) : 0;
 }
 
-int agent_reload_file(struct agent *a, struct control *ctl, const char *path,
-		      struct reload_result *res)
+static int reload_file(struct agent *a, struct control *ctl, const char *path,
+		       struct reload_result *res)
 {
 	struct config cfg;
 	int err;
@@ -42,6 +44,8 @@ int agent_reload_file(struct agent *a, struct control *ctl, const char *path,
 	config_free(&cfg); /* what agent_reload() did not take over */
 	if (res->outcome == RELOAD_REFUSED)
 		return res->err;
+	/* the backends the file no longer has take their drains with them */
+	operator_state_save(a);
 	/* the file is the running one: a part that failed keeps the socket where it is */
 	err = follow(ctl, &a->cfg, res->outcome == RELOAD_APPLIED);
 	if (err)
@@ -49,4 +53,21 @@ int agent_reload_file(struct agent *a, struct control *ctl, const char *path,
 	else if (res->outcome == RELOAD_APPLIED)
 		pr_info("reloaded %s\n", a->cfg.path);
 	return res->err;
+}
+
+int agent_reload_file(struct agent *a, struct control *ctl, const char *path,
+		      struct reload_result *res)
+{
+	int err;
+
+	/* systemctl reload (xdpcastctl reload, SIGHUP) sees the reload start and end */
+	service_notify_reloading();
+	err = reload_file(a, ctl, path, res);
+	if (res->outcome == RELOAD_APPLIED)
+		service_notify_ready("running: %zu VIPs, reloaded %s", a->n_vips, a->cfg.path);
+	else
+		service_notify_ready("running: %zu VIPs, last reload %s: %.160s", a->n_vips,
+				     res->outcome == RELOAD_REFUSED ? "refused" : "applied in part",
+				     res->message);
+	return err;
 }

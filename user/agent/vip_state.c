@@ -12,6 +12,7 @@
 #include "vip_state.h"
 #include "routes.h"
 #include "log.h"
+#include "operator_state.h"
 #include "maglev.h"
 #include "probe_path.h"
 
@@ -43,6 +44,7 @@ int vip_state_set_admin_weight(struct agent *a, struct backend *b, int32_t weigh
 	else
 		snprintf(reason, sizeof(reason), "operator: weight %u -> %d", old, weight);
 	vip_state_backend_changed(a, b, old_state, reason, -1);
+	operator_state_save(a); /* kept for the next start; a failure is only a warning */
 	return 0;
 }
 

@@ -16,6 +16,7 @@ const struct control_command control_commands[CONTROL_CMD_MAX] = {
 	[CONTROL_CMD_WEIGHT] = { "weight", { "vip", "backend", "weight" }, 3, .changes = true },
 	[CONTROL_CMD_STATS] = { "stats", {}, 0, .changes = false },
 	[CONTROL_CMD_RELOAD] = { "reload", {}, 0, .changes = true },
+	[CONTROL_CMD_HANDOVER] = { "handover", {}, 0, .changes = true },
 };
 
 const struct control_command *control_command_find(const char *name)

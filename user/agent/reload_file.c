@@ -4,7 +4,7 @@
  * reload: parse the file, apply it with agent_reload(), then have the
  * control socket follow the new control_socket and control_admin_group.
  * The outcome, with one message for the log and the control socket, in a
- * struct reload_result.
+ * struct reload_result, also kept in struct agent for the metrics.
  */
 #include <stdio.h>
 #include <string.h>
@@ -23,8 +23,8 @@ static int follow(struct control *ctl, const struct config *cfg, bool move)
 	return move ? control_follow(ctl, cfg->control_socket) : 0;
 }
 
-int agent_reload_file(struct agent *a, struct control *ctl, const char *path,
-		      struct reload_result *res)
+static int load_and_apply(struct agent *a, struct control *ctl, const char *path,
+			  struct reload_result *res)
 {
 	struct config cfg;
 	int err;
@@ -49,4 +49,15 @@ int agent_reload_file(struct agent *a, struct control *ctl, const char *path,
 	else if (res->outcome == RELOAD_APPLIED)
 		pr_info("reloaded %s\n", a->cfg.path);
 	return res->err;
+}
+
+int agent_reload_file(struct agent *a, struct control *ctl, const char *path,
+		      struct reload_result *res)
+{
+	int err = load_and_apply(a, ctl, path, res);
+
+	/* for the metrics: a reload applied only in part failed too */
+	a->last_reload_ok = res->outcome == RELOAD_APPLIED;
+	a->last_reload_at = ev_time();
+	return err;
 }

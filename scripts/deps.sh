@@ -32,6 +32,8 @@ DEPS_PROGRAMS=(
 	clang-format:clang-format cppcheck:cppcheck shellcheck:shellcheck
 	# lab, demo, tests, benches
 	ip:iproute2 ethtool:ethtool sysctl:procps nsd:nsd dig:bind9-dnsutils jq:jq
+	# the stats file and the documented alert rules checked (`promtool check metrics/rules`)
+	promtool:prometheus
 	# the backends' HTTP (busybox httpd) and HTTPS (openssl s_server) services
 	busybox:busybox openssl:openssl
 	# the unit's offline checks (test_systemd_unit.sh)

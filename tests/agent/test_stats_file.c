@@ -3,7 +3,9 @@
  * The stats file as xdpcastd writes it (stats_file_write()), from a loaded
  * dataplane and an agent without VIPs, into a directory that a local user
  * may write (node_exporter's textfile directory): what that user plants at
- * the temporary's old fixed name (PATH.tmp) is not written through.
+ * the temporary's old fixed name (PATH.tmp) is not written through. Names
+ * from the configuration with a quote, a backslash and a newline come out
+ * escaped in every series.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -134,5 +136,50 @@ Test(stats_file, unwritable_directory, .init = setup, .fini = teardown)
 	cr_assert_eq(seteuid(getuid()), 0);
 	cr_assert_eq(err, -EACCES, "returned %d", err);
 	cr_assert_eq(others(NULL, 0), 0, "files left behind");
+	free(a);
+}
+
+Test(stats_file, names_from_the_file_are_escaped, .init = setup, .fini = teardown)
+{
+	static char text[1 << 16];
+	struct backend b = { 0 }, *bs[] = { &b };
+	struct vip v = { 0 }, *vs[] = { &v };
+	char path[128], line[512];
+	struct agent *a;
+	int rows = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/xdpcast.prom", dir);
+	a = agent_writing(path);
+	snprintf(v.cfg.name, sizeof(v.cfg.name), "d\"n\\s");
+	snprintf(v.cfg.addr.text, sizeof(v.cfg.addr.text), "203.0.113.53");
+	v.backends = bs;
+	v.n_backends = 1;
+	v.agent = a;
+	snprintf(b.cfg.name, sizeof(b.cfg.name), "b\n1\"");
+	snprintf(b.cfg.addr.text, sizeof(b.cfg.addr.text), "198.18.1.2");
+	b.vip = &v;
+	latency_hist_add(&b.check_duration, 0.002);
+	a->vips = vs;
+	a->n_vips = 1;
+
+	cr_assert_eq(stats_file_write(a), 0);
+
+	content(path, text, sizeof(text));
+	cr_assert_not_null(
+		strstr(text, "xdpcast_backend_state{vip=\"d\\\"n\\\\s\",address="
+			     "\"203.0.113.53\",protocol=\"any\",port=\"0\",backend="
+			     "\"b\\n1\\\"\",backend_address=\"198.18.1.2\",state=\"down\"} 1\n"),
+		"%s", text);
+	cr_assert_not_null(strstr(text, ",le=\"0.0025\"} 1\n"), "%s", text);
+	f = fopen(path, "r");
+	cr_assert_not_null(f);
+	/* every line a comment or name{labels} value: no raw newline split a series */
+	while (fgets(line, sizeof(line), f)) {
+		cr_assert(line[0] == '#' || !strncmp(line, "xdpcast_", 8), "line: %s", line);
+		rows += strstr(line, "backend=\"b\\n1\\\"\"") != NULL;
+	}
+	fclose(f);
+	cr_assert_gt(rows, 20, "%d series of the backend", rows);
 	free(a);
 }

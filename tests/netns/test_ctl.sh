@@ -22,6 +22,8 @@ source tests/netns/checks.sh
 TEST_NAME=test_ctl
 # shellcheck source=tests/netns/agent_lib.sh
 source tests/netns/agent_lib.sh
+# shellcheck source=tests/netns/prom_lib.sh
+source tests/netns/prom_lib.sh
 # Records the status of the command just before it: `[ a ] && [ b ]; verdict "what"`.
 verdict() {
 	local rc=$?
@@ -174,15 +176,15 @@ verdict "backends --json: at is given to the millisecond"
 PROM=$LAB_DIR/xdpcast.prom
 for _ in $(seq 20); do [ -s "$PROM" ] && break; sleep 0.1; done
 prom=$(cat "$PROM" 2>/dev/null)
-grep -q '^# TYPE xdpcast_backend_check_results_total counter$' <<<"$prom"
-verdict "stats file: xdpcast_backend_check_results_total is a counter"
+grep -q '^# TYPE xdpcast_backend_checks_total counter$' <<<"$prom"
+verdict "stats file: xdpcast_backend_checks_total is a counter"
 check "stats file: a row per backend and result (3 x 6)" \
-	[ "$(grep -Ec '^xdpcast_backend_check_results_total\{vip="dns",.*,backend="b[1-3]",backend_address="[0-9.]+",result="(ok|timeout|refused|unreachable|bad_reply|error)"\} [0-9]+$' <<<"$prom")" -eq 18 ]
-b1_checks=$(awk '/^xdpcast_backend_checks_total\{.*backend="b1",/ {print $2}' <<<"$prom")
-b1_results=$(awk '/^xdpcast_backend_check_results_total\{.*backend="b1",/ {s += $2} END {print s + 0}' <<<"$prom")
-b1_ok=$(awk '/^xdpcast_backend_check_results_total\{.*backend="b1",.*result="ok"\}/ {print $2}' <<<"$prom")
+	[ "$(grep -Ec '^xdpcast_backend_checks_total\{vip="dns",.*,backend="b[1-3]",backend_address="[0-9.]+",result="(ok|timeout|refused|unreachable|bad_reply|error)"\} [0-9]+$' <<<"$prom")" -eq 18 ]
+b1_checks=$(awk '/^xdpcast_backend_check_duration_seconds_count\{.*backend="b1",/ {print $2}' <<<"$prom")
+b1_results=$(awk '/^xdpcast_backend_checks_total\{.*backend="b1",/ {s += $2} END {print s + 0}' <<<"$prom")
+b1_ok=$(awk '/^xdpcast_backend_checks_total\{.*backend="b1",.*result="ok"\}/ {print $2}' <<<"$prom")
 [ -n "$b1_checks" ] && [ "$b1_results" = "$b1_checks" ] && [ "${b1_ok:-0}" -gt 0 ]
-verdict "stats file: b1's results add up to its checks ($b1_results of $b1_checks, $b1_ok ok)"
+verdict "stats file: b1's results add up to its timed checks ($b1_results of $b1_checks, $b1_ok ok)"
 b2_mac=$(lab_backend_mac 2)
 check "backends --json: b2's MAC is b2's eth0" json_true ".backends[1].nexthop.dst_mac == \"$b2_mac\""
 ctl --json backends "$LAB_VIP"
@@ -363,6 +365,10 @@ ctl reload
 [ "$RC" -eq 1 ] && grep -Eq "^xdpcastctl: reload: $CFG:[0-9]+:[0-9]+: vips\[0\]\.backends\[0\].*wieght" <<<"$ERR"
 verdict "reload of a broken file: exit 1 with FILE:LINE:COL and the key"
 check "the log says the reload was refused" grep -q "reload refused" "$LOG"
+sleep 0.3
+prom_snapshot "$PROM" "$LAB_DIR/refused.prom"
+check "stats file: xdpcast_last_reload_success 0 after the refused reload" \
+	[ "$(prom_value "$LAB_DIR/refused.prom" xdpcast_last_reload_success)" = 0 ]
 map_flows
 moved=$(join "$LAB_DIR/before" <(snapshot) | awk '$2 != $3' | wc -l)
 check "no flow moved by the refused reload ($moved moved)" [ "$moved" -eq 0 ]
@@ -384,6 +390,13 @@ cp "$CFG.good" "$CFG"
 ctl reload
 [ "$RC" -eq 0 ] && [ "$OUT" = "reloaded $CFG: 1 VIPs" ]
 verdict "reload of the good file: exit 0"
+sleep 0.3
+prom_snapshot "$PROM" "$LAB_DIR/good.prom"
+[ "$(prom_value "$LAB_DIR/good.prom" xdpcast_last_reload_success)" = 1 ] &&
+	awk -v a="$(prom_value "$LAB_DIR/refused.prom" xdpcast_last_reload_timestamp_seconds)" \
+		-v b="$(prom_value "$LAB_DIR/good.prom" xdpcast_last_reload_timestamp_seconds)" \
+		'BEGIN { exit !(b > a) }'
+verdict "stats file: xdpcast_last_reload_success 1 again, at a later timestamp"
 # a second interface: a second load of the program, on the same pinned maps
 sed 's/^interfaces: \[r0\]$/interfaces: [r0, r1]/' "$CFG.good" >"$CFG"
 map_flows
@@ -391,6 +404,10 @@ snapshot >"$LAB_DIR/before"
 ctl reload
 [ "$RC" -eq 0 ] && in_ns router ip -d link show r1 | grep -q xdp && grep -q "reload: attached to r1" "$LOG"
 verdict "reload adding interface r1: attached (rc $RC: $ERR)"
+sleep 0.3
+prom_snapshot "$PROM" "$LAB_DIR/r1.prom"
+check "stats file: r0 and r1 attached, native" [ "$(grep -c '^xdpcast_interface_attached{interface="r[01]",mode="native"} 1$' "$LAB_DIR/r1.prom")" -eq 2 ]
+check "stats file with two interfaces: promtool check metrics finds nothing" prom_clean "$LAB_DIR/r1.prom"
 map_flows
 moved=$(join "$LAB_DIR/before" <(snapshot) | awk '$2 != $3' | wc -l)
 check "no flow moved and none lost with r1 added ($moved moved, $(cat "$LAB_DIR/lost") lost)" \

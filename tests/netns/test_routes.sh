@@ -8,7 +8,10 @@
 # is shown as failing and retried; a stale route of xdpcast's protocol
 # is removed at start; a restart adopts the routes without touching them; a
 # reload moves them to a new metric; SIGTERM removes them, --keep-dataplane
-# leaves them. Other protocols' routes are never touched.
+# leaves them. Other protocols' routes are never touched. The stats file,
+# promtool-clean at each step, follows: build info, interface mode, each
+# backend's state, its checks by result and their latency histogram, route
+# repairs and refused writes, the last reload.
 set -uo pipefail
 cd "$(dirname "$0")/../.." || exit 1
 export BUILD=${BUILD:-build}
@@ -22,6 +25,8 @@ source tests/netns/checks.sh
 TEST_NAME=test_routes
 # shellcheck source=tests/netns/agent_lib.sh
 source tests/netns/agent_lib.sh
+# shellcheck source=tests/netns/prom_lib.sh
+source tests/netns/prom_lib.sh
 
 INTERVAL_MS=100
 TIMEOUT_MS=80
@@ -80,6 +85,7 @@ write_config 20
 in_ns router ip route add 198.51.100.99/32 via 198.18.1.2 proto "$PROTO" metric 20
 in_ns router ip route add 203.0.113.99/32 via 198.18.1.2 proto static metric 20
 
+started_at=$(date +%s)
 lab_xdpcastd_start "$CFG" "$LOG"
 ms=$(wait_until 5000 has_route)
 echo "# the route appeared ${ms} ms after xdpcastd started"
@@ -105,6 +111,41 @@ check "the stale route of protocol $PROTO is removed at start" \
 check "and its removal logged" grep -q "route removed: 198.51.100.99/32 proto $PROTO" "$LOG"
 check "another protocol's route is left alone" others_kept
 
+# --- the stats file, all three up ---
+PROM=$LAB_DIR/xdpcast.prom
+B1='vip="dns",address="203.0.113.53",protocol="udp",port="53",backend="b1",backend_address="198.18.1.2"'
+# b1's series $1 with $2 added to its labels, in snapshot $3
+b1_value() { prom_value "$3" "$1{$B1${2:+,$2}}"; }
+# b1's states that say 1, in snapshot $1: "up" when all is well
+b1_states() { awk -v s="xdpcast_backend_state{$B1,state=" 'index($0, s) == 1 && $2 == 1' "$1" |
+	sed 's/.*state="\([^"]*\)".*/\1/' | tr '\n' ' ' | sed 's/ $//'; }
+prom_snapshot "$PROM" "$LAB_DIR/p1.prom"
+check "stats file, all up: promtool check metrics finds nothing" prom_clean "$LAB_DIR/p1.prom"
+version=$(ctl --json status | jq -r .version)
+check "xdpcast_build_info says xdpcastctl status's version ($version)" \
+	[ "$(prom_value "$LAB_DIR/p1.prom" "xdpcast_build_info{version=\"$version\"}")" = 1 ]
+check "xdpcast_interface_attached: r0, native" \
+	[ "$(prom_value "$LAB_DIR/p1.prom" 'xdpcast_interface_attached{interface="r0",mode="native"}')" = 1 ]
+check "the start counts as a successful reload" \
+	[ "$(prom_value "$LAB_DIR/p1.prom" xdpcast_last_reload_success)" = 1 ]
+reload_ts1=$(prom_value "$LAB_DIR/p1.prom" xdpcast_last_reload_timestamp_seconds)
+check "at the start's time ($reload_ts1, started at $started_at)" \
+	awk -v t="$reload_ts1" -v s="$started_at" 'BEGIN { exit !(t >= s && t < s + 600) }'
+check "b1's state gauge: up, and only up ($(b1_states "$LAB_DIR/p1.prom"))" \
+	[ "$(b1_states "$LAB_DIR/p1.prom")" = up ]
+check "a state series per backend and state (9 backends x 4 states)" \
+	[ "$(grep -c '^xdpcast_backend_state{' "$LAB_DIR/p1.prom")" -eq 36 ]
+ok1=$(b1_value xdpcast_backend_checks_total 'result="ok"' "$LAB_DIR/p1.prom")
+check "b1's checks by result: ok counted (${ok1:-none})" [ "${ok1:-0}" -gt 0 ]
+count1=$(b1_value xdpcast_backend_check_duration_seconds_count "" "$LAB_DIR/p1.prom")
+inf1=$(b1_value xdpcast_backend_check_duration_seconds_bucket 'le="+Inf"' "$LAB_DIR/p1.prom")
+results1=$(prom_sum "$LAB_DIR/p1.prom" "^xdpcast_backend_checks_total[{]$B1,")
+check "b1's latency histogram counts every check (count $count1, +Inf $inf1, checks $results1)" \
+	[ "${count1:-0}" -gt 0 -a "$count1" = "$inf1" -a "$count1" = "$results1" ]
+since1=$(b1_value xdpcast_backend_state_change_timestamp_seconds "" "$LAB_DIR/p1.prom")
+check "b1's last state change is after the start ($since1)" \
+	awk -v t="$since1" -v s="$started_at" 'BEGIN { exit !(t >= s) }'
+
 # the shipped rt_protos.d entry names the protocol, as `make install` puts it
 make -s --no-print-directory install BUILD="$BUILD" DESTDIR="$LAB_DIR/root" >/dev/null
 named=$(unshare -m sh -c "mount --bind '$LAB_DIR/root/etc/iproute2/rt_protos.d' \
@@ -125,6 +166,18 @@ check "the withdrawal is logged with its reason" \
 sleep 0.3
 shown=$(route_shown)
 check "xdpcastctl vips and the stats file show it withdrawn ($shown)" [ "$shown" = "false false" ]
+prom_snapshot "$PROM" "$LAB_DIR/p2.prom"
+check "stats file, all down: promtool check metrics finds nothing" prom_clean "$LAB_DIR/p2.prom"
+check "b1's NSD killed: its state gauge says down, and only down ($(b1_states "$LAB_DIR/p2.prom"))" \
+	[ "$(b1_states "$LAB_DIR/p2.prom")" = down ]
+failed2=$(prom_sum "$LAB_DIR/p2.prom" "^xdpcast_backend_checks_total[{]$B1,result=\"(timeout|refused|unreachable|bad_reply|error)\"")
+echo "# b1's failed checks by result: $(grep "^xdpcast_backend_checks_total{$B1," "$LAB_DIR/p2.prom" | sed 's/.*result="\([^"]*\)"} /\1 /' | tr '\n' ' ')"
+check "b1's failed checks counted by result ($failed2 >= fall $FALL)" [ "${failed2%.*}" -ge "$FALL" ]
+count2=$(b1_value xdpcast_backend_check_duration_seconds_count "" "$LAB_DIR/p2.prom")
+check "b1's latency histogram grew ($count1 -> $count2)" [ "${count2:-0}" -gt "$count1" ]
+since2=$(b1_value xdpcast_backend_state_change_timestamp_seconds "" "$LAB_DIR/p2.prom")
+check "b1's state change time moved on ($since1 -> $since2)" \
+	awk -v a="$since1" -v b="$since2" 'BEGIN { exit !(b > a) }'
 lab_start_nsd 2
 lab_wait_nsd 2 || fail_setup "nsd b2 restart"
 ms=$(wait_until 5000 has_route)
@@ -148,6 +201,13 @@ ms=$(wait_until $((RECONCILE_MS + 2000)) route_via 198.18.2.2)
 echo "# a route changed by hand was put back ${ms} ms later"
 check "a route changed by hand is put back (${ms} ms)" [ "$ms" -ge 0 ]
 check "the change is logged" grep -q "route changed outside xdpcastd: $LAB_VIP/32 .*via 198.18.3.2" "$LOG"
+sleep 0.3
+prom_snapshot "$PROM" "$LAB_DIR/p3.prom"
+repairs=$(prom_value "$LAB_DIR/p3.prom" xdpcast_route_repairs_total)
+check "xdpcast_route_repairs_total counts the deleted and the changed route ($repairs)" \
+	[ "$repairs" = 2 ]
+check "and no route write failed yet" \
+	[ "$(prom_value "$LAB_DIR/p3.prom" xdpcast_route_write_failures_total)" = 0 ]
 
 # --- weights follow the operator's ---
 lab_start_nsd 1
@@ -182,6 +242,9 @@ dns6_failing() { ctl vips | grep -Eq '^dns6 .* failing$'; }
 check "and as ROUTE failing" dns6_failing
 check "logged once, though retried every reconcile" \
 	[ "$(grep -c "route $LAB_VIP6: cannot install (Invalid argument), retrying every reconcile" "$LOG")" -eq 1 ]
+prom_snapshot "$PROM" "$LAB_DIR/p4.prom"
+failures=$(prom_value "$LAB_DIR/p4.prom" xdpcast_route_write_failures_total)
+check "xdpcast_route_write_failures_total counts each refused try ($failures)" [ "${failures:-0}" -ge 1 ]
 check "the route in the kernel stays as it was" [ "$(route6_of "$LAB_VIP6")" = "$route6_before" ]
 in_ns router ip -6 route del "$b3v6/128" dev r1
 in_ns router ip -6 rule del to "$b3v6" lookup 100 pref 100
@@ -221,6 +284,17 @@ kill -HUP "$LAB_XDPCASTD_PID"
 wait_log "reloaded" 3000 "$before" || true
 check "after a reload to metric 30 the route has it" route_at 30 main
 check "and no route is left at metric 20" no_route_at 20
+sleep 0.3
+prom_snapshot "$PROM" "$LAB_DIR/p5.prom"
+reload_ts5=$(prom_value "$LAB_DIR/p5.prom" xdpcast_last_reload_timestamp_seconds)
+check "after SIGHUP: last reload successful, at a later time ($reload_ts1 -> $reload_ts5)" \
+	awk -v a="$reload_ts1" -v b="$reload_ts5" -v ok="$(prom_value "$LAB_DIR/p5.prom" xdpcast_last_reload_success)" \
+	'BEGIN { exit !(ok == 1 && b > a) }'
+check "stats file at the end: promtool check metrics finds nothing" prom_clean "$LAB_DIR/p5.prom"
+awk '/^### Alert rules/ { on = 1 } on && /^```$/ { exit } on && p { print } on && /^```yaml$/ { p = 1 }' \
+	docs/xdpcastd.md >"$LAB_DIR/rules.yml"
+rules_clean() { promtool check rules "$1" 2>&1 | sed 's/^/# promtool: /'; return "${PIPESTATUS[0]}"; }
+check "the alert rules of docs/xdpcastd.md pass promtool check rules" rules_clean "$LAB_DIR/rules.yml"
 
 # --- exit: --keep-dataplane leaves the routes, a plain SIGTERM removes them ---
 kill -TERM "$LAB_XDPCASTD_PID"

@@ -476,6 +476,9 @@ int agent_start(struct agent *a, struct ev_loop *loop, struct config *cfg, bool 
 		a->stats_timer.repeat = a->cfg.stats_period_ms / 1000.0;
 		ev_timer_again(loop, &a->stats_timer);
 	}
+	/* the file loaded at start counts as the first reload, as Prometheus's own */
+	a->last_reload_ok = true;
+	a->last_reload_at = ev_time();
 	return 0;
 
 fail_dp:

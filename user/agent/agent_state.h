@@ -49,6 +49,10 @@ struct agent {
 	struct routes *routes; /* the VIPs' routes in the kernel FIB (routes.c) */
 	struct probe_paths *probe_paths; /* how VIP-targeted checks reach each backend */
 	enum seed_source seed_source; /* where cfg.seed came from */
+	/* the last configuration load, for the metrics: applied whole or not, and
+	 * when (unix time); agent.c records the start's, reload_file.c each reload's */
+	bool last_reload_ok;
+	double last_reload_at;
 };
 
 #endif /* XDPCAST_AGENT_STATE_H */

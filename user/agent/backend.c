@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /* What a backend's state says, without changing it (backend.h). */
+#include <stddef.h>
+
 #include "backend.h"
 
 uint32_t vip_flow_table_entries(uint32_t flows)
@@ -29,13 +31,15 @@ uint8_t backend_dp_state(const struct backend *b)
 	return backend_weight(b) ? XDPCAST_BACKEND_UP : XDPCAST_BACKEND_DRAINING;
 }
 
+const char *const backend_state_names[] = { "down", "draining", "up", "up-unresolved", NULL };
+
 const char *backend_state_name(const struct backend *b)
 {
 	if (!b->health.up)
-		return "down";
+		return backend_state_names[0];
 	if (!backend_weight(b))
-		return "draining";
-	return backend_nexthop_resolved(b) ? "up" : "up-unresolved";
+		return backend_state_names[1];
+	return backend_state_names[backend_nexthop_resolved(b) ? 2 : 3];
 }
 
 /* Backends that take new flows: up, weighted and with a resolved next hop.

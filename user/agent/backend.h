@@ -16,6 +16,7 @@
 #include "config.h"
 #include "dataplane.h"
 #include "health.h"
+#include "latency_hist.h"
 #include "neigh.h"
 #include "probe.h"
 #include "schedule.h"
@@ -39,6 +40,7 @@ struct backend {
 	uint64_t results[PROBE_OUTCOME_MAX]; /* verdicts by outcome */
 	struct health_log log; /* what the log said of the verdicts */
 	uint64_t probes, probe_failures;
+	struct latency_hist check_duration; /* every probe's latency (checks.c) */
 	int32_t admin_weight; /* the operator's weight (drain = 0), or -1: the configured one */
 	bool tracked; /* its next hop is tracked (neigh_track succeeded) */
 	/* wall-clock time (s) since when backend_state_name() has said what it
@@ -69,6 +71,8 @@ bool backend_in_table(const struct backend *b);
 uint8_t backend_dp_state(const struct backend *b);
 /* "down", "up", "draining" or "up-unresolved": a constant string. */
 const char *backend_state_name(const struct backend *b);
+/* Every name backend_state_name() gives, then NULL (the metrics list them all). */
+extern const char *const backend_state_names[];
 /* Backends that take new flows (what min_healthy counts). */
 uint32_t vip_backends_in_table(const struct vip *v);
 /* Flow table entries the dataplane makes for @flows (whole sets). */

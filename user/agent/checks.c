@@ -116,6 +116,7 @@ static void probe_done(void *arg, const struct probe_result *r)
 	b->probes++;
 	b->probe_failures += !r->ok;
 	b->results[outcome]++;
+	latency_hist_add(&b->check_duration, r->latency_ms / 1000.0);
 	b->in_row = b->probes > 1 && outcome == b->last.outcome ? b->in_row + 1 : 1;
 	b->last = *r;
 	b->last.outcome = outcome;

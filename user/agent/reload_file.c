@@ -4,7 +4,7 @@
  * reload: parse the file, apply it with agent_reload(), then have the
  * control socket follow the new control_socket and control_admin_group.
  * The outcome, with one message for the log and the control socket, in a
- * struct reload_result.
+ * struct reload_result, also kept in struct agent for the metrics.
  */
 #include <stdio.h>
 #include <string.h>
@@ -63,6 +63,9 @@ int agent_reload_file(struct agent *a, struct control *ctl, const char *path,
 	/* systemctl reload (xdpcastctl reload, SIGHUP) sees the reload start and end */
 	service_notify_reloading();
 	err = reload_file(a, ctl, path, res);
+	/* for the metrics: a reload applied only in part failed too */
+	a->last_reload_ok = res->outcome == RELOAD_APPLIED;
+	a->last_reload_at = ev_time();
 	if (res->outcome == RELOAD_APPLIED)
 		service_notify_ready("running: %zu VIPs, reloaded %s", a->n_vips, a->cfg.path);
 	else

@@ -54,6 +54,7 @@ struct routes {
 	size_t n_stale, cap_stale;
 	struct fib_nexthop scratch[FIB_NEXTHOPS_MAX]; /* the route being computed */
 	struct fib_nexthop vip_hops[FIB_NEXTHOPS_MAX]; /* one VIP's share of it */
+	struct routes_counters counters; /* for the metrics */
 };
 
 static void on_reconcile(struct ev_loop *loop, ev_timer *w, int revents);
@@ -268,11 +269,12 @@ static void format_route(const struct fib_route *r, bool with_nexthops, char *bu
 }
 
 /* A failed write is logged once per distinct error; the reconcile retries. */
-static void write_failed(struct route_entry *e, const char *what, const struct fib_route *r,
-			 int err)
+static void write_failed(struct routes *rs, struct route_entry *e, const char *what,
+			 const struct fib_route *r, int err)
 {
 	char text[ROUTE_TEXT_MAX], msg[ROUTE_ERROR_MAX];
 
+	rs->counters.write_failures++;
 	snprintf(msg, sizeof(msg), "%s: %s", what, strerror(-err));
 	if (!strcmp(msg, e->error))
 		return;
@@ -295,7 +297,7 @@ static void withdraw(struct routes *rs, struct route_entry *e, const char *why)
 	int err = delete_route(rs, &e->installed);
 
 	if (err) {
-		write_failed(e, "delete", &e->installed, err);
+		write_failed(rs, e, "delete", &e->installed, err);
 		return;
 	}
 	format_route(&e->installed, false, text, sizeof(text));
@@ -315,13 +317,14 @@ static void install(struct routes *rs, struct route_entry *e, const struct fib_r
 	if (!err)
 		err = fib_route_copy(&copy, want);
 	if (err) {
-		write_failed(e, "install", want, err);
+		write_failed(rs, e, "install", want, err);
 		return;
 	}
 	/* a new metric or table is a new route: the old one goes once the new one is in */
 	if (e->installed.n_nh && !same_key(&e->installed, want)) {
 		err = delete_route(rs, &e->installed);
 		if (err) {
+			rs->counters.write_failures++;
 			format_route(&e->installed, false, text, sizeof(text));
 			pr_warn("route %s: cannot delete the old route %s (%s)\n", e->addr.text,
 				text, strerror(-err));
@@ -478,6 +481,7 @@ static void remove_stale(struct routes *rs, const char *why)
 	for (size_t i = 0; i < rs->n_stale; i++) {
 		fib_route_format(&rs->stale[i], text, sizeof(text));
 		err = delete_route(rs, &rs->stale[i]);
+		rs->counters.write_failures += err != 0;
 		if (err)
 			pr_warn("route %s: cannot remove it (%s)\n", text, strerror(-err));
 		else
@@ -543,14 +547,17 @@ static void reconcile(struct routes *rs)
 	for (size_t i = 0; i < rs->n; i++) {
 		struct route_entry *e = &rs->v[i];
 		char text[ROUTE_TEXT_MAX];
+		bool lost = e->installed.n_nh && !e->seen, repair = lost || e->changed;
 
-		if (e->installed.n_nh && !e->seen) {
+		if (lost) {
 			format_route(&e->installed, true, text, sizeof(text));
 			pr_warn("route deleted outside xdpcastd: %s\n", text);
 			fib_route_free(&e->installed);
 		}
 		/* put back what the VIPs say; a failed write is retried here too */
 		sync_entry(rs, e, !e->seen || e->changed ? SYNC_RESTORE : SYNC_CHANGE);
+		/* put back as wanted (a failed write counts as a write failure instead) */
+		rs->counters.repairs += repair && e->installed.n_nh && !e->error[0];
 	}
 }
 
@@ -631,6 +638,11 @@ const char *routes_error(const struct routes *rs, const struct addr_config *addr
 	const struct route_entry *e = rs ? find_entry(rs, addr->family, &addr->addr) : NULL;
 
 	return e && e->error[0] ? e->error : NULL;
+}
+
+struct routes_counters routes_counters(const struct routes *rs)
+{
+	return rs ? rs->counters : (struct routes_counters){ 0 };
 }
 
 void routes_close(struct routes *rs)

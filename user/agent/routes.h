@@ -32,6 +32,12 @@ struct route_vips {
 
 struct routes;
 
+/* What the reconcile and the writes did since the start, for the metrics. */
+struct routes_counters {
+	uint64_t repairs; /* routes put back after someone else deleted or changed them */
+	uint64_t write_failures; /* netlink writes (replace, delete) the kernel refused */
+};
+
 /* Open the netlink socket; nothing is written until routes_activate(). */
 int routes_open(struct routes **out, struct ev_loop *loop, const struct route_settings *settings,
 		struct route_vips vips);
@@ -49,6 +55,8 @@ bool routes_announced(const struct routes *rs, const struct addr_config *addr);
 /* The last write of @addr's route that failed ("install: Network is
  * unreachable"), retried by each reconcile; NULL when the route is as wanted. */
 const char *routes_error(const struct routes *rs, const struct addr_config *addr);
+/* The counters (NULL: zeros). */
+struct routes_counters routes_counters(const struct routes *rs);
 /* Free the state (NULL: nothing); the kernel's routes stay as they are. */
 void routes_close(struct routes *rs);
 

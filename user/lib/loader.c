@@ -224,6 +224,14 @@ int xdpcast_attached_mode(int ifindex, enum xdp_attach_mode *mode)
 	return first_err ? first_err : -ENOENT;
 }
 
+const char *xdpcast_mode_name(enum xdp_attach_mode mode)
+{
+	return mode == XDP_MODE_NATIVE ? "native"
+	       : mode == XDP_MODE_SKB  ? "generic"
+	       : mode == XDP_MODE_HW   ? "offload"
+				       : "unknown";
+}
+
 bool xdpcast_is_attached(int ifindex)
 {
 	enum xdp_attach_mode mode;

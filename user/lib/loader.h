@@ -36,6 +36,8 @@ int xdpcast_attach(struct xdpcast_attachment *a, const char *pin_dir, const char
  * enough to be called on every request (see loader.c about libxdp's leak).
  */
 int xdpcast_attached_mode(int ifindex, enum xdp_attach_mode *mode);
+/* "native", "generic", "offload" (XDP_MODE_HW) or "unknown": as the docs and tools name them. */
+const char *xdpcast_mode_name(enum xdp_attach_mode mode);
 /* Whether an xdpcast program is attached to @ifindex (false when that cannot be read). */
 bool xdpcast_is_attached(int ifindex);
 /* Release what xdpcast_attach() holds; the program stays attached. */

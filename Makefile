@@ -13,8 +13,6 @@ BUILD ?= build-sanitize
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 endif
 BUILD ?= build
-PREFIX ?= /usr/local
-DESTDIR ?=
 
 ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 # -mcpu=v3: 32-bit ALU and jumps (kernel 5.1+), fewer instructions than the v1 default
@@ -65,8 +63,9 @@ help:
 	@echo "make graph      the include graph of user/ (docs/graph/user.dot; .svg with graphviz)"
 	@echo "make soak MINUTES=N  the netns lab for N minutes (default 10) under DNS load, flaps,"
 	@echo "                reloads and control floods; SOAK_SECONDS=S for a short run (docs/soak.md)"
-	@echo "make install    xdpcastd, xdpcastctl, xdpcast-dp into \$$(DESTDIR)\$$(PREFIX)/sbin, and the"
-	@echo "                rt_protos name of xdpcast's routes into \$$(DESTDIR)/etc/iproute2/rt_protos.d"
+	@echo "make install    the tools (stripped; INSTALL_STRIP=0 keeps symbols), man pages, systemd"
+	@echo "                unit, example config and rt_protos.d entry under PREFIX (/usr/local),"
+	@echo "                SYSCONFDIR, DESTDIR... (README.md, Install); make uninstall removes them"
 	@echo "make update-vmlinux  regenerate vmlinux/vmlinux.h from this kernel's BTF"
 
 deps:
@@ -94,6 +93,15 @@ $(BUILD)/sanitize.flags: FORCE | $(BUILD)
 
 FORCE:
 
+# The version (scripts/version.sh: git describe, else VERSION, else 0.0.0-unknown;
+# XDPCAST_VERSION=... overrides), rewritten only when it changes: then only
+# version.o is rebuilt, and a build with nothing changed rebuilds nothing.
+$(BUILD)/xdpcast_version.h: FORCE | $(BUILD)
+	@t="#define XDPCAST_VERSION_TEXT \"$$(scripts/version.sh)\""; \
+	if [ "$$(cat $@ 2>/dev/null)" != "$$t" ]; then echo "$$t" > $@; fi
+
+$(BUILD)/user/lib/version.o: $(BUILD)/xdpcast_version.h
+
 $(BUILD)/user/%.o: user/%.c $(BUILD)/xdpcast.skel.h $(BUILD)/sanitize.flags $(wildcard user/lib/*.h user/agent/*.h include/xdpcast/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c $< -o $@
@@ -111,7 +119,8 @@ $(BUILD)/xdpcast-dp: $(BUILD)/user/xdpcast_dp.o $(BUILD)/libxdpcast.a
 $(BUILD)/xdpcastd: $(BUILD)/user/xdpcastd.o $(BUILD)/libxdpcast-agent.a $(BUILD)/libxdpcast.a
 	$(CC) $(CFLAGS) $(LDFLAGS) $^ $(AGENT_LDLIBS) $(LDLIBS) -lm -o $@
 
-$(BUILD)/xdpcastctl: $(BUILD)/user/xdpcastctl.o $(BUILD)/user/lib/control_proto.o
+$(BUILD)/xdpcastctl: $(BUILD)/user/xdpcastctl.o $(BUILD)/user/lib/control_proto.o \
+		$(BUILD)/user/lib/version.o
 	$(CC) $(CFLAGS) $(LDFLAGS) $^ -ljson-c -o $@
 
 $(BUILD)/tests/%.o: tests/%.c $(BUILD)/xdpcast.skel.h $(BUILD)/sanitize.flags $(wildcard tests/lib/*.h user/lib/*.h user/agent/*.h include/xdpcast/*.h)
@@ -166,10 +175,66 @@ demo: deps
 	@$(MAKE) --no-print-directory all
 	@scripts/demo.sh $(BUILD)
 
+# ---- install, uninstall (README.md "Install"; tested by tests/install/test_install.sh) ----
+# PREFIX /usr/local. SYSCONFDIR: /etc for PREFIX /usr or /usr/local, where
+# xdpcastd (its default -c) and iproute2 look; else $(PREFIX)/etc, so that a
+# self-contained tree (PREFIX=/opt/xdpcast) writes nothing outside it.
+# DESTDIR prefixes every path (staging, packages). Binaries are stripped
+# unless INSTALL_STRIP=0 or STRIP= (empty). The example configuration and the
+# rt_protos.d entry are the administrator's files: never overwritten, and
+# removed by uninstall only while unchanged.
+PREFIX ?= /usr/local
+DESTDIR ?=
+ifneq ($(filter /usr /usr/local,$(PREFIX)),)
+SYSCONFDIR ?= /etc
+else
+SYSCONFDIR ?= $(PREFIX)/etc
+endif
+SBINDIR ?= $(PREFIX)/sbin
+MANDIR ?= $(PREFIX)/share/man
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
+STRIP ?= strip
+INSTALL_STRIP ?= 1
+INSTALL ?= install
+INSTALL_PROGS := xdpcastd xdpcastctl xdpcast-dp
+MAN_PAGES := $(wildcard man/*.[0-9])
+CONF_FILES := $(SYSCONFDIR)/xdpcast/xdpcast.yaml:docs/xdpcast.example.yaml \
+	$(SYSCONFDIR)/iproute2/rt_protos.d/xdpcast.conf:scripts/rt_protos.d/xdpcast.conf
+INSTALL_STRIP_FLAGS := $(if $(and $(filter-out 0,$(INSTALL_STRIP)),$(STRIP)),-s --strip-program=$(STRIP))
+# the unit names /usr/sbin and /etc/xdpcast: made to name where they are installed
+UNIT_SED := -e 's|/usr/sbin/xdpcast|$(SBINDIR)/xdpcast|g' -e 's|/etc/xdpcast/|$(SYSCONFDIR)/xdpcast/|g'
+
+.PHONY: uninstall
 install: all
-	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)/etc/iproute2/rt_protos.d
-	install -m 0755 $(BUILD)/xdpcastd $(BUILD)/xdpcastctl $(BUILD)/xdpcast-dp $(DESTDIR)$(PREFIX)/sbin/
-	install -m 0644 scripts/rt_protos.d/xdpcast.conf $(DESTDIR)/etc/iproute2/rt_protos.d/
+	$(INSTALL) -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(SYSTEMDUNITDIR) \
+		$(sort $(foreach p,$(MAN_PAGES),$(DESTDIR)$(MANDIR)/man$(subst .,,$(suffix $(p)))))
+	$(INSTALL) -m 0755 $(INSTALL_STRIP_FLAGS) $(INSTALL_PROGS:%=$(BUILD)/%) $(DESTDIR)$(SBINDIR)/
+	$(foreach p,$(MAN_PAGES),$(INSTALL) -m 0644 $(p) \
+		$(DESTDIR)$(MANDIR)/man$(subst .,,$(suffix $(p)))/$(notdir $(p)) &&) true
+	sed $(UNIT_SED) dist/xdpcastd.service > $(DESTDIR)$(SYSTEMDUNITDIR)/xdpcastd.service
+	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/xdpcastd.service
+	@for c in $(CONF_FILES); do \
+		dst=$(DESTDIR)$${c%%:*}; src=$${c#*:}; \
+		if [ -e "$$dst" ] || [ -L "$$dst" ]; then \
+			cmp -s "$$src" "$$dst" || echo "install: kept $$dst (yours; the new one is $$src)"; \
+		else \
+			$(INSTALL) -d "$${dst%/*}" && $(INSTALL) -m 0644 "$$src" "$$dst" && \
+			echo "install: $$dst"; \
+		fi || exit 1; \
+	done
+
+uninstall:
+	rm -f $(INSTALL_PROGS:%=$(DESTDIR)$(SBINDIR)/%) $(DESTDIR)$(SYSTEMDUNITDIR)/xdpcastd.service \
+		$(foreach p,$(MAN_PAGES),$(DESTDIR)$(MANDIR)/man$(subst .,,$(suffix $(p)))/$(notdir $(p)))
+	@for c in $(CONF_FILES); do \
+		dst=$(DESTDIR)$${c%%:*}; src=$${c#*:}; \
+		if [ -f "$$dst" ] && [ ! -L "$$dst" ] && cmp -s "$$src" "$$dst"; then \
+			rm -f "$$dst" && echo "uninstall: removed $$dst"; \
+		elif [ -e "$$dst" ] || [ -L "$$dst" ]; then \
+			echo "uninstall: kept $$dst (changed since install: yours)"; \
+		fi; \
+	done
+	@rmdir $(DESTDIR)$(SYSCONFDIR)/xdpcast 2>/dev/null || true
 
 # ---- fuzzing: tests/fuzz/, docs/testing.md "Fuzzing" ----
 # libFuzzer harnesses built with clang-19, ASan and UBSan into $(FUZZ_BUILD),
@@ -189,6 +254,8 @@ FUZZ_OBJS := $(LIB_SRCS:%.c=$(FUZZ_BUILD)/%.o) $(AGENT_SRCS:%.c=$(FUZZ_BUILD)/%.
 $(FUZZ_BUILD)/user/%.o: user/%.c $(BUILD)/xdpcast.skel.h $(wildcard user/lib/*.h user/agent/*.h include/xdpcast/*.h)
 	@mkdir -p $(@D)
 	$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+
+$(FUZZ_BUILD)/user/lib/version.o: $(BUILD)/xdpcast_version.h
 
 $(FUZZ_BUILD)/libxdpcast-fuzz.a: $(FUZZ_OBJS)
 	rm -f $@ && $(AR) rcs $@ $^
@@ -212,7 +279,7 @@ format:
 	clang-format -i $(C_SRCS)
 
 check:
-	@scripts/check.sh
+	@BUILD='$(BUILD)' scripts/check.sh
 
 update-vmlinux:
 	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > vmlinux/vmlinux.h

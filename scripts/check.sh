@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 # `make check`: formatting (clang-format, the repo's .clang-format) and static
 # analysis (cppcheck on the userspace C; the BPF C is checked by clang -Wall
-# and by the verifier; shellcheck on every shell script). Prints what is wrong
+# and by the verifier; shellcheck on every shell script), the man pages
+# (scripts/check-man.sh). Prints what is wrong
 # and exits non-zero.
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
@@ -50,6 +51,12 @@ for f in "${user_sources[@]}"; do
 		;;
 	esac
 done
+
+# the man pages: mandoc -Tlint, and the tools' --help and configuration keys in them
+if ! scripts/check-man.sh "${BUILD:-build}"; then
+	echo "check: the man pages of man/ have problems (scripts/check-man.sh)" >&2
+	fail=1
+fi
 
 [ $fail -eq 0 ] && echo "check: clean (${#sources[@]} C files, ${#scripts[@]} scripts)"
 exit $fail

@@ -30,6 +30,9 @@ DEPS_PROGRAMS=(
 	make:make cc:gcc ar:binutils clang-19:clang-19 bpftool:bpftool git:git
 	# make check
 	clang-format:clang-format cppcheck:cppcheck shellcheck:shellcheck
+	# make check: the man pages (scripts/check-man.sh); make install and its test
+	mandoc:mandoc install:coreutils strip:binutils cmp:diffutils readelf:binutils
+	findmnt:util-linux
 	# lab, demo, tests, benches
 	ip:iproute2 ethtool:ethtool sysctl:procps nsd:nsd dig:bind9-dnsutils jq:jq
 	# the stats file and the documented alert rules checked (`promtool check metrics/rules`)

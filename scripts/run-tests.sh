@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 # `make test`: the Criterion suite (unit + BPF packet tests), then every
-# end-to-end script in tests/netns/. Ends with one line that sums them all:
+# end-to-end script in tests/netns/ and tests/install/. Ends with one line
+# that sums them all:
 # "tests: N passed, N failed".
 set -uo pipefail
 build=${1:-build}
@@ -63,6 +64,19 @@ for t in tests/netns/test_*.sh; do
 		passed=$((passed + 1))
 	else
 		echo "[netns] FAIL $t"
+		failed=$((failed + 1))
+	fi
+done
+
+# --- install, uninstall and the man pages (tests/install/, no network) ---
+for t in tests/install/test_*.sh; do
+	[ -e "$t" ] || continue
+	echo "[install] $t"
+	if BUILD="$build" timeout 600 "$t"; then
+		echo "[install] PASS $t"
+		passed=$((passed + 1))
+	else
+		echo "[install] FAIL $t"
 		failed=$((failed + 1))
 	fi
 done

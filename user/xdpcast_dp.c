@@ -21,6 +21,7 @@
 #include "loader.h"
 #include "log.h"
 #include "maglev.h"
+#include "version.h"
 
 #define EXIT_USAGE 2
 
@@ -40,6 +41,7 @@ static void usage(FILE *out)
 		"  vip del ADDR [--proto udp|tcp --port N]\n"
 		"  table ADDR [--proto udp|tcp --port N] [--size PRIME] ID[:WEIGHT]...\n"
 		"  stats                                counters per reason, VIP and backend\n"
+		"  -V, --version                        print the version and exit\n"
 		"DIR defaults to %s.\n",
 		XDPCAST_PIN_DIR_DEFAULT);
 }
@@ -506,6 +508,9 @@ int main(int argc, char **argv)
 			log_set_level(LOG_LEVEL_DEBUG);
 		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
 			usage(stdout);
+			return 0;
+		} else if (!strcmp(argv[i], "-V") || !strcmp(argv[i], "--version")) {
+			printf("xdpcast-dp %s\n", xdpcast_version());
 			return 0;
 		} else {
 			return usage_error("unknown option '%s'", argv[i]);

@@ -26,6 +26,7 @@
 #include <xdpcast/abi.h>
 
 #include "control_proto.h"
+#include "version.h"
 
 #define TIMEOUT_DEFAULT_S 30
 #define REPLY_MAX (64u << 20)
@@ -431,6 +432,7 @@ static void usage(FILE *out)
 		"  -s, --socket SOCKET     the agent's control socket (default %s)\n"
 		"  -j, --json              print the agent's JSON reply\n"
 		"  -t, --timeout SECONDS   wait at most this long for the reply (default %d)\n"
+		"  -V, --version           print the version and exit\n"
 		"  -h, --help\n"
 		"exit codes: 0 done, 1 the agent refused, 2 bad command line,\n"
 		"            3 cannot reach the agent\n",
@@ -528,6 +530,7 @@ int main(int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' }, /* xdpcast_version() */
 		{},
 	};
 	const char *path = XDPCAST_CONTROL_SOCKET_DEFAULT;
@@ -537,7 +540,7 @@ int main(int argc, char **argv)
 	bool json = false;
 	char *end, args[48];
 
-	while ((opt = getopt_long(argc, argv, "s:jt:h", options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "s:jt:hV", options, NULL)) != -1) {
 		switch (opt) {
 		case 's':
 			path = optarg;
@@ -552,6 +555,9 @@ int main(int argc, char **argv)
 			break;
 		case 'h':
 			usage(stdout);
+			return EXIT_OK;
+		case 'V':
+			printf("xdpcastctl %s\n", xdpcast_version());
 			return EXIT_OK;
 		default:
 			usage(stderr);

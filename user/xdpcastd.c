@@ -24,6 +24,7 @@
 #include "reload.h"
 #include "service_notify.h"
 #include "stop_intent.h"
+#include "version.h"
 
 #define EXIT_USAGE 2
 
@@ -39,13 +40,15 @@ struct daemon {
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"usage: xdpcastd [-c FILE] [--check-config] [--keep-dataplane] [--syslog] [-v]\n"
+		"usage: xdpcastd [-c FILE] [--check-config] [--keep-dataplane] [--syslog] [-v] "
+		"[-V]\n"
 		"  -c, --config FILE    configuration (default %s)\n"
 		"  --check-config       validate the configuration, print errors, exit\n"
 		"  --keep-dataplane     on exit leave the program attached and the maps pinned\n"
 		"                       (for an upgrade: the next xdpcastd adopts them)\n"
 		"  --syslog             log to syslog instead of stderr\n"
 		"  -v, --verbose        debug messages, libbpf's and libxdp's included\n"
+		"  -V, --version        print the version and exit\n"
 		"  -h, --help\n",
 		CONFIG_PATH_DEFAULT);
 }
@@ -120,6 +123,7 @@ int main(int argc, char **argv)
 		{ "syslog", no_argument, NULL, 's' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{},
 	};
 	bool check_only = false, keep = false, use_syslog = false;
@@ -129,7 +133,7 @@ int main(int argc, char **argv)
 	struct config cfg;
 	int opt, ret, verbose = 0;
 
-	while ((opt = getopt_long(argc, argv, "c:vh", options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "c:vhV", options, NULL)) != -1) {
 		switch (opt) {
 		case 'c':
 			d.config_path = optarg;
@@ -148,6 +152,9 @@ int main(int argc, char **argv)
 			break;
 		case 'h':
 			usage(stdout);
+			return 0;
+		case 'V':
+			printf("xdpcastd %s\n", xdpcast_version());
 			return 0;
 		default:
 			usage(stderr);

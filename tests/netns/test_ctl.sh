@@ -125,8 +125,9 @@ check "its missing directory was made, mode 755" [ "$(stat -c %a "$LAB_DIR/run")
 # --- status ---
 ctl status
 check "status exits 0" [ "$RC" -eq 0 ]
-grep -q "^xdpcastd .*, pid $PID, up " <<<"$OUT" && grep -q "^config  *$CFG\$" <<<"$OUT"
-verdict "status names pid and config"
+VERSION=$("$BUILD/xdpcastd" --version | cut -d' ' -f2)
+grep -qF "xdpcastd $VERSION, pid $PID, up " <<<"$OUT" && grep -q "^config  *$CFG\$" <<<"$OUT"
+verdict "status names the version of xdpcastd --version ($VERSION), pid and config"
 grep -q "^vips  *1, 1 in service" <<<"$OUT" && grep -q "^backends  *3, 3 up" <<<"$OUT"
 verdict "status counts 1 VIP in service, 3 backends up"
 r0_ifindex=$(in_ns router cat /sys/class/net/r0/ifindex)
@@ -134,7 +135,7 @@ check "status shows r0 attached in native mode" \
 	grep -Eq "^r0 +$r0_ifindex +attached +native\$" <<<"$OUT"
 ctl --json status
 check "status --json: pid, paths, counts, interface" json_true "
-	.ok == true and .pid == $PID and .config == \"$CFG\" and .pin_dir == \"$LAB_PIN\"
+	.ok == true and .version == \"$VERSION\" and .pid == $PID and .config == \"$CFG\" and .pin_dir == \"$LAB_PIN\"
 	and .control_socket == \"$SOCK\" and .seed == 24301 and .vips == 1
 	and .vips_in_service == 1 and .backends == 3 and .backends_up == 3
 	and .interfaces == [{name: \"r0\", ifindex: $r0_ifindex, attached: true, xdp_mode: \"native\"}]"

@@ -12,10 +12,6 @@
 
 #include "control.h"
 
-#ifndef XDPCAST_VERSION
-#define XDPCAST_VERSION "dev"
-#endif
-
 struct agent;
 struct json_object;
 struct vip;

@@ -19,6 +19,7 @@
 #include "routes.h"
 #include "control_cmd.h"
 #include "loader.h"
+#include "version.h"
 
 #define add(obj, key, val) json_object_object_add(obj, key, val)
 
@@ -125,7 +126,7 @@ void control_status(const struct control_env *env, struct json_object *reply)
 		n_backends += a->vips[i]->n_backends;
 		n_up += count_up(a->vips[i]);
 	}
-	add(reply, "version", json_object_new_string(XDPCAST_VERSION));
+	add(reply, "version", json_object_new_string(xdpcast_version()));
 	add(reply, "pid", json_object_new_int((int)getpid()));
 	add(reply, "uptime_s", new_u64((uint64_t)(ev_time() - env->started)));
 	add(reply, "config", json_object_new_string(a->cfg.path));

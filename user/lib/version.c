@@ -1,15 +1,14 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
- * The version of this build: XDPCAST_VERSION as the build defines it, else
- * "dev".
+ * The version text made at build time. The Makefile generates
+ * $(BUILD)/xdpcast_version.h from scripts/version.sh and rewrites it only
+ * when the text changes, so that only this file is recompiled then (and a
+ * build with nothing changed recompiles nothing).
  */
 #include "version.h"
-
-#ifndef XDPCAST_VERSION
-#define XDPCAST_VERSION "dev"
-#endif
+#include "xdpcast_version.h"
 
 const char *xdpcast_version(void)
 {
-	return XDPCAST_VERSION;
+	return XDPCAST_VERSION_TEXT;
 }

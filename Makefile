@@ -113,8 +113,9 @@ $(BUILD)/libxdpcast.a: $(LIB_OBJS)
 $(BUILD)/libxdpcast-agent.a: $(AGENT_OBJS)
 	rm -f $@ && $(AR) rcs $@ $^
 
-$(BUILD)/xdpcast-dp: $(BUILD)/user/xdpcast_dp.o $(BUILD)/libxdpcast.a
-	$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
+$(BUILD)/xdpcast-dp: $(BUILD)/user/xdpcast_dp.o $(BUILD)/user/xdpcast_dp_dump.o \
+		     $(BUILD)/user/xdpcast_dp_decode.o $(BUILD)/libxdpcast.a
+	$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -ljson-c -o $@
 
 $(BUILD)/xdpcastd: $(BUILD)/user/xdpcastd.o $(BUILD)/libxdpcast-agent.a $(BUILD)/libxdpcast.a
 	$(CC) $(CFLAGS) $(LDFLAGS) $^ $(AGENT_LDLIBS) $(LDLIBS) -lm -o $@

@@ -21,6 +21,7 @@
 #include "loader.h"
 #include "log.h"
 #include "maglev.h"
+#include "xdpcast_dp_dump.h"
 #include "version.h"
 
 #define EXIT_USAGE 2
@@ -41,6 +42,9 @@ static void usage(FILE *out)
 		"  vip del ADDR [--proto udp|tcp --port N]\n"
 		"  table ADDR [--proto udp|tcp --port N] [--size PRIME] ID[:WEIGHT]...\n"
 		"  stats                                counters per reason, VIP and backend\n"
+		"  dump MAP [--json] [--all|--limit N] [--per-cpu] [--slots]\n"
+		"                                       a pinned map, decoded (unknown MAP: the "
+		"list)\n"
 		"  -V, --version                        print the version and exit\n"
 		"DIR defaults to %s.\n",
 		XDPCAST_PIN_DIR_DEFAULT);
@@ -528,6 +532,8 @@ int main(int argc, char **argv)
 		return cmd_detach(argc, argv);
 	if (!strcmp(argv[0], "unpin"))
 		return xdpcast_unpin(pin_dir) ? EXIT_FAILURE : 0;
+	if (!strcmp(argv[0], "dump"))
+		return xdpcast_dp_dump(pin_dir, argc, argv);
 	for (i = 0; map_commands[i]; i++)
 		if (!strcmp(argv[0], map_commands[i]))
 			return run_map_command(argc, argv);

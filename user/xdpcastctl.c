@@ -102,7 +102,7 @@ static struct json_object *item(struct json_object *o, const char *key, size_t i
 
 /* --- aligned tables --- */
 
-#define TABLE_COLS 12
+#define TABLE_COLS 13
 
 struct table {
 	size_t ncols, nrows;
@@ -262,12 +262,12 @@ static void last_check(char *buf, size_t len, struct json_object *b)
 
 static void print_backends(struct json_object *r)
 {
-	struct table t = { .ncols = 12 };
+	struct table t = { .ncols = 13 };
 	bool any_operator = false;
-	char weight[32], check[192];
+	char weight[32], check[192], since[32];
 
-	table_row(&t, "VIP", "BACKEND", "ADDRESS", "ID", "STATE", "WEIGHT", "DEV", "NEIGH", "MAC",
-		  "CHECKS", "FAILED", "LAST-CHECK");
+	table_row(&t, "VIP", "BACKEND", "ADDRESS", "ID", "STATE", "FOR", "WEIGHT", "DEV", "NEIGH",
+		  "MAC", "CHECKS", "FAILED", "LAST-CHECK");
 	for (size_t i = 0; i < array_len(r, "backends"); i++) {
 		struct json_object *b = item(r, "backends", i);
 		struct json_object *nh = get(b, "nexthop");
@@ -276,8 +276,13 @@ static void print_backends(struct json_object *r)
 		any_operator |= op;
 		snprintf(weight, sizeof(weight), "%s%s", text(b, "weight"), op ? "*" : "");
 		last_check(check, sizeof(check), b);
+		/* an agent from before state_since says nothing: "-" */
+		if (get(b, "in_state_s"))
+			format_uptime(since, sizeof(since), num(b, "in_state_s"));
+		else
+			snprintf(since, sizeof(since), "-");
 		table_row(&t, text(b, "vip"), text(b, "name"), text(b, "address"), text(b, "id"),
-			  text(b, "state"), weight, text(nh, "ifname"), text(nh, "state"),
+			  text(b, "state"), since, weight, text(nh, "ifname"), text(nh, "state"),
 			  text(nh, "dst_mac"), text(b, "probes"), text(b, "failures"), check);
 	}
 	table_print(&t);
@@ -285,11 +290,20 @@ static void print_backends(struct json_object *r)
 		printf("* the operator's weight (undrain restores the configured one)\n");
 }
 
+/* One line per backend changed: in one VIP, or in every VIP that has it
+ * (an agent from before "backends" gives its one change at the top level). */
 static void print_weight(struct json_object *r)
 {
-	printf("vip %s backend %s %s: weight %s -> %s%s, %s\n", text(r, "vip"), text(r, "backend"),
-	       text(r, "address"), text(r, "previous_weight"), text(r, "weight"),
-	       get(r, "operator_weight") ? "" : " (configured)", text(r, "state"));
+	size_t n = get(r, "backends") ? array_len(r, "backends") : 1;
+
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *b = get(r, "backends") ? item(r, "backends", i) : r;
+
+		printf("vip %s backend %s %s: weight %s -> %s%s, %s\n", text(b, "vip"),
+		       text(b, "backend"), text(b, "address"), text(b, "previous_weight"),
+		       text(b, "weight"), get(b, "operator_weight") ? "" : " (configured)",
+		       text(b, "state"));
+	}
 }
 
 static void print_stats(struct json_object *r)
@@ -387,14 +401,16 @@ static const struct cli_arg *cli_arg_of(const char *key)
 	abort(); /* control_proto.h has a key this file does not know */
 }
 
-/* The arguments in the order of the command's keys. */
+/* The arguments in the order of the command's keys; without the optional
+ * VIP (one argument fewer), the others in order from the second key. */
 static struct json_object *build_request(const struct control_command *cmd, char **args, int nargs)
 {
 	struct json_object *req = json_object_new_object();
+	int skip = cmd->vip_optional && nargs < (int)cmd->required ? 1 : 0;
 
 	json_object_object_add(req, "command", json_object_new_string(cmd->name));
 	for (int i = 0; i < nargs; i++) {
-		const struct cli_arg *arg = cli_arg_of(cmd->keys[i]);
+		const struct cli_arg *arg = cli_arg_of(cmd->keys[i + skip]);
 
 		json_object_object_add(req, arg->key,
 				       arg->parse ? arg->parse(args[i])
@@ -410,7 +426,9 @@ static const char *synopsis(const struct control_command *cmd, char *buf, size_t
 
 	buf[0] = '\0';
 	for (unsigned int i = 0; i < control_command_n_keys(cmd) && off < len; i++)
-		off += snprintf(buf + off, len - off, i < cmd->required ? " %s" : " [%s]",
+		off += snprintf(buf + off, len - off,
+				i < cmd->required && !(i == 0 && cmd->vip_optional) ? " %s"
+										    : " [%s]",
 				cli_arg_of(cmd->keys[i])->metavar);
 	return buf;
 }
@@ -424,12 +442,14 @@ static void usage(FILE *out)
 	for (size_t i = 0; i < CONTROL_CMD_MAX; i++) {
 		snprintf(line, sizeof(line), "%s%s", control_commands[i].name,
 			 synopsis(&control_commands[i], args, sizeof(args)));
-		fprintf(out, "  %-23s %s\n", line, cli_commands[i].help);
+		fprintf(out, "  %-25s %s\n", line, cli_commands[i].help);
 	}
 	fprintf(out,
-		"VIP: a name or address; BACKEND: a name or address.\n"
+		"VIP: a name or address; BACKEND: a name or address (without VIP: in every\n"
+		"VIP that has a backend of that name or address).\n"
 		"options:\n"
-		"  -s, --socket SOCKET     the agent's control socket (default %s)\n"
+		"  -s, --socket SOCKET     the agent's control socket (default $XDPCAST_SOCKET,\n"
+		"                          else %s)\n"
 		"  -j, --json              print the agent's JSON reply\n"
 		"  -t, --timeout SECONDS   wait at most this long for the reply (default %d)\n"
 		"  -V, --version           print the version and exit\n"
@@ -533,12 +553,12 @@ int main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' }, /* xdpcast_version() */
 		{},
 	};
-	const char *path = XDPCAST_CONTROL_SOCKET_DEFAULT;
+	const char *path = getenv("XDPCAST_SOCKET"); /* -s wins over it */
 	const struct control_command *cmd;
 	struct json_object *req, *reply;
 	int opt, nargs, timeout_s = TIMEOUT_DEFAULT_S;
 	bool json = false;
-	char *end, args[48];
+	char *end, args[48], names[160];
 
 	while ((opt = getopt_long(argc, argv, "s:jt:hV", options, NULL)) != -1) {
 		switch (opt) {
@@ -564,13 +584,17 @@ int main(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
+	if (!path || !path[0])
+		path = XDPCAST_CONTROL_SOCKET_DEFAULT;
 	if (optind == argc)
 		die_usage("no command given");
 	cmd = control_command_find(argv[optind]);
 	if (!cmd)
-		die_usage("unknown command \"%s\"", argv[optind]);
+		die_usage("unknown command \"%s\" (commands: %s)", argv[optind],
+			  control_command_names(names, sizeof(names)));
 	nargs = argc - optind - 1;
-	if (nargs < (int)cmd->required || nargs > (int)control_command_n_keys(cmd))
+	if (nargs < (int)cmd->required - (int)cmd->vip_optional ||
+	    nargs > (int)control_command_n_keys(cmd))
 		die_usage("usage: xdpcastctl [OPTIONS] %s%s", cmd->name,
 			  synopsis(cmd, args, sizeof(args)));
 	signal(SIGPIPE, SIG_IGN);

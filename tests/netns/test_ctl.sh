@@ -155,8 +155,10 @@ check "vips --json" json_true "
 
 # --- backends ---
 ctl backends
-[ "$(awk 'NR > 1 && $5 == "up" && $6 == "1" && $7 == "r" substr($2, 2) && $8 == "reachable"' <<<"$OUT" | wc -l)" -eq 3 ]
+[ "$(awk 'NR > 1 && $5 == "up" && $7 == "1" && $8 == "r" substr($2, 2) && $9 == "reachable"' <<<"$OUT" | wc -l)" -eq 3 ]
 verdict "backends: three rows, up, weight 1, next hop reachable on r1..r3"
+check "backends: FOR says how long each has been up (12s, 1m05s)" \
+	[ "$(awk 'NR == 1 && $6 == "FOR" {h = 1} NR > 1 && $6 ~ /^([0-9]+[dhm])*[0-9]+[hms]$/ {n++} END {print h + 0, n + 0}' <<<"$OUT")" = "1 3" ]
 check "backends: LAST-CHECK is ok, its time and how long ago (ok 0.4ms 0s ago)" \
 	[ "$(grep -Ec '  ok [0-9]+\.[0-9]ms [0-9]+s ago$' <<<"$OUT")" -eq 3 ]
 ctl --json backends dns
@@ -170,6 +172,10 @@ check "backends dns --json: state, weights, next hop, last check" json_true '
 check "backends --json: last_check's result, when (unix time, within 2 s) and in_row" json_true '
 	[.backends[] | .last_check | select(.result == "ok" and .in_row >= 1
 	 and (.at | type) == "number" and (now - .at) > -1 and (now - .at) < 2)] | length == 3'
+check "backends --json: since (RFC 3339, UTC) and in_state_s agree with the clock" json_true '
+	[.backends[] | select((.since | test("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$"))
+	 and (.in_state_s | type) == "number"
+	 and ((now - (.since | fromdateiso8601)) - .in_state_s | fabs) <= 2)] | length == 3'
 grep -q '"at": [0-9]*\.[0-9][0-9][0-9],$' <<<"$OUT"
 verdict "backends --json: at is given to the millisecond"
 
@@ -201,7 +207,7 @@ reply=$(raw "$SOCK" $'not json\n')
 check "bad JSON: ok=false, said so" reply_true '.ok == false and (.error | startswith("request is not JSON"))'
 reply=$(raw "$SOCK" $'{"command":"status","bogus":1}\n[1]\n{"command":"fly"}\n{"command":"weight","vip":"dns","backend":"b1","weight":2.5}\n')
 check "unknown key, non-object, unknown command, bad weight: each refused" \
-	[ "$(jq -r '.error' <<<"$reply" | tr '\n' '|')" = 'command "status" takes no key "bogus"|request must be a JSON object|unknown command "fly"|"weight" must be an integer from 0 to 65535|' ]
+	[ "$(jq -r '.error' <<<"$reply" | tr '\n' '|')" = 'command "status" takes no key "bogus"|request must be a JSON object|unknown command "fly" (commands: status, vips, backends, drain, undrain, weight, stats, reload)|"weight" must be an integer from 0 to 65535|' ]
 reply=$(raw "$SOCK" "$(head -c 70000 /dev/zero | tr '\0' ' ')")
 check "a request over 64 KiB: error, connection closed" \
 	reply_true '.ok == false and .error == "request longer than 65536 bytes"'
@@ -290,7 +296,7 @@ check "the log: b2 up -> draining (operator: weight 1 -> 0)" \
 check "the log names who asked" grep -q "control: drain vip dns backend b2 (pid [0-9]*, uid 0)" "$LOG"
 ctl backends dns
 check "backends shows b2 draining at weight 0*" \
-	grep -Eq "^dns +b2 +198\.18\.2\.2 +[0-9]+ +draining +0\* " <<<"$OUT"
+	grep -Eq "^dns +b2 +198\.18\.2\.2 +[0-9]+ +draining +[0-9][0-9dhms]* +0\* " <<<"$OUT"
 ctl --json backends dns
 check "backends --json: b2's operator weight 0, configured 1" \
 	json_true '.backends[] | select(.name == "b2") | .weight == 0 and .operator_weight == 0 and .configured_weight == 1 and .in_table == false'
@@ -330,14 +336,60 @@ verdict "undrain b1: weight 2 -> 1 (configured)"
 
 # --- the agent refuses: exit 1, message on stderr ---
 ctl drain dns b9
-[ "$RC" -eq 1 ] && [ "$ERR" = 'xdpcastctl: drain: backend "b9" not found in vip "dns"' ] && [ -z "$OUT" ]
-verdict "unknown backend: exit 1, named"
+[ "$RC" -eq 1 ] && [ "$ERR" = 'xdpcastctl: drain: backend "b9" not found in vip "dns" (backends: b1, b2, b3)' ] && [ -z "$OUT" ]
+verdict "unknown backend: exit 1, named, the valid ones listed"
 ctl weight ntp b1 3
-[ "$RC" -eq 1 ] && [ "$ERR" = 'xdpcastctl: weight: vip "ntp" not found' ]
-verdict "unknown vip: exit 1, named"
+[ "$RC" -eq 1 ] && [ "$ERR" = 'xdpcastctl: weight: vip "ntp" not found (vips: dns)' ]
+verdict "unknown vip: exit 1, named, the valid ones listed"
 ctl --json backends 203.0.113.99
-[ "$RC" -eq 1 ] && json_true '.ok == false and .error == "vip \"203.0.113.99\" not found"'
+[ "$RC" -eq 1 ] && json_true '.ok == false and .error == "vip \"203.0.113.99\" not found (vips: dns)"'
 verdict "unknown vip with --json: exit 1, the reply on stdout"
+ctl undrain b9
+[ "$RC" -eq 1 ] && [ "$ERR" = 'xdpcastctl: undrain: backend "b9" not found in any VIP (backends: b1, b2, b3)' ]
+verdict "unknown backend in every VIP: exit 1, the valid ones listed"
+
+# --- XDPCAST_SOCKET: the socket without -s; -s wins over it ---
+OUT=$(XDPCAST_SOCKET=$SOCK "$XDPCASTCTL" --json status 2>&1)
+check "XDPCAST_SOCKET names the socket" json_true ".pid == $PID"
+OUT=$(XDPCAST_SOCKET=$LAB_DIR/no-such.sock "$XDPCASTCTL" -s "$SOCK" --json status 2>&1)
+check "-s wins over XDPCAST_SOCKET" json_true ".pid == $PID"
+OUT=$(XDPCAST_SOCKET=$LAB_DIR/no-such.sock "$XDPCASTCTL" status 2>&1)
+RC=$?
+[ "$RC" -eq 3 ] && [[ $OUT == *"cannot connect to $LAB_DIR/no-such.sock"* ]]
+verdict "a wrong XDPCAST_SOCKET: exit 3, names it"
+
+# --- a server in two VIPs: drain and undrain it in both at once ---
+cp "$CFG" "$CFG.one"
+{
+	cat "$CFG.one"
+	sed -n '/^  - name: dns$/,$p' "$CFG.one" | sed 's/^  - name: dns$/  - name: dns-tcp/; s/protocol: udp/protocol: tcp/'
+} >"$CFG"
+before=$(log_count "vip dns-tcp .*: backend b[123] .*-> up")
+ctl reload
+check "reload adds the VIP dns-tcp with the same three servers" [ "$RC" -eq 0 ]
+wait_log "vip dns-tcp .*: backend b[123] .*-> up" 5000 $((before + 2)) || true
+before=$(log_count "control: drain vip dns.* backend b2 (pid [0-9]*, uid 0)")
+ctl drain b2
+[ "$RC" -eq 0 ] && [ "$OUT" = "vip dns backend b2 198.18.2.2: weight 1 -> 0, draining
+vip dns-tcp backend b2 198.18.2.2: weight 1 -> 0, draining" ]
+verdict "drain b2 (no VIP): one line per VIP it serves"
+check "the log names who asked, once per VIP" \
+	[ "$(log_count "control: drain vip dns.* backend b2 (pid [0-9]*, uid 0)")" -eq $((before + 2)) ]
+ctl --json backends
+check "b2 is draining in both VIPs, b1 and b3 in neither" json_true '
+	[.backends[] | select(.state == "draining") | "\(.vip)/\(.name)"] == ["dns/b2", "dns-tcp/b2"]'
+ctl --json undrain 198.18.2.2
+check "undrain by address (no VIP) --json: both listed, back to the configured weight" json_true '
+	.ok and ([.backends[] | "\(.vip)/\(.backend) \(.previous_weight)->\(.weight) \(.state)"]
+	 == ["dns/b2 0->1 up", "dns-tcp/b2 0->1 up"]) and (.vip == null)'
+ctl weight b3 2
+[ "$RC" -eq 0 ] && [ "$(grep -c ': weight 1 -> 2, up$' <<<"$OUT")" -eq 2 ]
+verdict "weight b3 2 (no VIP): set in both VIPs"
+ctl undrain b3
+check "undrain b3 in both" [ "$(grep -c ': weight 2 -> 1 (configured), up$' <<<"$OUT")" -eq 2 ]
+cp "$CFG.one" "$CFG"
+ctl reload
+check "reload back to the one VIP" [ "$RC" -eq 0 ]
 
 # --- bad command lines: exit 2 before any connection ---
 bad_usage() {
@@ -348,7 +400,13 @@ check "weight 70000: exit 2" bad_usage weight dns b1 70000
 check "weight -1: exit 2" bad_usage weight dns b1 -1
 check "weight 2x: exit 2" bad_usage weight dns b1 2x
 check "weight without N: exit 2" bad_usage weight dns b1
-check "drain without backend: exit 2" bad_usage drain dns
+check "drain without backend: exit 2" bad_usage drain
+check "weight without backend: exit 2" bad_usage weight 3
+check "drain with three arguments: exit 2" bad_usage drain dns b1 b2
+bad_usage fly
+[ "$ERR" = 'xdpcastctl: unknown command "fly" (commands: status, vips, backends, drain, undrain, weight, stats, reload)
+(xdpcastctl --help lists the commands)' ]
+verdict "an unknown command lists the valid ones"
 check "status with an argument: exit 2" bad_usage status extra
 check "unknown command: exit 2" bad_usage fly
 check "no command: exit 2" bad_usage

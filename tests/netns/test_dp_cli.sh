@@ -97,6 +97,131 @@ expect 1 "2001:db8::99 is not a VIP" -- --pin "$PIN" vip del 2001:db8::99
 expect 1 "lo: no xdpcast program attached" -- --pin "$PIN" detach lo
 # the one VIP added above is all there is, with no table
 expect 0 "203.0.113.53/any/0" -- --pin "$PIN" stats
+
+# --- dump: every pinned map decoded, against a dataplane with traffic ---
+# out of v1 into v0 (where xdpcast is attached): UDP to a VIP with a flow
+# table, backends 1 (up) and 3 (up) in its table, 2 draining; they are
+# reached out of w0 (its peer w1 gets an XDP program: see FIELD-NOTES)
+ipns() { ip netns exec "$NS" "$@"; }
+ipns ip addr add 198.51.100.1/24 dev v1
+ipns ip route add 203.0.113.0/24 dev v1
+ipns ip neigh add 203.0.113.54 lladdr "$(ipns cat /sys/class/net/v0/address)" dev v1
+W0_IFINDEX=$(ipns cat /sys/class/net/w0/ifindex)
+expect 0 "" -- --pin "$PIN" seed 0x5eed
+expect 0 "" -- --pin "$PIN" egress add w0
+expect 0 "" -- --pin "$PIN" backend 1 w0 02:00:00:00:00:11
+expect 0 "" -- --pin "$PIN" backend 2 w0 02:00:00:00:00:12 --state draining --vlan 7
+expect 0 "" -- --pin "$PIN" backend 3 w0 unknown
+expect 0 "" -- --pin "$PIN" vip add 203.0.113.54 --id 5 --proto udp --port 53 --flow-table 1024
+expect 0 "" -- --pin "$PIN" table 203.0.113.54 --proto udp --port 53 --size 251 1 3
+# 12 flows, from source ports 40001..40012 (one query each, in parallel:
+# nothing answers, each dig gives up after 1 s)
+for port in $(seq 40001 40012); do
+	ipns dig +tries=1 +time=1 -b "198.51.100.1#$port" @203.0.113.54 flow.test >/dev/null &
+done
+wait
+dump() { LIBXDP_BPFFS="$TMP/bpffs" ip netns exec "$NS" "$DP" --pin "$PIN" dump "$@"; }
+# check "what" CONDITION...: records whether the condition holds
+check() {
+	local what=$1
+	shift
+	if "$@"; then
+		echo "ok - $what"
+		passed=$((passed + 1))
+	else
+		echo "not ok - $what"
+		failed=$((failed + 1))
+	fi
+}
+has() { grep -Eq -- "$2" <<<"$1"; }
+# both patterns $2 and $3 in $1
+has2() { has "$1" "$2" && has "$1" "$3"; }
+out=$(dump vips)
+check "dump vips: key decoded, id, flags" has "$out" \
+	'^ address=203\.0\.113\.54 protocol=udp port=53 id=5 flags=flow_table$'
+check "dump vips: the VIP without protocol as any/0" has "$out" \
+	'^ address=203\.0\.113\.53 protocol=any port=0 id=0 flags=-$'
+out=$(dump backends)
+check "dump backends: up, MACs, interface by name" has "$out" \
+	"^ id=1 state=up dst_mac=02:00:00:00:00:11 src_mac=([0-9a-f]{2}:){5}[0-9a-f]{2} ifindex=$W0_IFINDEX ifname=w0 vlan=0 flags=mac_known\$"
+check "dump backends: draining with its VLAN" has "$out" '^ id=2 state=draining .* vlan=7 flags=mac_known$'
+check "dump backends: an unknown MAC has no flag; 3 entries" \
+	has "$out" '^ id=3 state=up dst_mac=00:00:00:00:00:00 .* flags=-$'
+check "dump backends: counts the 3 entries" has "$out" '^# map=backends max_entries=4096 count=3 shown=3$'
+out=$(dump vip_tables)
+check "dump vip_tables: size and slots per backend, summing to the size" has "$out" \
+	'^ vip_id=5 vip=203\.0\.113\.54/udp/53 map_id=[0-9]+ size=251 backend_slots\.1=1[0-9]{2} backend_slots\.3=1[0-9]{2}$'
+sum=$(dump --json vip_tables | jq '[.entries[] | select(.vip_id == 5) | .backend_slots[]] | add')
+check "dump vip_tables: 251 slots in all ($sum)" [ "$sum" = 251 ]
+n=$(dump vip_tables --slots --json | jq '[.entries[] | select(.vip_id == 5) | .slots[] | select(. == 1 or . == 3)] | length')
+check "dump vip_tables --slots: every slot, each backend 1 or 3 ($n)" [ "$n" = 251 ]
+out=$(dump flow_tables)
+check "dump flow_tables: 12 flows, the table's size and use" has2 "$out" \
+	'^# map=flow_tables max_entries=1024 count=12 shown=12$' \
+	'^# tables: vip_id=5 vip=203\.0\.113\.54/udp/53 map_id=[0-9]+ flows=1024 in_use=12$'
+check "dump flow_tables: a flow decoded, its source port in host order" has "$out" \
+	'^ vip_id=5 vip=203\.0\.113\.54/udp/53 set=[0-9]+ way=[0-3] source=198\.51\.100\.1 sport=400(0[1-9]|1[0-2]) dport=53 protocol=udp state=used backend=(1|3) hash=[0-9]+$'
+out=$(dump flow_tables --limit 5)
+check "dump flow_tables --limit 5: five shown, the rest counted" \
+	has "$out" '^# 7 more not shown \(--all or --limit N\)$'
+n=$(dump --json flow_tables | jq '.count == 12 and .shown == 12 and (.tables | length) == 1 and .tables[0].in_use == 12 and .tables[0].flows == 1024')
+check "dump flow_tables --json: count, shown, the table's size and use" [ "$n" = true ]
+# backend 3's MAC is unknown: its share passes to the kernel, counted as such
+out=$(dump stats_vips)
+check "dump stats_vips: the VIP named, its 12 packets by reason name" has "$out" \
+	'^ row=5 vip=203\.0\.113\.54/udp/53 packets=12 bytes=[0-9]+ reasons\.pass_no_neigh\.packets=[0-9]+ reasons\.pass_no_neigh\.bytes=[0-9]+ reasons\.redirect\.packets=[0-9]+ reasons\.redirect\.bytes=[0-9]+$'
+check "dump stats_vips: the row of packets for no VIP" has "$out" '^ row=1024 vip=no-vip packets='
+n=$(dump --json stats_vips --per-cpu | jq --argjson n "$(nproc --all)" '[.entries[] | select(.row == 5) | .reasons.redirect | (.per_cpu_packets | length) == $n and (.per_cpu_packets | add) == .packets] == [true]')
+check "dump stats_vips --per-cpu: one value per CPU, summing to the total" [ "$n" = true ]
+redirected=$(dump --json stats_vips | jq '.entries[] | select(.row == 5) | .reasons.redirect.packets')
+out=$(dump stats_backends)
+check "dump stats_backends: backend 1 forwarded the $redirected redirected" \
+	has "$out" "^ id=1 packets=$redirected bytes=[0-9]+\$"
+out=$(dump egress)
+check "dump egress: w0 by name" has "$out" "^ ifindex=$W0_IFINDEX ifname=w0 redirect_to=$W0_IFINDEX\$"
+out=$(dump vip_index)
+check "dump vip_index: the seed, and the port VIP's slot (looked up in vips)" has2 "$out" \
+	'hash_seed=24301' '^ slot=[0-9]+ shapes=port$'
+check "dump vip_index: the address-only VIP is direct" has "$out" \
+	' shapes=addr direct_id=0 vip=203\.0\.113\.53/any/0 address=203\.0\.113\.53 protocol=any flow_table=false$'
+out=$(dump backend_owners)
+check "dump backend_owners: xdpcast-dp writes none" has "$out" '^# map=backend_owners max_entries=4096 count=0 shown=0$'
+for map in vips vip_index vip_tables flow_tables backends backend_owners egress stats_vips stats_backends; do
+	check "dump $map --json is JSON naming the map" \
+		[ "$(dump --json "$map" | jq -r '.map + " " + (.count | type)')" = "$map number" ]
+	# docs/maps.md: bpftool reads each pin, with BTF where the map has it
+	check "bpftool map dump pinned \$PIN/$map works" \
+		bash -c "bpftool map dump pinned '$PIN/$map' >/dev/null 2>&1"
+done
+check "bpftool prints the backends' fields by name (BTF)" \
+	bash -c "bpftool -j map dump pinned '$PIN/backends' | jq -e '[.[].formatted | select(.key == 2) | .value.state == 2 and .value.vlan == 7] == [true]' >/dev/null"
+check "bpftool prints a VIP key in network byte order (port 53 as 13568)" \
+	bash -c "bpftool -j map dump pinned '$PIN/vips' | jq -e '[.[].formatted | select(.value.id == 5) | .key.port] == [13568]' >/dev/null"
+# the inner maps (not pinned): by the ids xdpcast-dp dump prints, with BTF too
+inner_table=$(dump --json vip_tables | jq '.entries[] | select(.vip_id == 5) | .map_id')
+inner_flows=$(dump --json flow_tables | jq '.tables[0].map_id')
+inner_index=$(dump --json vip_index | jq '.inner_map_id')
+check "bpftool map dump id (a VIP's Maglev table): slot -> backend id" \
+	bash -c "bpftool -j map dump id '$inner_table' | jq -e '[.[].formatted.value | select(. == 1 or . == 3)] | length == 251' >/dev/null"
+check "bpftool map dump id (a flow table): sets of 4 flows by field name" \
+	bash -c "bpftool -j map dump id '$inner_flows' | jq -e '[.[].formatted.value.way[] | select(.state == 2 and .dport == 13568)] | length == 12' >/dev/null"
+check "bpftool map dump id (the VIP index): the seed in every slot" \
+	bash -c "bpftool -j map dump id '$inner_index' | jq -e '[.[].formatted.value.hash_seed] | unique == [24301]' >/dev/null"
+# the commands of docs/maps.md, as written there
+n=$(bpftool -j map dump pinned "$PIN/stats_vips" | jq '.[] | select(.formatted.key == 5) | [.formatted.values[].value.reason[9].packets] | add')
+check "maps.md: jq sums VIP 5's redirected packets over CPUs ($n, dump says $redirected)" \
+	[ "$n" = "$redirected" ]
+n=$(bpftool map dump pinned "$PIN/egress" | grep -v 'no entry' | grep -c '^key:')
+check "maps.md: bpftool's egress without the empty indexes: w0 only ($n)" [ "$n" = 1 ]
+W=$(bpftool -j map dump pinned "$PIN/vips" | jq '.[].formatted | select(.value.id == 5) | .key.addr[3]')
+check "maps.md: the last address word back to 203.0.113.54 (word $W)" \
+	[ "$(printf '%d.%d.%d.%d' $((W & 255)) $((W >> 8 & 255)) $((W >> 16 & 255)) $((W >> 24)))" = 203.0.113.54 ]
+check "maps.md: the IPv4-mapped prefix word is 4294901760" \
+	bash -c "bpftool -j map dump pinned '$PIN/vips' | jq -e '[.[].formatted.key.addr[0:3]] | unique == [[0, 0, 4294901760]]' >/dev/null"
+expect 2 "unknown map 'bogus' (maps: vips, vip_index, vip_tables, flow_tables, backends, backend_owners, egress, stats_vips, stats_backends)" -- --pin "$PIN" dump bogus
+expect 2 "bad --limit '0'" -- --pin "$PIN" dump --limit 0 vips
+expect 2 "expected one MAP" -- --pin "$PIN" dump
+expect 1 "cannot open pinned map $TMP/plain/vips" -- --pin "$TMP/plain" dump vips
 expect 0 "" -- --pin "$PIN" detach v0
 expect 0 "" -- --pin "$PIN" unpin
 

@@ -11,7 +11,9 @@
 #include <errno.h>
 #include <json-c/json.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <xdpcast/abi.h>
@@ -92,13 +94,86 @@ static const char *arg_string(struct request *r, const char *key, int *err)
 }
 
 /*
+ * "dns, ntp, and 3 more": the first NAMES_SHOWN of @names (sorted, each
+ * once), bounded, so that an error can say what was valid.
+ */
+#define NAMES_SHOWN 8
+#define NAMES_TEXT_MAX 240
+
+static int compare_names(const void *x, const void *y)
+{
+	return strcmp(*(const char *const *)x, *(const char *const *)y);
+}
+
+static const char *name_list(char *buf, size_t len, const char **names, size_t n)
+{
+	size_t off = 0, shown = 0, distinct = 0;
+
+	buf[0] = '\0';
+	qsort(names, n, sizeof(*names), compare_names);
+	for (size_t i = 0; i < n; i++) {
+		if (i && !strcmp(names[i], names[i - 1]))
+			continue;
+		distinct++;
+		if (shown == NAMES_SHOWN || off + strlen(names[i]) + 2 >= len - 16)
+			continue;
+		off += (size_t)snprintf(buf + off, len - off, "%s%s", shown ? ", " : "", names[i]);
+		shown++;
+	}
+	if (distinct > shown)
+		snprintf(buf + off, len - off, ", and %zu more", distinct - shown);
+	return buf;
+}
+
+/* " (vips: dns, ntp)" for an error about a VIP that is not there. */
+static const char *valid_vips(char *buf, size_t len, const struct agent *a)
+{
+	const char **names = calloc(a->n_vips ? a->n_vips : 1, sizeof(*names));
+	char list[NAMES_TEXT_MAX];
+
+	if (!a->n_vips || !names) {
+		free(names);
+		snprintf(buf, len, a->n_vips ? "" : " (no VIP is configured)");
+		return buf;
+	}
+	for (size_t i = 0; i < a->n_vips; i++)
+		names[i] = a->vips[i]->cfg.name;
+	snprintf(buf, len, " (vips: %s)", name_list(list, sizeof(list), names, a->n_vips));
+	free(names);
+	return buf;
+}
+
+/* " (backends: b1, b2)": the backends of @only, or of every VIP (NULL). */
+static const char *valid_backends(char *buf, size_t len, const struct agent *a,
+				  const struct vip *only)
+{
+	size_t n = 0, total = 0;
+	const char **names;
+	char list[NAMES_TEXT_MAX];
+
+	for (size_t i = 0; i < a->n_vips; i++)
+		total += a->vips[i]->n_backends;
+	names = calloc(total ? total : 1, sizeof(*names));
+	buf[0] = '\0';
+	for (size_t i = 0; names && i < a->n_vips; i++)
+		for (size_t j = 0; (!only || a->vips[i] == only) && j < a->vips[i]->n_backends; j++)
+			names[n++] = a->vips[i]->backends[j]->cfg.name;
+	if (names && n)
+		snprintf(buf, len, " (backends: %s)", name_list(list, sizeof(list), names, n));
+	else if (names)
+		snprintf(buf, len, " (it has no backend)");
+	free(names);
+	return buf;
+}
+
+/*
  * The VIP named @what (names are unique), else the one at address @what: one
  * only, as an address may hold a udp and a tcp VIP.
  */
 static struct vip *find_vip(struct request *r, const char *what)
 {
 	struct agent *a = r->agent;
-	char quoted[QUOTE_SIZE(ECHO_MAX)];
+	char quoted[QUOTE_SIZE(ECHO_MAX)], valid[NAMES_TEXT_MAX + 16];
 	struct vip *found = NULL;
 	struct addr addr;
 	size_t n = 0;
@@ -113,7 +188,8 @@ static struct vip *find_vip(struct request *r, const char *what)
 		}
 	}
 	if (!n)
-		fail(r, "vip %s not found", echo(quoted, what, strlen(what)));
+		fail(r, "vip %s not found%s", echo(quoted, what, strlen(what)),
+		     valid_vips(valid, sizeof(valid), a));
 	else if (n > 1)
 		fail(r,
 		     "vip %s is ambiguous: %zu VIPs have that address (name one of them "
@@ -122,10 +198,16 @@ static struct vip *find_vip(struct request *r, const char *what)
 	return n == 1 ? found : NULL;
 }
 
+/* Whether backend @b is the one named @what, or at address @addr (if not NULL). */
+static bool backend_matches(const struct backend *b, const char *what, const struct addr *addr)
+{
+	return !strcmp(b->cfg.name, what) || (addr && addr_equal(&b->cfg.addr.ip, addr));
+}
+
 /* The VIP's backend named @what, else the one at address @what (both unique). */
 static struct backend *find_backend(struct request *r, struct vip *v, const char *what)
 {
-	char quoted[QUOTE_SIZE(ECHO_MAX)];
+	char quoted[QUOTE_SIZE(ECHO_MAX)], valid[NAMES_TEXT_MAX + 16];
 	struct addr addr;
 
 	for (size_t i = 0; i < v->n_backends; i++)
@@ -134,8 +216,8 @@ static struct backend *find_backend(struct request *r, struct vip *v, const char
 	for (size_t i = 0; addr_parse(&addr, what) && i < v->n_backends; i++)
 		if (addr_equal(&v->backends[i]->cfg.addr.ip, &addr))
 			return v->backends[i];
-	fail(r, "backend %s not found in vip \"%s\"", echo(quoted, what, strlen(what)),
-	     v->cfg.name);
+	fail(r, "backend %s not found in vip \"%s\"%s", echo(quoted, what, strlen(what)),
+	     v->cfg.name, valid_backends(valid, sizeof(valid), r->agent, v));
 	return NULL;
 }
 
@@ -190,45 +272,95 @@ static int requested_weight(struct request *r, int32_t *weight)
 	return 0;
 }
 
-/* drain, undrain, weight: the operator's weight for one backend. */
+/* Set @weight on @b, log who asked, and add what changed to @list. */
+static int set_weight(struct request *r, struct backend *b, int32_t weight,
+		      struct json_object *list)
+{
+	struct json_object *o;
+	uint32_t before = backend_weight(b);
+	const struct vip *v = b->vip;
+	int err;
+
+	if (weight > 0 || control_command_id(r->cmd) == CONTROL_CMD_WEIGHT)
+		pr_info("control: weight %d for vip %s backend %s (pid %d, uid %u)\n", weight,
+			v->cfg.name, b->cfg.name, (int)r->peer->pid, (unsigned int)r->peer->uid);
+	else
+		pr_info("control: %s vip %s backend %s (pid %d, uid %u)\n", r->cmd->name,
+			v->cfg.name, b->cfg.name, (int)r->peer->pid, (unsigned int)r->peer->uid);
+	err = vip_state_set_admin_weight(r->agent, b, weight);
+	if (err)
+		return fail(r, "cannot set the weight of backend \"%s\" in vip \"%s\": %s",
+			    b->cfg.name, v->cfg.name, strerror(-err));
+	o = json_object_new_object();
+	json_object_object_add(o, "vip", json_object_new_string(v->cfg.name));
+	json_object_object_add(o, "backend", json_object_new_string(b->cfg.name));
+	json_object_object_add(o, "address", json_object_new_string(b->cfg.addr.text));
+	json_object_object_add(o, "previous_weight", json_object_new_int64(before));
+	json_object_object_add(o, "weight", json_object_new_int64(backend_weight(b)));
+	json_object_object_add(o, "configured_weight", json_object_new_int64(b->cfg.weight));
+	json_object_object_add(o, "operator_weight",
+			       b->admin_weight < 0 ? NULL : json_object_new_int(b->admin_weight));
+	json_object_object_add(o, "state", json_object_new_string(backend_state_name(b)));
+	json_object_array_add(list, o);
+	return 0;
+}
+
+/*
+ * drain, undrain, weight: the operator's weight for one VIP's backend, or,
+ * without a VIP, for the backend of that name or address in every VIP that
+ * has one (a server serving several VIPs leaves them all in one request).
+ * The reply's "backends" lists each change; with a VIP, that one change is
+ * also at the top level, as before.
+ */
 static int cmd_set_weight(struct request *r)
 {
-	const char *command = r->cmd->name;
+	char quoted[QUOTE_SIZE(ECHO_MAX)], valid[NAMES_TEXT_MAX + 16];
 	const char *vip_name, *backend_name;
-	struct backend *b;
-	struct vip *v;
+	struct json_object *list;
+	struct addr addr;
+	bool is_addr;
 	int32_t weight = 0;
-	uint32_t before;
+	struct vip *v;
 	int err = 0;
 
 	vip_name = arg_string(r, "vip", &err);
 	backend_name = err ? NULL : arg_string(r, "backend", &err);
 	if (err || requested_weight(r, &weight))
 		return -1;
-	v = find_vip(r, vip_name);
-	b = v ? find_backend(r, v, backend_name) : NULL;
-	if (!b)
+	if (!backend_name)
+		return fail(r, "missing \"backend\"");
+	list = json_object_new_array();
+	if (vip_name) {
+		struct backend *b;
+
+		v = find_vip(r, vip_name);
+		b = v ? find_backend(r, v, backend_name) : NULL;
+		err = b ? set_weight(r, b, weight, list) : -1;
+		if (!err) {
+			json_object_object_foreach(json_object_array_get_idx(list, 0), key, val)
+			{
+				json_object_object_add(r->reply, key, json_object_get(val));
+			}
+		}
+	} else {
+		is_addr = addr_parse(&addr, backend_name);
+		for (size_t i = 0; !err && i < r->agent->n_vips; i++) {
+			v = r->agent->vips[i];
+			for (size_t j = 0; !err && j < v->n_backends; j++)
+				if (backend_matches(v->backends[j], backend_name,
+						    is_addr ? &addr : NULL))
+					err = set_weight(r, v->backends[j], weight, list);
+		}
+		if (!err && !json_object_array_length(list))
+			err = fail(r, "backend %s not found in any VIP%s",
+				   echo(quoted, backend_name, strlen(backend_name)),
+				   valid_backends(valid, sizeof(valid), r->agent, NULL));
+	}
+	if (err) {
+		json_object_put(list);
 		return -1;
-	before = backend_weight(b);
-	if (weight > 0 || control_command_id(r->cmd) == CONTROL_CMD_WEIGHT)
-		pr_info("control: weight %d for vip %s backend %s (pid %d, uid %u)\n", weight,
-			v->cfg.name, b->cfg.name, (int)r->peer->pid, (unsigned int)r->peer->uid);
-	else
-		pr_info("control: %s vip %s backend %s (pid %d, uid %u)\n", command, v->cfg.name,
-			b->cfg.name, (int)r->peer->pid, (unsigned int)r->peer->uid);
-	err = vip_state_set_admin_weight(r->agent, b, weight);
-	if (err)
-		return fail(r, "cannot set the weight of backend \"%s\" in vip \"%s\": %s",
-			    b->cfg.name, v->cfg.name, strerror(-err));
-	json_object_object_add(r->reply, "vip", json_object_new_string(v->cfg.name));
-	json_object_object_add(r->reply, "backend", json_object_new_string(b->cfg.name));
-	json_object_object_add(r->reply, "address", json_object_new_string(b->cfg.addr.text));
-	json_object_object_add(r->reply, "previous_weight", json_object_new_int64(before));
-	json_object_object_add(r->reply, "weight", json_object_new_int64(backend_weight(b)));
-	json_object_object_add(r->reply, "configured_weight", json_object_new_int64(b->cfg.weight));
-	json_object_object_add(r->reply, "operator_weight",
-			       b->admin_weight < 0 ? NULL : json_object_new_int(b->admin_weight));
-	json_object_object_add(r->reply, "state", json_object_new_string(backend_state_name(b)));
+	}
+	json_object_object_add(r->reply, "backends", list);
 	return 0;
 }
 
@@ -280,6 +412,7 @@ static const struct control_command *parse_request(struct request *r, const char
 	char quoted[QUOTE_SIZE(ECHO_MAX)];
 	const struct control_command *cmd = NULL;
 	struct json_object *name;
+	char names[NAMES_TEXT_MAX];
 	size_t end;
 
 	if (!tok) {
@@ -303,9 +436,10 @@ static const struct control_command *parse_request(struct request *r, const char
 	} else {
 		cmd = control_command_find(c_text(name));
 		if (!cmd)
-			fail(r, "unknown command %s",
+			fail(r, "unknown command %s (commands: %s)",
 			     echo(quoted, json_object_get_string(name),
-				  (size_t)json_object_get_string_len(name)));
+				  (size_t)json_object_get_string_len(name)),
+			     control_command_names(names, sizeof(names)));
 	}
 	json_tokener_free(tok);
 	if (!cmd)

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <xdp/libxdp.h>
 
@@ -49,6 +50,18 @@ static struct json_object *new_time(double t)
 
 	snprintf(text, sizeof(text), "%.3f", t);
 	return json_object_new_double_s(t, text);
+}
+
+/* RFC 3339, UTC, to the second: "2026-12-05T06:10:24Z". */
+static struct json_object *new_rfc3339(double t)
+{
+	time_t secs = (time_t)t;
+	struct tm tm;
+	char text[32];
+
+	if (!gmtime_r(&secs, &tm) || !strftime(text, sizeof(text), "%Y-%m-%dT%H:%M:%SZ", &tm))
+		return NULL;
+	return json_object_new_string(text);
 }
 
 static struct json_object *new_mac(const uint8_t mac[6])
@@ -196,6 +209,7 @@ static struct json_object *backend_json(const struct backend *b)
 {
 	struct json_object *o = json_object_new_object();
 	struct json_object *last = NULL;
+	double now = ev_time();
 
 	if (b->probes) {
 		last = json_object_new_object();
@@ -211,6 +225,9 @@ static struct json_object *backend_json(const struct backend *b)
 	add(o, "address", json_object_new_string(b->cfg.addr.text));
 	add(o, "id", new_u64(b->id));
 	add(o, "state", json_object_new_string(backend_state_name(b)));
+	/* how long it has said so: when, and seconds by the agent's clock */
+	add(o, "since", new_rfc3339(b->state_since));
+	add(o, "in_state_s", new_u64(now > b->state_since ? (uint64_t)(now - b->state_since) : 0));
 	add(o, "up", json_object_new_boolean(b->health.up));
 	add(o, "in_table", json_object_new_boolean(backend_in_table(b)));
 	add(o, "weight", new_u64(backend_weight(b)));

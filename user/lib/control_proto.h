@@ -34,6 +34,9 @@ struct control_command {
 	const char *keys[CONTROL_KEYS_MAX]; /* NULL after the last */
 	unsigned int required; /* keys[0 .. required - 1] must be given */
 	bool changes; /* admins only: root, xdpcastd's user, control_admin_group */
+	/* keys[0] is "vip" and may be left out (then not counted in required):
+	 * the command applies to the matching backends of every VIP */
+	bool vip_optional;
 };
 
 /* Indexed by enum control_command_id. */
@@ -52,5 +55,7 @@ unsigned int control_command_n_keys(const struct control_command *cmd);
 bool control_command_takes(const struct control_command *cmd, const char *key);
 /* Whether @key must be in its request. */
 bool control_command_requires(const struct control_command *cmd, const char *key);
+/* Up to @len bytes of "status, vips, ...": the commands' names, for an error. */
+const char *control_command_names(char *buf, size_t len);
 
 #endif /* XDPCAST_CONTROL_PROTO_H */

@@ -66,12 +66,17 @@ show_log() {
 	fi
 	log_lines=$n
 }
-wait_for() { # pattern: until xdpcastd logs it (5 s at most)
+log_mark=0
+# Before an action: wait_for looks only at what xdpcastd logs after this point,
+# so that a line of an earlier event (b2's start-up "down -> up") cannot
+# answer for the one the action causes.
+mark_log() { log_mark=$(wc -l <"$LOG"); }
+wait_for() { # pattern: until xdpcastd logs it after the mark (5 s at most)
 	for _ in $(seq 1 100); do
-		grep -q -- "$1" "$LOG" && return 0
+		tail -n +"$((log_mark + 1))" "$LOG" | grep -q -- "$1" && return 0
 		sleep 0.05
 	done
-	echo "demo: xdpcastd did not log '$1'" >&2
+	echo "demo: xdpcastd did not log '$1' after line $log_mark" >&2
 	tail -n 20 "$LOG" >&2
 	return 1
 }
@@ -94,6 +99,7 @@ KNOWN=$(seq 40001 $((40000 + FLOWS)))
 NEW=$(seq 41001 41006)
 
 echo "== xdpcastd starts on the router: checks b1 b2 b3 with DNS queries every 200 ms"
+mark_log
 lab_xdpcastd_start "$CFG" "$LOG"
 wait_for "b1 .*-> up" && wait_for "b2 .*-> up" && wait_for "b3 .*-> up"
 show_log
@@ -110,6 +116,7 @@ show_flows $KNOWN
 
 echo
 echo "== xdpcastctl drain dns b2: its known flows stay on it, new flows avoid it"
+mark_log
 ctl drain dns b2
 wait_for "b2 .*-> draining"
 show_log
@@ -120,6 +127,7 @@ ctl undrain dns b2 >/dev/null
 
 echo
 echo "== b2's NSD dies: xdpcastd takes b2 out after 3 failed checks; only b2's flows move"
+mark_log
 kill "$LAB_NSD_PID_2"
 wait "$LAB_NSD_PID_2" 2>/dev/null || true
 wait_for "b2 .*up -> down"
@@ -128,6 +136,7 @@ show_flows $KNOWN
 
 echo
 echo "== b2's NSD is back: b2 rejoins after 2 passing checks (its old flows stay where they went)"
+mark_log
 lab_start_nsd 2
 lab_wait_nsd 2
 wait_for "b2 .*down -> up"
@@ -139,6 +148,7 @@ echo "== kill -9 xdpcastd: the XDP program goes on forwarding; a new xdpcastd ad
 kill -9 "$LAB_XDPCASTD_PID"
 wait "$LAB_XDPCASTD_PID" 2>/dev/null || true
 show_flows $KNOWN
+mark_log
 lab_xdpcastd_start "$CFG" "$LOG"
 wait_for "adopted, table"
 show_log

@@ -11,7 +11,8 @@
 # leaves them. Other protocols' routes are never touched. The stats file,
 # promtool-clean at each step, follows: build info, interface mode, each
 # backend's state, its checks by result and their latency histogram, route
-# repairs and refused writes, the last reload.
+# repairs and refused writes, the last reload. The log says each change
+# cause first, and carries <N> priorities under the journal.
 set -uo pipefail
 cd "$(dirname "$0")/../.." || exit 1
 export BUILD=${BUILD:-build}
@@ -72,6 +73,16 @@ route_shown() {
 			awk '{print $2 == 1 ? "true" : "false"}')"
 }
 others_kept() { in_ns router ip route show 203.0.113.99 proto static | grep -q via; }
+# What the log says of the dns VIP from line $1 on, one word a line, in order:
+# backend (a state change), table, service (in or out of it), route (its route).
+dns_events() {
+	tail -n +"$1" "$LOG" | awk -v vip="vip dns $LAB_VIP: " -v route=": $LAB_VIP/32 " '
+		index($0, vip) && / -> / { print "backend"; next }
+		index($0, vip) && /: table (rewritten|unchanged)/ { print "table"; next }
+		index($0, vip) && /: (in|out of) service/ { print "service"; next }
+		/ route (withdrawn|announced|updated): / && index($0, route) { print "route" }' |
+		tr '\n' ' '
+}
 
 lab_up || fail_setup "lab"
 for i in 1 2 3; do lab_start_nsd "$i"; done
@@ -154,6 +165,7 @@ check "ip route prints proto xdpcast with the installed rt_protos.d entry" \
 	grep -q "proto xdpcast" <<<"$named"
 
 # --- every backend fails: the route is withdrawn, and back with the first ---
+kill_at=$(($(wc -l <"$LOG") + 1))
 for i in 1 2 3; do kill "$(eval echo "\$LAB_NSD_PID_$i")"; done
 for i in 1 2 3; do wait "$(eval echo "\$LAB_NSD_PID_$i")" 2>/dev/null; done
 ms=$(wait_until 5000 no_route)
@@ -187,6 +199,13 @@ check "b2 is its only next hop" [ "$(n_nexthops)" -eq 0 ]
 sleep 0.3
 shown=$(route_shown)
 check "xdpcastctl vips and the stats file show it announced ($shown)" [ "$shown" = "true true" ]
+# cause before effect: each backend's change, then the table, the service, the route
+events=$(dns_events "$kill_at")
+echo "# the dns VIP's log since the kill: $events"
+check "the log: each backend down before the table it changed, the route after both" \
+	grep -Eq "^(backend table route ){2}backend table service route " <<<"$events"
+check "the log: b2 up, then the table, the VIP in service, then the route announced" \
+	grep -Eq "service route backend table service route \$" <<<"$events"
 
 # --- deleted and changed by hand: the reconcile restores it ---
 in_ns router ip route del "$LAB_VIP/32" proto "$PROTO"
@@ -315,4 +334,16 @@ check "SIGTERM removes the routes" no_route
 check "both families" [ -z "$(route6_of "$LAB_VIP6")" ]
 check "the removal is logged" grep -q "route withdrawn: .*(xdpcastd stopping)" "$LOG"
 check "another protocol's route is still there" others_kept
+
+# --- under systemd's journal (JOURNAL_STREAM names stderr): <N> priorities ---
+JLOG=$LAB_DIR/journal.log
+: >"$JLOG"
+JOURNAL_STREAM=$(stat -c %d:%i "$JLOG") lab_xdpcastd_start "$CFG" "$JLOG"
+wait_until 5000 has_route >/dev/null || true
+kill -TERM "$LAB_XDPCASTD_PID"
+wait "$LAB_XDPCASTD_PID"
+journal_only() { [ -s "$JLOG" ] && ! grep -qv '^<[3467]>' "$JLOG"; }
+check "in the journal every line starts with its priority, no timestamp" journal_only
+check "a backend's change at info (<6>)" grep -q '^<6>vip dns .*: backend b1 .* -> up' "$JLOG"
+check "the withdrawal at warning (<4>)" grep -q "^<4>route withdrawn: $LAB_VIP/32 .*(xdpcastd stopping)" "$JLOG"
 finish

@@ -179,12 +179,14 @@ static int remove_backend(struct agent *a, struct vip *v, size_t idx)
 			"rewritten (%s)\n",
 			v->cfg.name, v->cfg.addr.text, b->cfg.name, b->cfg.addr.text,
 			strerror((int)-moved));
+		vip_state_update_route(a, v);
 		return (int)moved;
 	}
 	pr_info("vip %s %s: backend %s %s: %s -> removed (reload), %ld of %u slots moved\n",
 		v->cfg.name, v->cfg.addr.text, b->cfg.name, b->cfg.addr.text, old_state, moved,
 		v->cfg.table_size);
 	vip_state_log_service(v, was_usable);
+	vip_state_update_route(a, v); /* logged after its cause */
 	agent_backend_free(a, b);
 	return 0;
 }

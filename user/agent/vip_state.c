@@ -74,8 +74,8 @@ int vip_state_write_backend(struct agent *a, struct backend *b)
 	if (!err)
 		err = xdpcast_dp_set_backend(&a->dp, b->id, &entry);
 	if (err)
-		pr_warn("backend %s: cannot write its dataplane entry (%s)\n", b->cfg.name,
-			strerror(-err));
+		pr_err("backend %s: cannot write its dataplane entry (%s)\n", b->cfg.name,
+		       strerror(-err));
 	return err;
 }
 
@@ -128,7 +128,7 @@ static long slots_moved(const uint32_t *old, uint32_t old_size, const uint32_t *
 	return moved;
 }
 
-static long rebuild_table(struct agent *a, struct vip *v)
+long vip_state_rebuild(struct agent *a, struct vip *v)
 {
 	bool usable = vip_backends_in_table(v) >= v->cfg.min_healthy;
 	uint32_t *table = NULL, size = 0;
@@ -138,8 +138,8 @@ static long rebuild_table(struct agent *a, struct vip *v)
 	if (usable) {
 		table = build_table(a, v, &err);
 		if (err) {
-			pr_warn("vip %s: cannot build its table (%s)\n", v->cfg.name,
-				strerror(-err));
+			pr_err("vip %s %s: cannot build its table (%s): table NOT rewritten\n",
+			       v->cfg.name, v->cfg.addr.text, strerror(-err));
 			return err;
 		}
 		size = table ? v->cfg.table_size : 0;
@@ -152,8 +152,9 @@ static long rebuild_table(struct agent *a, struct vip *v)
 	}
 	err = xdpcast_dp_write_table(&a->dp, &v->key, table, size);
 	if (err) {
-		pr_warn("vip %s: cannot write its table (%s): retrying in %.0f s\n", v->cfg.name,
-			strerror(-err), REBUILD_RETRY_S);
+		pr_err("vip %s %s: cannot write its table (%s): table NOT rewritten, retrying in "
+		       "%.0f s\n",
+		       v->cfg.name, v->cfg.addr.text, strerror(-err), REBUILD_RETRY_S);
 		free(table);
 		v->rebuild_pending = true;
 		if (!ev_is_active(&a->retry_timer)) {
@@ -170,13 +171,10 @@ static long rebuild_table(struct agent *a, struct vip *v)
 	return moved;
 }
 
-long vip_state_rebuild(struct agent *a, struct vip *v)
+void vip_state_update_route(struct agent *a, const struct vip *v)
 {
-	long moved = rebuild_table(a, v);
-
 	/* the route follows the table: the kernel takes what XDP passes */
 	routes_update(a->routes, &v->cfg.addr);
-	return moved;
 }
 
 void vip_state_log_service(const struct vip *v, bool was_usable)
@@ -193,17 +191,31 @@ void vip_state_log_service(const struct vip *v, bool was_usable)
 			v->cfg.min_healthy);
 }
 
+/* After a change to @v and its rebuild (@moved), the effects in the order
+ * they follow from each other: the table ("@why, table ..." when the cause is
+ * not on a line of its own), the VIP's service, the route. A failed rebuild
+ * has said so already. */
+static void log_effects(struct agent *a, struct vip *v, const char *why, long moved,
+			bool was_usable)
+{
+	char head[256];
+
+	snprintf(head, sizeof(head), "vip %s %s: %s%s", v->cfg.name, v->cfg.addr.text,
+		 why ? why : "", why ? ", " : "");
+	if (moved > 0)
+		pr_info("%stable rewritten, %ld of %u slots moved\n", head, moved,
+			v->cfg.table_size);
+	else if (moved == 0)
+		pr_info("%stable unchanged\n", head);
+	vip_state_log_service(v, was_usable);
+	vip_state_update_route(a, v);
+}
+
 void vip_state_apply(struct agent *a, struct vip *v, const char *why)
 {
 	bool was_usable = v->usable;
-	long moved = vip_state_rebuild(a, v);
 
-	if (moved > 0)
-		pr_info("vip %s %s: %s, table rewritten, %ld of %u slots moved\n", v->cfg.name,
-			v->cfg.addr.text, why, moved, v->cfg.table_size);
-	else if (moved == 0)
-		pr_info("vip %s %s: %s, table unchanged\n", v->cfg.name, v->cfg.addr.text, why);
-	vip_state_log_service(v, was_usable);
+	log_effects(a, v, why, vip_state_rebuild(a, v), was_usable);
 }
 
 void vip_state_backend_changed(struct agent *a, struct backend *b, const char *old_state,
@@ -211,11 +223,18 @@ void vip_state_backend_changed(struct agent *a, struct backend *b, const char *o
 {
 	struct vip *v = b->vip;
 	bool was_usable = v->usable;
-	char latency[32] = "", slots[64];
+	char latency[32] = "";
 	long moved;
 
 	if (strcmp(old_state, backend_state_name(b)))
 		b->state_since = ev_time();
+	if (latency_ms >= 0)
+		snprintf(latency, sizeof(latency), ", check %.1f ms", latency_ms);
+	/* the cause first, then what it did: losing a backend is a warning,
+	 * everything else is news */
+	log_msg(b->health.up || !strcmp(old_state, "absent") ? LOG_LEVEL_INFO : LOG_LEVEL_WARN,
+		"vip %s %s: backend %s %s: %s -> %s (%s)%s\n", v->cfg.name, v->cfg.addr.text,
+		b->cfg.name, b->cfg.addr.text, old_state, backend_state_name(b), reason, latency);
 	/* a backend that joins gets its entry before the table names it; one
 	 * that leaves stays forwardable until the table no longer does */
 	if (backend_in_table(b))
@@ -223,18 +242,7 @@ void vip_state_backend_changed(struct agent *a, struct backend *b, const char *o
 	moved = vip_state_rebuild(a, v);
 	if (!backend_in_table(b))
 		vip_state_write_backend(a, b);
-	if (latency_ms >= 0)
-		snprintf(latency, sizeof(latency), ", check %.1f ms", latency_ms);
-	if (moved < 0)
-		snprintf(slots, sizeof(slots), "table NOT rewritten (%s)", strerror((int)-moved));
-	else
-		snprintf(slots, sizeof(slots), "%ld of %u slots moved", moved, v->cfg.table_size);
-	/* losing a backend is a warning; everything else is news */
-	log_msg(b->health.up || !strcmp(old_state, "absent") ? LOG_LEVEL_INFO : LOG_LEVEL_WARN,
-		"vip %s %s: backend %s %s: %s -> %s (%s)%s, %s\n", v->cfg.name, v->cfg.addr.text,
-		b->cfg.name, b->cfg.addr.text, old_state, backend_state_name(b), reason, latency,
-		slots);
-	vip_state_log_service(v, was_usable);
+	log_effects(a, v, NULL, moved, was_usable);
 }
 
 void vip_state_refresh_nexthop(struct agent *a, struct backend *b)
@@ -282,8 +290,8 @@ void vip_state_nexthop_changed(struct agent *a, struct backend *b)
 			backend_in_table(b) ? "next hop resolved" : "next hop lost", -1);
 		return;
 	}
-	vip_state_write_backend(a, b);
-	routes_update(a->routes, &b->vip->cfg.addr); /* the route names the next hop too */
 	pr_debug("backend %s %s: next hop updated (ifindex %d)\n", b->cfg.name, b->cfg.addr.text,
 		 b->nh.ifindex);
+	vip_state_write_backend(a, b);
+	vip_state_update_route(a, b->vip); /* the route names the next hop too */
 }

@@ -33,12 +33,12 @@ static int check_pin_dir(const char *pin_dir)
 	int err = 0;
 
 	if (!created && errno != EEXIST) {
-		pr_warn("cannot create pin directory %s: %s\n", pin_dir, strerror(errno));
+		pr_err("cannot create pin directory %s: %s\n", pin_dir, strerror(errno));
 		return -errno;
 	}
 	if (statfs(pin_dir, &st)) {
 		err = -errno;
-		pr_warn("cannot stat pin directory %s: %s\n", pin_dir, strerror(errno));
+		pr_err("cannot stat pin directory %s: %s\n", pin_dir, strerror(errno));
 	} else if (st.f_type != BPF_FS_MAGIC) {
 		err = -EINVAL;
 		pr_warn("pin directory %s is not on a bpffs (mount -t bpf bpf <dir>)\n", pin_dir);
@@ -311,7 +311,7 @@ int xdpcast_attach(struct xdpcast_attachment *a, const char *pin_dir, const char
 	}
 	if (err) {
 		log_err(err, "attach XDP program");
-		pr_warn("could not attach to %s (-vv shows libbpf's and libxdp's log)\n", ifname);
+		pr_err("could not attach to %s (-vv shows libbpf's and libxdp's log)\n", ifname);
 		goto fail;
 	}
 	pr_info("attached to %s (ifindex %d, %s mode), maps pinned in %s\n", ifname, a->ifindex,
@@ -430,7 +430,7 @@ int xdpcast_detach(const char *ifname)
 		err = err == -ENOENT ? 0 : err ? err : -EBUSY;
 	}
 	if (err) {
-		pr_warn("%s: cannot detach xdpcast's XDP program: %s\n", ifname, strerror(-err));
+		pr_err("%s: cannot detach xdpcast's XDP program: %s\n", ifname, strerror(-err));
 		return err;
 	}
 	return found ? 0 : -ENOENT;
@@ -444,7 +444,7 @@ int xdpcast_for_each_pinned_map(int (*fn)(void *arg, const struct bpf_map *map),
 
 	if (!skel) {
 		err = -errno;
-		pr_warn("cannot open the BPF object: %s\n", strerror(-err));
+		pr_err("cannot open the BPF object: %s\n", strerror(-err));
 		return err;
 	}
 	/* a map pinned by name has its pin path from the open on; .rodata and
@@ -487,7 +487,7 @@ static int unpin_map(void *arg, const struct bpf_map *map)
 	snprintf(path, sizeof(path), "%s/%s", u->pin_dir, bpf_map__name(map));
 	if (unlink(path) && errno != ENOENT) {
 		u->err = -errno;
-		pr_warn("cannot remove %s: %s\n", path, strerror(-u->err));
+		pr_err("cannot remove %s: %s\n", path, strerror(-u->err));
 	}
 	return 0;
 }

@@ -54,7 +54,8 @@ help:
 	@echo "make test SANITIZE=1  the same with the userspace built with ASan and UBSan (into"
 	@echo "                build-sanitize unless BUILD= is given); SANITIZE=1 works with any target"
 	@echo "make bench      per-packet cost of each path (BPF_PROG_TEST_RUN), table rebuild, check"
-	@echo "                CPU, withdrawal time to an OSPF neighbour (FRR)"
+	@echo "                CPU, withdrawal time to an OSPF neighbour (FRR), forwarding Mpps"
+	@echo "                against the kernel (scripts/bench-pps.sh)"
 	@echo "make fuzz       each libFuzzer harness of tests/fuzz (clang-19, ASan+UBSan) for"
 	@echo "                FUZZ_SECONDS (60) s; new inputs go to \$$(BUILD)/fuzz/new, not the corpus"
 	@echo "make difftest   FRAMES=N SEED=S: N random and mutated frames (default 100000) through"
@@ -148,6 +149,18 @@ $(BUILD)/xdpcast-bench-reconcile: $(BUILD)/tests/bench/bench_reconcile.o $(BUILD
 		$(BUILD)/user/agent/nl.o $(BUILD)/libxdpcast.a
 	$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -lmnl -o $@
 
+# scripts/bench-pps.sh: the live-frames generator and the loader of the sink and floor forwarder
+$(BUILD)/tests/bench/pps_%.o: CFLAGS += -Ibpf
+$(BUILD)/tests/bench/pps_gen.o: $(BUILD)/bench/pps_gen.skel.h bpf/bench/pps.h
+$(BUILD)/tests/bench/pps_load.o: $(BUILD)/bench/pps_sink.skel.h $(BUILD)/bench/pps_floor.skel.h \
+	bpf/bench/pps.h
+
+$(BUILD)/xdpcast-pps-gen: $(BUILD)/tests/bench/pps_gen.o $(BUILD)/libxdpcast.a
+	$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(BUILD)/xdpcast-pps-load: $(BUILD)/tests/bench/pps_load.o $(BUILD)/libxdpcast.a
+	$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
 $(BUILD)/tcp-sink: $(BUILD)/tests/bench/tcp_sink.o
 	$(CC) $(CFLAGS) $(LDFLAGS) $^ -lev -o $@
 
@@ -160,12 +173,14 @@ test: deps
 
 bench: deps
 	@$(MAKE) --no-print-directory all $(BUILD)/xdpcast-bench $(BUILD)/xdpcast-bench-rebuild \
-		$(BUILD)/tcp-sink $(BUILD)/xdpcast-bench-reconcile
+		$(BUILD)/tcp-sink $(BUILD)/xdpcast-bench-reconcile $(BUILD)/xdpcast-pps-gen \
+		$(BUILD)/xdpcast-pps-load
 	@$(BUILD)/xdpcast-bench
 	@$(BUILD)/xdpcast-bench-rebuild
 	@scripts/bench-checks.sh $(BUILD)
 	@$(BUILD)/xdpcast-bench-reconcile
 	@scripts/bench-withdraw.sh $(BUILD)
+	@scripts/bench-pps.sh $(BUILD)
 
 .PHONY: soak
 soak: deps

@@ -41,6 +41,8 @@ DEPS_PROGRAMS=(
 	busybox:busybox openssl:openssl
 	# the unit's offline checks (test_systemd_unit.sh)
 	systemd-analyze:systemd
+	# scripts/bench-pps.sh (NAPI threads' CPUs and priorities), scripts/plot-pps.sh
+	taskset:util-linux chrt:util-linux renice:bsdutils nice:coreutils gnuplot:gnuplot-nox
 	/usr/lib/frr/zebra:frr /usr/lib/frr/ospfd:frr /usr/lib/frr/ospf6d:frr vtysh:frr
 	bird:bird2 birdc:bird2
 	# the base system's (Priority: required), used by the scripts and the tests

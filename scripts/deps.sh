@@ -32,6 +32,8 @@ DEPS_PROGRAMS=(
 	ip:iproute2 ethtool:ethtool sysctl:procps nsd:nsd dig:bind9-dnsutils jq:jq
 	# the backends' HTTP (busybox httpd) and HTTPS (openssl s_server) services
 	busybox:busybox openssl:openssl
+	# the plots of docs/benchmarks.md (scripts/plot-failover.sh)
+	gnuplot:gnuplot-nox
 	/usr/lib/frr/zebra:frr /usr/lib/frr/ospfd:frr /usr/lib/frr/ospf6d:frr vtysh:frr
 	bird:bird2 birdc:bird2
 	# the base system's (Priority: required), used by the scripts and the tests

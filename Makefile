@@ -54,8 +54,9 @@ help:
 	@echo "make test SANITIZE=1  the same with the userspace built with ASan and UBSan (into"
 	@echo "                build-sanitize unless BUILD= is given); SANITIZE=1 works with any target"
 	@echo "make bench      per-packet cost of each path (BPF_PROG_TEST_RUN), table rebuild, check"
-	@echo "                CPU, withdrawal time to an OSPF neighbour (FRR), forwarding Mpps"
-	@echo "                against the kernel (scripts/bench-pps.sh)"
+	@echo "                CPU, withdrawal time to an OSPF neighbour (FRR), collateral moves"
+	@echo "                against kernel ECMP and resilient groups, failover time, forwarding"
+	@echo "                Mpps against the kernel (scripts/bench-pps.sh)"
 	@echo "make fuzz       each libFuzzer harness of tests/fuzz (clang-19, ASan+UBSan) for"
 	@echo "                FUZZ_SECONDS (60) s; new inputs go to \$$(BUILD)/fuzz/new, not the corpus"
 	@echo "make difftest   FRAMES=N SEED=S: N random and mutated frames (default 100000) through"
@@ -145,6 +146,12 @@ $(BUILD)/tests/bench/bench.o: $(BENCH_BPF:%=$(BUILD)/bench/%.skel.h)
 $(BUILD)/xdpcast-bench-rebuild: $(BUILD)/tests/bench/bench_rebuild.o $(BUILD)/libxdpcast.a
 	$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
+$(BUILD)/xdpcast-bench-collateral: $(BUILD)/tests/bench/bench_collateral.o $(BUILD)/libxdpcast.a
+	$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(BUILD)/xdpcast-failover-watch: $(BUILD)/tests/bench/failover_watch.o $(BUILD)/libxdpcast.a
+	$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
 $(BUILD)/xdpcast-bench-reconcile: $(BUILD)/tests/bench/bench_reconcile.o $(BUILD)/user/agent/fib.o \
 		$(BUILD)/user/agent/nl.o $(BUILD)/libxdpcast.a
 	$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -lmnl -o $@
@@ -173,13 +180,15 @@ test: deps
 
 bench: deps
 	@$(MAKE) --no-print-directory all $(BUILD)/xdpcast-bench $(BUILD)/xdpcast-bench-rebuild \
-		$(BUILD)/tcp-sink $(BUILD)/xdpcast-bench-reconcile $(BUILD)/xdpcast-pps-gen \
-		$(BUILD)/xdpcast-pps-load
+		$(BUILD)/tcp-sink $(BUILD)/xdpcast-bench-reconcile $(BUILD)/xdpcast-bench-collateral \
+		$(BUILD)/xdpcast-failover-watch $(BUILD)/xdpcast-pps-gen $(BUILD)/xdpcast-pps-load
 	@$(BUILD)/xdpcast-bench
+	@$(BUILD)/xdpcast-bench-collateral
 	@$(BUILD)/xdpcast-bench-rebuild
 	@scripts/bench-checks.sh $(BUILD)
 	@$(BUILD)/xdpcast-bench-reconcile
 	@scripts/bench-withdraw.sh $(BUILD)
+	@scripts/bench-failover.sh $(BUILD)
 	@scripts/bench-pps.sh $(BUILD)
 
 .PHONY: soak

@@ -6,7 +6,8 @@
  * and its TTL decremented, so a packet with TTL 255 takes the same path on
  * each of REPEAT repetitions; the counters, the TTL and the bytes that come
  * out prove that every repetition took the path claimed, else nothing is
- * printed and the exit status is 1. Method and figures: docs/benchmarks.md.
+ * printed and the exit status is 1. flows_1m_hit runs a million known flows
+ * through a flow table (setup_spread()). Method and figures: docs/benchmarks.md.
  * Figures on stdout, one line each: "bench <name> <ns per packet> ns".
  */
 #include <arpa/inet.h>
@@ -44,13 +45,17 @@
 #define NEW_FLOW_TABLE_LARGE (1u << 21) /* 5x a measurement's flows: few replaced */
 #define NEW_FLOW_SRC 0xc6120000u /* 198.18.0.0/15 (RFC 2544): one address per test run */
 #define NEW_FLOW_SRC_MAX (1u << 17)
+#define SPREAD_CALLS 5000u /* flows_1m_hit: 5000 sources x REPEAT ports = 1,000,000 flows */
+#define SPREAD_TABLE (1u << 22) /* 4x its flows: few sets get more than XDPCAST_FLOW_WAYS */
+#define SPREAD_BACKEND (NBACKENDS - 1) /* every known flow repointed here */
+#define SPREAD_MIN_HITS 0.97 /* share of hits below which the run fails */
 #define FLOOR_SLOTS 256 /* as in bpf/bench/floor.bpf.c */
 #define VETH_IN "xb-in" /* ingress_ifindex of the test runs */
 #define VETH_OUT "xb-out" /* the backends' egress, in the devmap */
 #define VETH_HOLD "xb-hold" /* + a number: devices that hold programs in the dispatcher */
 
 /* VIP ids: index of the counters and of the flow tables */
-enum { VIP4_ID, VIP4_FLOW_ID, VIP4_NEW_ID, VIP6_ID };
+enum { VIP4_ID, VIP4_FLOW_ID, VIP4_NEW_ID, VIP6_ID, VIP4_SPREAD_ID };
 
 static const __u8 client_mac[ETH_ALEN] = { 0x02, 0, 0, 0, 0, 0x01 };
 static const __u8 router_mac[ETH_ALEN] = { 0x02, 0, 0, 0, 0, 0x02 };
@@ -80,6 +85,8 @@ struct path {
 	enum xdpcast_reason reason; /* counter every repetition must move */
 	int backend; /* backend every repetition must reach; -1: one, any */
 	__u32 new_flows; /* > 0: every repetition a new flow into a table of that many */
+	bool spread; /* the same SPREAD_CALLS x REPEAT known flows in each measurement */
+	double hit_share; /* spread: share of the last measurement at SPREAD_BACKEND */
 	enum out_check out;
 	double ns[RUNS];
 };
@@ -92,7 +99,7 @@ struct counters {
 static __u32 ifindex_in, ifindex_out;
 static __u32 table[XDPCAST_TABLE_SIZE_DEFAULT];
 static __u32 new_flow_src; /* next source address offset of the new-flow path */
-static struct xdpcast_vip_key vip4_key, vip4_flow_key, vip4_new_key, vip6_key;
+static struct xdpcast_vip_key vip4_key, vip4_flow_key, vip4_new_key, vip6_key, vip4_spread_key;
 
 static __u32 csum_add(__u32 sum, const void *p, size_t len)
 {
@@ -332,7 +339,7 @@ static int snapshot(struct xdpcast_dp *dp, struct counters *c)
 }
 
 /* Every repetition counted under the path's reason, and at its backend(s). */
-static int check_counters(const struct path *p, const struct counters *a, const struct counters *b,
+static int check_counters(struct path *p, const struct counters *a, const struct counters *b,
 			  __u64 iters)
 {
 	bool forwarded = p->reason == XDPCAST_REDIRECT || p->reason == XDPCAST_TX;
@@ -352,13 +359,24 @@ static int check_counters(const struct path *p, const struct counters *a, const 
 		delta = b->backends[i] - a->backends[i];
 		sum += delta;
 		/* one flow, one backend: all repetitions or none at each */
-		if (!p->new_flows && delta && delta != iters) {
+		if (!p->new_flows && !p->spread && delta && delta != iters) {
 			pr_warn("%s: backend %d got %llu of %llu repetitions\n", p->name, i,
 				(unsigned long long)delta, (unsigned long long)iters);
 			err = -EPROTO;
 		}
 		if (p->backend == i && delta != iters) {
 			pr_warn("%s: backend %d got %llu of %llu repetitions\n", p->name, i,
+				(unsigned long long)delta, (unsigned long long)iters);
+			err = -EPROTO;
+		}
+	}
+	if (p->spread) {
+		/* known flows were all repointed at SPREAD_BACKEND; the Maglev table
+		 * sends 7 in 8 of a miss elsewhere */
+		delta = b->backends[SPREAD_BACKEND] - a->backends[SPREAD_BACKEND];
+		p->hit_share = (double)delta / iters;
+		if (delta < iters * SPREAD_MIN_HITS) {
+			pr_warn("%s: %llu of %llu repetitions hit a known flow\n", p->name,
 				(unsigned long long)delta, (unsigned long long)iters);
 			err = -EPROTO;
 		}
@@ -461,9 +479,19 @@ static void next_new_flow_src(struct path *p)
 	ip4_set_check(iph);
 }
 
+/* flows_1m_hit's call @i: source 198.18.0.0 + @i, the same flows each time. */
+static void spread_src(struct path *p, __u32 i)
+{
+	struct iphdr *iph = frame_l3(&p->in);
+
+	iph->saddr = htonl(NEW_FLOW_SRC + i);
+	ip4_set_check(iph);
+}
+
 /* One measurement: CALLS test runs of REPEAT repetitions, checked; ns per packet. */
 static int measure(struct path *p, double *ns)
 {
+	__u32 calls = p->spread ? SPREAD_CALLS : CALLS;
 	struct counters before, after;
 	__u64 total_ns = 0, iters = 0;
 	struct frame out = { .len = 0 };
@@ -479,9 +507,11 @@ static int measure(struct path *p, double *ns)
 	}
 	if (p->dp && snapshot(p->dp, &before))
 		return -EIO;
-	for (i = 0; i < CALLS; i++) {
+	for (i = 0; i < (int)calls; i++) {
 		if (p->new_flows)
 			next_new_flow_src(p);
+		if (p->spread)
+			spread_src(p, i);
 		err = test_run(p, &out, &duration);
 		if (err)
 			return err;
@@ -640,7 +670,8 @@ static int setup_dataplane(struct xdpcast_dp *dp, bool all)
 	/* the new-flow VIP gets its flow table before each measurement */
 	return add_vip(dp, &vip4_flow_key, VIP4_FLOW_ID, FLOW_HIT_TABLE) ?:
 		       add_vip(dp, &vip4_new_key, VIP4_NEW_ID, 0) ?:
-		       add_vip(dp, &vip6_key, VIP6_ID, 0);
+		       add_vip(dp, &vip6_key, VIP6_ID, 0) ?:
+		       add_vip(dp, &vip4_spread_key, VIP4_SPREAD_ID, 0);
 }
 
 struct repoint {
@@ -700,11 +731,62 @@ static int setup_flow_hit(struct path *p)
 	return 0;
 }
 
+/* Point every known flow at SPREAD_BACKEND (1 when a set changed). */
+static int repoint_all(int fd, __u32 idx, struct xdpcast_flow_set *set, void *arg)
+{
+	bool changed = false;
+	int w;
+
+	(void)arg;
+	for (w = 0; w < XDPCAST_FLOW_WAYS; w++) {
+		if (set->way[w].state == XDPCAST_FLOW_EMPTY ||
+		    set->way[w].backend == SPREAD_BACKEND)
+			continue;
+		set->way[w].backend = SPREAD_BACKEND;
+		changed = true;
+	}
+	if (changed && bpf_map_update_elem(fd, &idx, set, BPF_EXIST))
+		return -errno;
+	return 0;
+}
+
+/*
+ * flows_1m_hit: a flow table of SPREAD_TABLE flows gets the path's million
+ * flows (one pass of its calls), then every entry is pointed at
+ * SPREAD_BACKEND, which the Maglev table gives only 1 in 8 of them: each
+ * repetition that shows there hit its flow's entry. The few flows of sets
+ * that got more than XDPCAST_FLOW_WAYS flows miss on every pass (each
+ * replaces another of its set), about 1 % of them: measured and printed.
+ */
+static int setup_spread(struct path *p)
+{
+	struct frame out = { .len = 0 };
+	__u32 duration, i;
+	long flows;
+	int err;
+
+	err = xdpcast_dp_set_flow_table(p->dp, &vip4_spread_key, SPREAD_TABLE);
+	if (err)
+		return log_err(err, "flows_1m_hit flow table");
+	for (i = 0; !err && i < SPREAD_CALLS; i++) {
+		spread_src(p, i);
+		err = test_run(p, &out, &duration);
+	}
+	err = err ?: for_each_flow_set(p->dp, VIP4_SPREAD_ID, repoint_all, NULL);
+	if (err)
+		return log_err(err, "prime flows_1m_hit");
+	flows = count_flows(p->dp, VIP4_SPREAD_ID);
+	fprintf(stderr, "flows_1m_hit: %ld of %u flows in a table of %u\n", flows,
+		SPREAD_CALLS * REPEAT, SPREAD_TABLE);
+	p->spread = true;
+	return 0;
+}
+
 /* Addresses that share an index slot with a VIP would not leave at the index. */
 static int check_not_vip(const struct path *p)
 {
 	const struct xdpcast_vip_key *vips[] = { &vip4_key, &vip4_flow_key, &vip4_new_key,
-						 &vip6_key };
+						 &vip6_key, &vip4_spread_key };
 	__u32 daddr = ((struct iphdr *)frame_l3(&p->in))->daddr;
 	__u32 slot = xdpcast_vip_index_slot(0, 0, htonl(0xffff), daddr);
 	size_t i;
@@ -770,6 +852,7 @@ enum {
 	P_PASS,
 	P_BUMP_ONLY,
 	P_XDPCAST_VIP_HIT,
+	P_FLOWS_1M_HIT,
 	P_MAX,
 };
 
@@ -838,6 +921,12 @@ static void define_paths(struct path *paths, struct floor *fl, struct bench_path
 	paths[P_XDPCAST_VIP_HIT].name = "xdpcast_vip_hit";
 	paths[P_XDPCAST_VIP_HIT].prog_fd = bpf_program__fd(product->progs.xdpcast_ingress);
 	paths[P_XDPCAST_VIP_HIT].dp = product_dp;
+
+	/* a known flow per repetition, a million of them: see setup_spread() */
+	paths[P_FLOWS_1M_HIT] = paths[P_VIP_NEW_FLOW];
+	paths[P_FLOWS_1M_HIT].name = "flows_1m_hit";
+	paths[P_FLOWS_1M_HIT].new_flows = 0;
+	frame_udp4(&paths[P_FLOWS_1M_HIT].in, "198.18.0.0", "203.0.113.56", 1024, 53);
 }
 
 /* Same instructions (the kernel's tag), so bench_pipeline measures the product. */
@@ -902,6 +991,7 @@ int main(void)
 	xdpcast_vip_key_from_str(&vip4_flow_key, "203.0.113.54", IPPROTO_UDP, 0);
 	xdpcast_vip_key_from_str(&vip4_new_key, "203.0.113.55", IPPROTO_UDP, 0);
 	xdpcast_vip_key_from_str(&vip6_key, "2001:db8::53", IPPROTO_UDP, 0);
+	xdpcast_vip_key_from_str(&vip4_spread_key, "203.0.113.56", IPPROTO_UDP, 0);
 	err = build_table() ?: xdpcast_dp_from_object(&dp, bp->obj) ?:
 				xdpcast_dp_from_object(&product_dp, product->obj) ?:
 				setup_dataplane(&dp, true) ?: setup_dataplane(&product_dp, false) ?:
@@ -912,7 +1002,8 @@ int main(void)
 	}
 
 	define_paths(paths, fl, bp, product, &dp, &product_dp);
-	err = check_not_vip(&paths[P_NOT_VIP]) ?: setup_flow_hit(&paths[P_VIP_FLOW_HIT]);
+	err = check_not_vip(&paths[P_NOT_VIP]) ?: setup_flow_hit(&paths[P_VIP_FLOW_HIT]) ?:
+		setup_spread(&paths[P_FLOWS_1M_HIT]);
 	if (err)
 		goto out;
 	hold_in_dispatcher((int[]){ paths[P_FLOOR].prog_fd, paths[P_VIP_HIT].prog_fd,
@@ -950,6 +1041,10 @@ int main(void)
 	target("vip_hit / floor", median(paths[P_VIP_HIT].ns) / median(paths[P_FLOOR].ns), 1.8);
 	target("vip_new_flow ns", median(paths[P_VIP_NEW_FLOW].ns), 60);
 	target("not_vip ns", median(paths[P_NOT_VIP].ns), 10);
+	target("flows_1m_hit / vip_flow_hit",
+	       median(paths[P_FLOWS_1M_HIT].ns) / median(paths[P_VIP_FLOW_HIT].ns), 3);
+	fprintf(stderr, "flows_1m_hit: %.2f %% of the last run's repetitions hit their flow\n",
+		100 * paths[P_FLOWS_1M_HIT].hit_share);
 out:
 	xdpcast__destroy(product);
 	bench_paths__destroy(bp);

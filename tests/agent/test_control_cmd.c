@@ -98,29 +98,33 @@ Test(control_cmd, unknown_command_quoted)
 	/* invalid UTF-8, an escape sequence, a newline (json-c takes them as they come) */
 	expect_error("{\"command\": \"st\xff\xfe\x1b[31m\\nxdpcastd: fake\"}",
 		     "unknown command \"st???[31m?xdpcastd: fake\""
-		     " (commands: status, vips, backends, drain, undrain, weight, stats, reload, handover)");
+		     " (commands: status, vips, backends, drain, undrain, weight, stats, reload, "
+		     "handover)");
 	/* a NUL inside the string does not hide what follows it */
 	expect_error("{\"command\": \"nope\\u0000\\u001b[31m\"}",
 		     "unknown command \"nope??[31m\""
-		     " (commands: status, vips, backends, drain, undrain, weight, stats, reload, handover)");
+		     " (commands: status, vips, backends, drain, undrain, weight, stats, reload, "
+		     "handover)");
 	/* UTF-8 that is valid is shown as '?' too: the quoting is byte by byte */
-	expect_error("{\"command\": \"\xc3\xa9\"}",
-		     "unknown command \"??\""
-		     " (commands: status, vips, backends, drain, undrain, weight, stats, reload, handover)");
+	expect_error("{\"command\": \"\xc3\xa9\"}", "unknown command \"??\""
+						    " (commands: status, vips, backends, drain, "
+						    "undrain, weight, stats, reload, handover)");
 	/* bounded: 64 bytes then "..." */
 	expect_error("{\"command\": \"0123456789012345678901234567890123456789012345678901234567"
 		     "89abcdefghijklmnopqrstuvwxyz\"}",
 		     "unknown command \"0123456789012345678901234567890123456789012345678901234567"
 		     "89abcd...\""
-		     " (commands: status, vips, backends, drain, undrain, weight, stats, reload, handover)");
+		     " (commands: status, vips, backends, drain, undrain, weight, stats, reload, "
+		     "handover)");
 	/* a known command's name is as before */
-	expect_error("{\"command\": \"nope\"}",
-		     "unknown command \"nope\""
-		     " (commands: status, vips, backends, drain, undrain, weight, stats, reload, handover)");
+	expect_error("{\"command\": \"nope\"}", "unknown command \"nope\""
+						" (commands: status, vips, backends, drain, "
+						"undrain, weight, stats, reload, handover)");
 	/* a known name, then a NUL: not that command */
 	expect_error("{\"command\": \"status\\u0000x\"}",
 		     "unknown command \"status?x\""
-		     " (commands: status, vips, backends, drain, undrain, weight, stats, reload, handover)");
+		     " (commands: status, vips, backends, drain, undrain, weight, stats, reload, "
+		     "handover)");
 }
 
 Test(control_cmd, other_echoes_quoted)

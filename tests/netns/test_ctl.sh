@@ -207,7 +207,7 @@ reply=$(raw "$SOCK" $'not json\n')
 check "bad JSON: ok=false, said so" reply_true '.ok == false and (.error | startswith("request is not JSON"))'
 reply=$(raw "$SOCK" $'{"command":"status","bogus":1}\n[1]\n{"command":"fly"}\n{"command":"weight","vip":"dns","backend":"b1","weight":2.5}\n')
 check "unknown key, non-object, unknown command, bad weight: each refused" \
-	[ "$(jq -r '.error' <<<"$reply" | tr '\n' '|')" = 'command "status" takes no key "bogus"|request must be a JSON object|unknown command "fly" (commands: status, vips, backends, drain, undrain, weight, stats, reload)|"weight" must be an integer from 0 to 65535|' ]
+	[ "$(jq -r '.error' <<<"$reply" | tr '\n' '|')" = 'command "status" takes no key "bogus"|request must be a JSON object|unknown command "fly" (commands: status, vips, backends, drain, undrain, weight, stats, reload, handover)|"weight" must be an integer from 0 to 65535|' ]
 reply=$(raw "$SOCK" "$(head -c 70000 /dev/zero | tr '\0' ' ')")
 check "a request over 64 KiB: error, connection closed" \
 	reply_true '.ok == false and .error == "request longer than 65536 bytes"'
@@ -404,7 +404,7 @@ check "drain without backend: exit 2" bad_usage drain
 check "weight without backend: exit 2" bad_usage weight 3
 check "drain with three arguments: exit 2" bad_usage drain dns b1 b2
 bad_usage fly
-[ "$ERR" = 'xdpcastctl: unknown command "fly" (commands: status, vips, backends, drain, undrain, weight, stats, reload)
+[ "$ERR" = 'xdpcastctl: unknown command "fly" (commands: status, vips, backends, drain, undrain, weight, stats, reload, handover)
 (xdpcastctl --help lists the commands)' ]
 verdict "an unknown command lists the valid ones"
 check "status with an argument: exit 2" bad_usage status extra

@@ -76,7 +76,7 @@ SEED_FILE=$LAB_DIR/state/seed
 status_seed() { agent_ctl --json status | jq -r '"\(.seed) \(.seed_source)"'; }
 seed=$(cat "$SEED_FILE" 2>/dev/null)
 check "no seed configured: one made at random, kept in state_dir/seed and announced" \
-	grep -q "hash seed $seed made at random and kept in $SEED_FILE: routers that share" "$LOG"
+	grep -q "hash seed $(printf '%#x' "$((seed))") made at random and kept in $SEED_FILE: routers that share" "$LOG"
 check "the seed file is 0600 and holds one number" \
 	[ "$(stat -c %a "$SEED_FILE")" = 600 ] && grep -qxE '0x[0-9a-f]{8}' "$SEED_FILE"
 check "xdpcastctl status shows that seed, generated" [ "$(status_seed)" = "$((seed)) generated" ]

@@ -42,13 +42,15 @@ TEST_SRCS += tests/tools/dnsload_msg.c
 # target that make takes as up to date next time
 .DELETE_ON_ERROR:
 
-.PHONY: FORCE all deps test check format bench demo install clean update-vmlinux help
+.PHONY: FORCE all deps test check format bench demo lab-up lab-down install clean update-vmlinux help
 
 all: $(BUILD)/xdpcast.skel.h $(BUILD)/xdpcast.bpf.o $(BUILD)/xdpcast-dp $(BUILD)/xdpcastd \
 	$(BUILD)/xdpcastctl
 
 help:
 	@echo "make            build the XDP program, its skeleton, library and tools"
+	@echo "make lab-up     the two-site lab (HQ, branch, core; xdpcastd on both site routers) left running; ROUTING=bird"
+	@echo "make lab-down   removes it: processes, namespaces, mounts, files"
 	@echo "make demo       netns lab: three backends, real traffic, where each flow went"
 	@echo "make test       every test (unit, BPF packet tests, netns end to end); needs root"
 	@echo "make test SANITIZE=1  the same with the userspace built with ASan and UBSan (into"
@@ -199,6 +201,14 @@ soak: deps
 demo: deps
 	@$(MAKE) --no-print-directory all
 	@scripts/demo.sh $(BUILD)
+
+# the two-site lab left running (docs/lab.md); ROUTING=bird for BIRD
+lab-up: deps
+	@$(MAKE) --no-print-directory all
+	@scripts/lab-sites.sh up $(if $(filter bird,$(ROUTING)),--bird) $(BUILD)
+
+lab-down:
+	@scripts/lab-sites.sh down
 
 # ---- install, uninstall (README.md "Install"; tested by tests/install/test_install.sh) ----
 # PREFIX /usr/local. SYSCONFDIR: /etc for PREFIX /usr or /usr/local, where

@@ -192,7 +192,7 @@ zone:
 NSD
 	} >"$dir/nsd.conf"
 	# a simple command: $! is NSD itself (ip netns exec execs it)
-	ip netns exec "$(lab_ns "$ns")" nsd -d -c "$dir/nsd.conf" &
+	ip netns exec "$(lab_ns "$ns")" nsd -d -c "$dir/nsd.conf" >>"$dir/nsd.out" 2>&1 &
 	LAB_PIDS+=($!)
 	LAB_NSD_PID=$!
 }

@@ -108,7 +108,7 @@ _lab_rnets() {
 # its kernel routes to $LAB_ROUTED_PREFIXES), core, or far (announces its
 # connected $LAB_FAR_PREFIXES at metric $LAB_FAR_METRIC).
 lab_frr_start() {
-	local ns=$1 role=$2 dir="$LAB_DIR/frr-$1" d p i
+	local ns=$1 role=$2 dir="$LAB_DIR/frr-$1" p i
 	local rid ifc net plist prefixes prefixes6 redist
 	rid=$(_lab_rid "$role")
 	case $role in
@@ -191,6 +191,14 @@ lab_frr_start() {
 		[ -z "$plist" ] || echo " redistribute $redist route-map ${plist}6"
 	} >"$dir/ospf6d.conf"
 
+	lab_frr_run "$ns"
+}
+
+# Starts FRR's zebra, ospfd and ospf6d in namespace $1 from the configurations
+# in $LAB_DIR/frr-$1 (zebra.conf, ospfd.conf, ospf6d.conf), and waits until
+# each answers on its vty.
+lab_frr_run() {
+	local ns=$1 dir="$LAB_DIR/frr-$1" d
 	mkdir -p "$dir/run"
 	chown -R frr:frr "$dir"
 	for d in zebra ospfd ospf6d; do
@@ -273,6 +281,13 @@ lab_bird_start() {
 			EOF
 		done
 	} >"$dir/bird.conf"
+	lab_bird_run "$ns"
+}
+
+# Starts BIRD in namespace $1 from $LAB_DIR/bird-$1/bird.conf and waits
+# until it answers on its control socket.
+lab_bird_run() {
+	local ns=$1 dir="$LAB_DIR/bird-$1"
 	ip netns exec "$(lab_ns "$ns")" bird -f -c "$dir/bird.conf" -s "$dir/bird.ctl" \
 		-P "$dir/bird.pid" >>"$dir/bird.out" 2>&1 &
 	LAB_PIDS+=($!)

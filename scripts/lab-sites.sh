@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+# The two-site lab (scripts/sites.sh) for people: `up` builds it and leaves
+# it running, `down` removes everything it made (processes, namespaces,
+# mounts, files), also after an interrupted or failed `up`; `status` says
+# what runs. docs/lab.md shows how to look around.
+#
+#   scripts/lab-sites.sh up [--bird] [--prefix P] [BUILD]
+#   scripts/lab-sites.sh down [--prefix P]
+#   scripts/lab-sites.sh status [--prefix P]
+set -uo pipefail
+cd "$(dirname "$0")/.." || exit 1
+usage() {
+	sed -n 's/^#   //p' "$0" >&2
+	exit 2
+}
+[ $# -ge 1 ] || usage
+cmd=$1
+shift
+export LAB_PREFIX=${LAB_PREFIX:-xsite}
+while [ $# -gt 0 ]; do
+	case $1 in
+	--bird) export SITES_ROUTING=bird ;;
+	--frr) export SITES_ROUTING=frr ;;
+	--prefix)
+		[ $# -ge 2 ] || usage
+		LAB_PREFIX=$2
+		shift
+		;;
+	-h | --help) usage ;;
+	-*)
+		echo "lab-sites: unknown option $1" >&2
+		usage
+		;;
+	*) export BUILD=$1 ;;
+	esac
+	shift
+done
+if [[ ! $LAB_PREFIX =~ ^[a-z][a-z0-9]{0,7}$ ]]; then
+	echo "lab-sites: --prefix $LAB_PREFIX: 1-8 lower-case letters and digits, a letter first" >&2
+	exit 2
+fi
+export BUILD=${BUILD:-build}
+# shellcheck source=scripts/sites.sh
+source scripts/sites.sh
+
+case $cmd in
+up)
+	for f in "$XDPCASTD" "$XDPCASTCTL"; do
+		[ -x "$f" ] || {
+			echo "lab-sites: $f is not built (make all)" >&2
+			exit 1
+		}
+	done
+	trap 'echo "lab-sites: interrupted; taking the lab down" >&2; sites_down; exit 1' INT TERM
+	if ! sites_up; then
+		echo "lab-sites: the lab did not come up; taking it down" >&2
+		sites_down
+		exit 1
+	fi
+	trap - INT TERM
+	sites_print_guide
+	;;
+down)
+	LAB_DIR=$SITES_STATE/$LAB_PREFIX
+	[ -d "$LAB_DIR" ] || LAB_DIR=""
+	if [ -z "$LAB_DIR" ] && ! ip netns list | grep -q "^$LAB_PREFIX-"; then
+		echo "lab-sites: no lab with prefix $LAB_PREFIX"
+		exit 0
+	fi
+	sites_down
+	echo "lab-sites: lab $LAB_PREFIX removed"
+	;;
+status)
+	LAB_DIR=$SITES_STATE/$LAB_PREFIX
+	if [ ! -d "$LAB_DIR" ]; then
+		echo "lab-sites: no lab with prefix $LAB_PREFIX"
+		exit 1
+	fi
+	sites_status
+	;;
+*) usage ;;
+esac

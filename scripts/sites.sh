@@ -1,0 +1,772 @@
+# SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+# shellcheck shell=bash
+# The two-site lab of the design, sourced by scripts/lab-sites.sh (up/down for
+# people), the demo, the site tests and benches. A head office (HQ) with two
+# DNS servers and a branch with one, all three holding the service address
+# (203.0.113.53, 2001:db8::53) on their lo and NSD listening there only; a
+# router per site running xdpcastd (its local servers as backends) and a
+# routing daemon; a core router between the sites; a client per site using
+# the service address. OSPF area 0 (OSPFv2 and OSPFv3) on the routers' core
+# links, FRR by default or BIRD 2 (SITES_ROUTING=bird).
+#
+#   hq-client 198.51.100.10 --lan-- hq-router --core--hq-- core
+#                                     | srv 198.18.1.1       |
+#                         hq-sw [br0: hq-dns1 198.18.1.11,   |
+#                                     hq-dns2 198.18.1.12]   |
+#   branch-client 198.51.100.74 --lan-- branch-router --core--branch--+
+#                                     | srv 198.18.2.1
+#                               branch-dns 198.18.2.11
+#
+# Addresses (IPv6 in brackets; each LAN a /26 or /24, each link a /24 and a /64):
+#   HQ clients     198.51.100.0/26   router .1,  hq-client .10  [2001:db8:100:1::/64]
+#   branch clients 198.51.100.64/26  router .65, branch-client .74 [2001:db8:100:2::/64]
+#   HQ servers     198.18.1.0/24     hq-router .1, hq-dns1 .11, hq-dns2 .12 [2001:db8:18:1::/64]
+#   branch servers 198.18.2.0/24     branch-router .1, branch-dns .11 [2001:db8:18:2::/64]
+#   core links     198.19.N.0/24     site router .1, core .2 [2001:db8:19:N::/64]:
+#                  N=1 hq-router, 2 branch-router, 3 hq-router2 (sites_router_add)
+#   router ids     198.19.N.1, the core 198.19.0.1 (its lo)
+# The HQ servers sit on a bridge (namespace hq-sw), the server LAN a second
+# HQ router can join (sites_router_add hq-router2 ...). Every router announces
+# its LANs into OSPF (passive) and redistributes its kernel route to the
+# service address, which xdpcastd keeps while the site has a healthy server;
+# a site without one passes the service's packets to the kernel (XDP_PASS),
+# whose OSPF route leads to the other site.
+#
+# State: everything lives in $LAB_DIR (default /run/xdpcast-sites/$LAB_PREFIX):
+# the daemons' files, a private bpffs per router, `pids` (PID and start time
+# of each process the lab started) and `namespaces`. sites_down, or
+# `scripts/lab-sites.sh down` from another shell after an interrupted run,
+# stops exactly those processes and deletes the prefix's namespaces.
+
+# shellcheck source=scripts/lab.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lab.sh"
+# shellcheck source=scripts/lab_routing.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lab_routing.sh"
+
+SITES_VIP=203.0.113.53
+SITES_VIP6=2001:db8::53
+LAB_VIP=$SITES_VIP # what lab_nsd_start puts NSD on
+LAB_VIP6=$SITES_VIP6
+LAB_PREFIX=${LAB_PREFIX:-xs$$}
+SITES_STATE=${SITES_STATE:-/run/xdpcast-sites}
+SITES_ROUTING=${SITES_ROUTING:-frr} # frr or bird
+SITES_SEED=${SITES_SEED:-0x5eed}
+# the servers' checks: DNS SOA of anycast.test through the service address
+SITES_CHECK_INTERVAL=${SITES_CHECK_INTERVAL:-100ms}
+SITES_CHECK_TIMEOUT=${SITES_CHECK_TIMEOUT:-80ms}
+SITES_CHECK_RISE=${SITES_CHECK_RISE:-2}
+SITES_CHECK_FALL=${SITES_CHECK_FALL:-3}
+XDPCASTCTL=${XDPCASTCTL:-${BUILD:-build}/xdpcastctl}
+SITES_ROUTERS=()  # the site routers started (sites_router_add)
+SITES_NS=()       # every namespace of the lab, in creation order
+
+# The client's address of site $1 (hq or branch), IPv4 or (given 6) IPv6.
+sites_client_addr() {
+	case $1/${2:-4} in
+	hq/4) echo 198.51.100.10 ;;
+	branch/4) echo 198.51.100.74 ;;
+	hq/6) echo 2001:db8:100:1::10 ;;
+	branch/6) echo 2001:db8:100:2::10 ;;
+	*) return 1 ;;
+	esac
+}
+
+# A server's own (management) address, IPv4 or IPv6: sites_server_addr hq-dns2 6
+sites_server_addr() {
+	local host
+	case $1 in
+	hq-dns1) host=1.11 ;;
+	hq-dns2) host=1.12 ;;
+	branch-dns) host=2.11 ;;
+	*) return 1 ;;
+	esac
+	if [ "${2:-4}" = 6 ]; then
+		echo "2001:db8:18:${host%.*}::${host#*.}"
+	else
+		echo "198.18.$host"
+	fi
+}
+
+# The servers of a site router (its backends): hq-router* -> the HQ servers.
+sites_router_servers() {
+	case $1 in
+	hq-router*) echo hq-dns1 hq-dns2 ;;
+	branch-router) echo branch-dns ;;
+	esac
+}
+
+# The core link number of a site router (198.19.N.0/24).
+_sites_link() {
+	case $1 in
+	hq-router) echo 1 ;;
+	branch-router) echo 2 ;;
+	hq-router2) echo 3 ;;
+	*) return 1 ;;
+	esac
+}
+
+# The core's interface toward a site router.
+_sites_core_if() {
+	case $1 in
+	hq-router) echo hq ;;
+	branch-router) echo branch ;;
+	hq-router2) echo hq2 ;;
+	esac
+}
+
+_sites_track_ns() {
+	SITES_NS+=("$1")
+	echo "$1" >>"$LAB_DIR/namespaces"
+}
+
+# Records the lab's processes (PID and start time, so that a later `down`
+# never signals a recycled PID) in $LAB_DIR/pids.
+_sites_save_pids() {
+	local pid start
+	: >"$LAB_DIR/pids.new"
+	for pid in "${LAB_PIDS[@]}"; do
+		start=$(_sites_start_time "$pid") || continue
+		echo "$pid $start" >>"$LAB_DIR/pids.new"
+	done
+	mv "$LAB_DIR/pids.new" "$LAB_DIR/pids"
+}
+
+# Field 22 of /proc/PID/stat: the process's start time, in clock ticks since boot.
+_sites_start_time() {
+	local stat
+	stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+	stat=${stat##*) } # past "pid (comm) "; comm may hold spaces
+	# shellcheck disable=SC2086 # split on purpose
+	set -- $stat
+	echo "${20}"
+}
+
+_sites_ns_add() {
+	local ns=$1
+	ip netns add "$(lab_ns "$ns")" || return 1
+	_sites_track_ns "$ns"
+	in_ns "$ns" ip link set lo up
+	# before any veth exists: no address waits for DAD
+	in_ns "$ns" sysctl -qw net.ipv6.conf.all.accept_dad=0 \
+		net.ipv6.conf.default.accept_dad=0
+}
+
+# A veth between namespace $1 (interface $2) and namespace $3 (interface $4).
+_sites_link_up() {
+	in_ns "$1" ip link add "$2" type veth peer name "$4" netns "$(lab_ns "$3")" &&
+		in_ns "$1" ip link set "$2" up && in_ns "$3" ip link set "$4" up
+}
+
+# Address $2 (IPv4 or IPv6, with its length) on interface $3 of namespace $1.
+_sites_addr() {
+	if [[ $2 == *:* ]]; then
+		in_ns "$1" ip -6 addr add "$2" dev "$3" nodad
+	else
+		in_ns "$1" ip addr add "$2" dev "$3"
+	fi
+}
+
+# Makes $LAB_DIR ($SITES_STATE/$LAB_PREFIX) unless the caller set one.
+_sites_dir() {
+	if [ -n "$LAB_DIR" ]; then
+		mkdir -p "$LAB_DIR" || return 1
+	else
+		if [ -e "$SITES_STATE/$LAB_PREFIX" ]; then
+			echo "sites: $SITES_STATE/$LAB_PREFIX exists: a lab with prefix" \
+				"$LAB_PREFIX is up; take it down first (scripts/lab-sites.sh down $LAB_PREFIX)" >&2
+			return 1
+		fi
+		mkdir -p "$SITES_STATE" && chmod 711 "$SITES_STATE" || return 1
+		LAB_DIR=$SITES_STATE/$LAB_PREFIX
+		mkdir -m 700 "$LAB_DIR" || {
+			LAB_DIR=""
+			return 1
+		}
+	fi
+	# the FRR daemons drop to user frr: they must reach their directories
+	chmod 711 "$LAB_DIR"
+	echo "$LAB_PREFIX" >"$LAB_DIR/prefix"
+	: >>"$LAB_DIR/namespaces"
+	: >>"$LAB_DIR/pids"
+}
+
+# The whole lab: namespaces, links, addresses, NSD on the servers, the
+# routing daemons, xdpcastd on both site routers; returns once OSPF is Full
+# everywhere, xdpcastd announces the service address at both sites and each
+# client is answered by a server of its own site. On failure it says what
+# failed; the caller's trap (sites_down) removes what was made.
+sites_up() {
+	local s r
+	[ "$(id -u)" -eq 0 ] || {
+		echo "sites: needs root (network namespaces, BPF)" >&2
+		return 1
+	}
+	case $SITES_ROUTING in
+	frr | bird) ;;
+	*)
+		echo "sites: SITES_ROUTING=$SITES_ROUTING: expected frr or bird" >&2
+		return 1
+		;;
+	esac
+	deps_require sites || return 1
+	_sites_dir || return 1
+	echo "$SITES_ROUTING" >"$LAB_DIR/routing"
+
+	_sites_ns_add core || return 1
+	in_ns core ip addr add 198.19.0.1/32 dev lo
+	in_ns core sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1
+	# the HQ server LAN: a bridge without multicast snooping, so that
+	# neighbour solicitations reach every port at once
+	_sites_ns_add hq-sw || return 1
+	in_ns hq-sw ip link add br0 type bridge mcast_snooping 0
+	in_ns hq-sw ip link set br0 up
+	for s in hq-dns1 hq-dns2 branch-dns hq-client branch-client; do
+		_sites_ns_add "$s" || return 1
+	done
+	for r in hq-router branch-router; do
+		sites_router_add "$r" || return 1
+	done
+	for s in hq-dns1 hq-dns2 branch-dns; do
+		_sites_server_up "$s" || return 1
+	done
+	_sites_client_up hq 198.51.100.1 2001:db8:100:1::1 || return 1
+	_sites_client_up branch 198.51.100.65 2001:db8:100:2::1 || return 1
+
+	sites_routing_start core || return 1
+	for r in hq-router branch-router; do
+		sites_routing_start "$r" || return 1
+	done
+	for s in hq-dns1 hq-dns2 branch-dns; do
+		sites_nsd_start "$s" || return 1
+	done
+	for r in hq-router branch-router; do
+		sites_xdpcastd_start "$r" || return 1
+	done
+	_sites_save_pids
+	for r in hq-router branch-router; do
+		lab_ospf_wait_full "$r" 4 && lab_ospf_wait_full "$r" 6 || return 1
+	done
+	for r in hq-router branch-router; do
+		sites_wait_route "$r" present || return 1
+	done
+	sites_wait_answer hq hq-dns || return 1
+	sites_wait_answer branch branch-dns || return 1
+}
+
+# Site router $1 (hq-router, branch-router or hq-router2): its namespace,
+# its core link, its client LAN (hq-router, branch-router), its server LAN.
+sites_router_add() {
+	local r=$1 n cif
+	n=$(_sites_link "$r") || {
+		echo "sites: no router $r (hq-router, branch-router, hq-router2)" >&2
+		return 1
+	}
+	cif=$(_sites_core_if "$r")
+	_sites_ns_add "$r" || return 1
+	SITES_ROUTERS+=("$r")
+	in_ns "$r" sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1
+	_sites_link_up "$r" core core "$cif" || return 1
+	_sites_addr "$r" "198.19.$n.1/24" core
+	_sites_addr "$r" "2001:db8:19:$n::1/64" core
+	_sites_addr core "198.19.$n.2/24" "$cif"
+	_sites_addr core "2001:db8:19:$n::2/64" "$cif"
+	# native XDP on the router's core side: a redirected frame's checksums
+	# must be complete on the wire (FIELD-NOTES: veth checksum offload)
+	in_ns core ethtool -K "$cif" tx off >/dev/null
+	case $r in
+	hq-router | branch-router)
+		local site=${r%-router} gw=198.51.100.1 gw6=2001:db8:100:1::1 plen=26
+		[ "$site" = hq ] || gw=198.51.100.65 gw6=2001:db8:100:2::1
+		_sites_link_up "$site-client" eth0 "$r" lan || return 1
+		in_ns "$site-client" ethtool -K eth0 tx off >/dev/null
+		_sites_addr "$r" "$gw/$plen" lan
+		_sites_addr "$r" "$gw6/64" lan
+		;;
+	esac
+	case $r in
+	hq-router*)
+		_sites_link_up "$r" srv hq-sw "p-$r" || return 1
+		in_ns hq-sw ip link set "p-$r" master br0
+		# frames redirected into a veth need NAPI on the receiving peer
+		in_ns hq-sw ethtool -K "p-$r" gro on >/dev/null
+		local host=$((n == 1 ? 1 : n - 1))
+		_sites_addr "$r" "198.18.1.$host/24" srv
+		_sites_addr "$r" "2001:db8:18:1::$host/64" srv
+		;;
+	branch-router)
+		_sites_link_up "$r" srv branch-dns eth0 || return 1
+		_sites_addr "$r" 198.18.2.1/24 srv
+		_sites_addr "$r" 2001:db8:18:2::1/64 srv
+		;;
+	esac
+}
+
+# Server $1's addresses: its own on eth0 (a port of the HQ bridge, or the
+# branch router's link), the service address on lo, its default route via
+# its site router.
+_sites_server_up() {
+	local s=$1 gw=198.18.1.1 gw6=2001:db8:18:1::1
+	[[ $s == hq-* ]] || gw=198.18.2.1 gw6=2001:db8:18:2::1
+	if [[ $s == hq-* ]]; then
+		_sites_link_up "$s" eth0 hq-sw "p-$s" || return 1
+		in_ns hq-sw ip link set "p-$s" master br0
+	fi
+	# frames redirected into a veth need NAPI on the receiving side
+	in_ns "$s" ethtool -K eth0 gro on >/dev/null
+	_sites_addr "$s" "$(sites_server_addr "$s")/24" eth0
+	_sites_addr "$s" "$(sites_server_addr "$s" 6)/64" eth0
+	in_ns "$s" ip route add default via "$gw"
+	in_ns "$s" ip -6 route add default via "$gw6"
+	in_ns "$s" ip addr add "$SITES_VIP/32" dev lo
+	in_ns "$s" ip -6 addr add "$SITES_VIP6/128" dev lo nodad
+}
+
+_sites_client_up() {
+	local site=$1 gw=$2 gw6=$3
+	_sites_addr "$site-client" "$(sites_client_addr "$site")/26" eth0
+	_sites_addr "$site-client" "$(sites_client_addr "$site" 6)/64" eth0
+	in_ns "$site-client" ip route add default via "$gw"
+	in_ns "$site-client" ip -6 route add default via "$gw6"
+}
+
+# NSD on server $1, on the service addresses only (the design: the server's
+# own address is for management), answering id.server with its name.
+sites_nsd_start() {
+	local s=$1
+	LAB_NSD_LISTEN=vip lab_nsd_start "$s" "$s" "$(sites_server_addr "$s")" \
+		"$(sites_server_addr "$s" 6)" || return 1
+	eval "SITES_NSD_PID_${s//-/_}=$LAB_NSD_PID"
+	_sites_save_pids
+	lab_wait_nsd "$s" "$SITES_VIP" && lab_wait_nsd "$s" "$SITES_VIP6"
+}
+
+# NSD's PID on server $1 (started by sites_nsd_start).
+sites_nsd_pid() {
+	local v="SITES_NSD_PID_${1//-/_}"
+	echo "${!v:-}"
+}
+
+# Stops server $1's NSD (the service dies; the server stays up).
+sites_nsd_stop() {
+	local pid
+	pid=$(sites_nsd_pid "$1")
+	[ -n "$pid" ] || return 1
+	kill "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	eval "SITES_NSD_PID_${1//-/_}="
+	_sites_forget_pid "$pid"
+}
+
+# Drops PID $1 from the lab's processes (it was stopped on purpose): a later
+# down must not signal whatever process reuses it.
+_sites_forget_pid() {
+	local p kept=()
+	for p in "${LAB_PIDS[@]}"; do [ "$p" = "$1" ] || kept+=("$p"); done
+	LAB_PIDS=("${kept[@]}")
+	_sites_save_pids
+}
+
+# The OSPF view of namespace $1: "rid", the point-to-point interfaces
+# ("ptp"), the passive ones ("passive") and the IPv4 networks ("nets").
+_sites_ospf() {
+	local r=$1 what=$2 n
+	if [ "$r" = core ]; then
+		case $what in
+		rid) echo 198.19.0.1 ;;
+		ptp) echo hq branch hq2 ;;
+		passive) ;;
+		nets) echo 198.19.0.1/32 198.19.1.0/24 198.19.2.0/24 198.19.3.0/24 ;;
+		esac
+		return
+	fi
+	n=$(_sites_link "$r")
+	case $what in
+	rid) echo "198.19.$n.1" ;;
+	ptp) echo core ;;
+	passive)
+		[ "$r" = hq-router2 ] || echo lan
+		echo srv
+		;;
+	nets)
+		echo "198.19.$n.0/24"
+		case $r in
+		hq-router) echo 198.51.100.0/26 198.18.1.0/24 ;;
+		hq-router2) echo 198.18.1.0/24 ;;
+		branch-router) echo 198.51.100.64/26 198.18.2.0/24 ;;
+		esac
+		;;
+	esac
+}
+
+# FRR's configuration for namespace $1: OSPF on its core links (1 s hellos, 3 s
+# dead interval, SPF and LSA throttles off, as docs/routing.md advises), its
+# LANs passive, and on a site router the kernel's route to the service
+# address redistributed (the route xdpcastd keeps; a prefix list lets
+# nothing else out).
+_sites_frr_conf() {
+	local r=$1 dir="$LAB_DIR/frr-$1" rid ifc net site=1
+	[ "$r" != core ] || site=0
+	rid=$(_sites_ospf "$r" rid)
+	mkdir -p "$dir"
+	printf 'hostname %s\nlog file %s/zebra.log\n' "$r" "$dir" >"$dir/zebra.conf"
+	{
+		echo "hostname $r"
+		echo "log file $dir/ospfd.log"
+		if [ $site = 1 ]; then
+			echo "ip prefix-list XDPCAST seq 5 permit $SITES_VIP/32"
+			echo "route-map XDPCAST permit 10"
+			echo " match ip address prefix-list XDPCAST"
+		fi
+		for ifc in $(_sites_ospf "$r" ptp); do
+			printf 'interface %s\n ip ospf network point-to-point\n' "$ifc"
+			printf ' ip ospf hello-interval 1\n ip ospf dead-interval 3\n'
+		done
+		echo "router ospf"
+		echo " ospf router-id $rid"
+		echo " timers throttle spf 0 0 0"
+		echo " timers throttle lsa all 0"
+		echo " timers lsa min-arrival 0"
+		for ifc in $(_sites_ospf "$r" passive); do echo " passive-interface $ifc"; done
+		for net in $(_sites_ospf "$r" nets); do echo " network $net area 0"; done
+		[ $site = 0 ] || echo " redistribute kernel route-map XDPCAST"
+	} >"$dir/ospfd.conf"
+	{
+		echo "hostname $r"
+		echo "log file $dir/ospf6d.log"
+		if [ $site = 1 ]; then
+			echo "ipv6 prefix-list XDPCAST6 seq 5 permit $SITES_VIP6/128"
+			echo "route-map XDPCAST6 permit 10"
+			echo " match ipv6 address prefix-list XDPCAST6"
+		fi
+		for ifc in $(_sites_ospf "$r" ptp); do
+			printf 'interface %s\n ipv6 ospf6 area 0\n ipv6 ospf6 network point-to-point\n' "$ifc"
+			printf ' ipv6 ospf6 hello-interval 1\n ipv6 ospf6 dead-interval 3\n'
+		done
+		for ifc in $(_sites_ospf "$r" passive); do
+			printf 'interface %s\n ipv6 ospf6 area 0\n ipv6 ospf6 passive\n' "$ifc"
+		done
+		echo "router ospf6"
+		echo " ospf6 router-id $rid"
+		echo " timers throttle spf 0 0 0"
+		echo " timers lsa min-arrival 0"
+		[ $site = 0 ] || echo " redistribute kernel route-map XDPCAST6"
+	} >"$dir/ospf6d.conf"
+}
+
+# BIRD's configuration for namespace $1, the same policy: learn the kernel
+# routes of xdpcast's protocol ($LAB_ROUTE_PROTO) on a site router and export
+# them into OSPF; the LANs as stub interfaces; OSPF routes into the kernel.
+# The learned route is preferred (200) to the other site's OSPF route to the
+# same address (150): while xdpcastd keeps it, BIRD announces it and keeps
+# its own OSPF route out of the kernel; once xdpcastd deletes it, the OSPF
+# route takes its place in the kernel.
+_sites_bird_conf() {
+	local r=$1 dir="$LAB_DIR/bird-$1" af ospfv ptp="" stub="" i kernel ospf_export
+	for i in $(_sites_ospf "$r" ptp); do ptp+="${ptp:+, }\"$i\""; done
+	for i in $(_sites_ospf "$r" passive) $([ "$r" != core ] || echo lo); do
+		stub+="${stub:+, }\"$i\""
+	done
+	mkdir -p "$dir"
+	{
+		echo "log \"$dir/bird.log\" all;"
+		echo "timeformat log iso long ms;"
+		echo "router id $(_sites_ospf "$r" rid);"
+		echo "protocol device { scan time 10; }"
+		for af in 4 6; do
+			[ "$af" = 4 ] && ospfv=v2 || ospfv=v3
+			if [ "$r" != core ]; then
+				kernel="learn; ipv$af { preference 200; import where krt_source = $LAB_ROUTE_PROTO; export where source ~ [ RTS_OSPF, RTS_OSPF_IA, RTS_OSPF_EXT1, RTS_OSPF_EXT2 ]; };"
+				ospf_export="export where source = RTS_INHERIT;"
+			else
+				kernel="ipv$af { import none; export where source ~ [ RTS_OSPF, RTS_OSPF_IA, RTS_OSPF_EXT1, RTS_OSPF_EXT2 ]; };"
+				ospf_export="export none;"
+			fi
+			cat <<-CONF
+				protocol kernel kernel$af {
+				  scan time 10;
+				  merge paths on;
+				  $kernel
+				}
+				protocol ospf $ospfv ospf$af {
+				  tick 1;
+				  ecmp on;
+				  ipv$af { import all; $ospf_export };
+				  area 0 {
+				    interface $ptp { type ptp; hello 1; dead 3; retransmit 2; };
+				    interface $stub { stub; };
+				  };
+				}
+			CONF
+		done
+	} >"$dir/bird.conf"
+}
+
+# Starts namespace $1's routing daemons ($SITES_ROUTING).
+sites_routing_start() {
+	if [ "$SITES_ROUTING" = bird ]; then
+		_sites_bird_conf "$1" && lab_bird_run "$1"
+	else
+		_sites_frr_conf "$1" && lab_frr_run "$1"
+	fi
+	local rc=$?
+	_sites_save_pids
+	return $rc
+}
+
+# xdpcastd's files in site router $1: its directory (config, log, socket,
+# stats, state) and its bpffs (pins and libxdp's dispatcher state; one per
+# router, since ifindexes repeat across namespaces).
+sites_xd_dir() { echo "$LAB_DIR/xdpcastd-$1"; }
+sites_xd_sock() { echo "$LAB_DIR/xdpcastd-$1/xdpcastd.sock"; }
+sites_xd_log() { echo "$LAB_DIR/xdpcastd-$1/xdpcastd.log"; }
+sites_xd_prom() { echo "$LAB_DIR/xdpcastd-$1/xdpcast.prom"; }
+sites_xd_bpffs() { echo "$LAB_DIR/bpffs-$1"; }
+
+# xdpcastd's configuration for site router $1: XDP where clients' packets to
+# the service address arrive (its client LAN and its core link: the other
+# site's clients come that way when their site has no healthy server), its
+# site's servers as backends, checked with DNS through the service address.
+sites_xd_config() {
+	local r=$1 s ifs=core af vip name
+	[ "$r" = hq-router2 ] || ifs="lan, core"
+	cat <<-YAML
+		# xdpcastd on $r (written by scripts/sites.sh)
+		interfaces: [$ifs]
+		state_dir: $(sites_xd_dir "$r")/state
+		pin_dir: $(sites_xd_bpffs "$r")/xdpcast
+		control_socket: $(sites_xd_sock "$r")
+		seed: $SITES_SEED
+		route: { protocol: $LAB_ROUTE_PROTO, metric: 10 }
+		stats: { file: $(sites_xd_prom "$r"), period: 500ms }
+		vips:
+	YAML
+	for af in 4 6; do
+		[ $af = 4 ] && vip=$SITES_VIP name=dns || vip=$SITES_VIP6 name=dns6
+		cat <<-YAML
+			  - name: $name
+			    address: $vip
+			    protocol: udp
+			    port: 53
+			    flow_table: { enabled: true, size: 65536 }
+			    check: { type: dns, name: anycast.test, qtype: SOA, interval: $SITES_CHECK_INTERVAL, timeout: $SITES_CHECK_TIMEOUT, rise: $SITES_CHECK_RISE, fall: $SITES_CHECK_FALL }
+			    backends:
+		YAML
+		for s in $(sites_router_servers "$r"); do
+			echo "      - { name: $s, address: $(sites_server_addr "$s" "$af") }"
+		done
+	done
+}
+
+# Starts xdpcastd on site router $1 (extra arguments to xdpcastd follow).
+sites_xdpcastd_start() {
+	local r=$1 dir bpffs
+	shift
+	dir=$(sites_xd_dir "$r") bpffs=$(sites_xd_bpffs "$r")
+	mkdir -p "$dir" "$bpffs"
+	if ! mountpoint -q "$bpffs"; then
+		mount -t bpf bpf "$bpffs" || return 1
+	fi
+	sites_xd_config "$r" >"$dir/xdpcast.yaml"
+	if ! "$XDPCASTD" --check-config -c "$dir/xdpcast.yaml" >"$dir/check-config.out" 2>&1; then
+		echo "sites: xdpcastd refuses $dir/xdpcast.yaml:" >&2
+		cat "$dir/check-config.out" >&2
+		return 1
+	fi
+	LIBXDP_BPFFS=$bpffs ip netns exec "$(lab_ns "$r")" \
+		"$XDPCASTD" -c "$dir/xdpcast.yaml" "$@" >>"$dir/xdpcastd.log" 2>&1 &
+	eval "SITES_XD_PID_${r//-/_}=$!"
+	LAB_PIDS+=($!)
+	_sites_save_pids
+}
+
+# xdpcastd's PID on site router $1.
+sites_xdpcastd_pid() {
+	local v="SITES_XD_PID_${1//-/_}"
+	echo "${!v:-}"
+}
+
+# xdpcastctl against site router $1's xdpcastd: sites_ctl hq-router backends
+sites_ctl() {
+	local r=$1
+	shift
+	"$XDPCASTCTL" -s "$(sites_xd_sock "$r")" "$@"
+}
+
+# Whether site router $1's kernel holds xdpcast's route to the service
+# address (IPv4, or IPv6 given 6).
+sites_has_route() {
+	local vip=$SITES_VIP/32 fam=-4
+	[ "${2:-4}" = 4 ] || vip=$SITES_VIP6/128 fam=-6
+	[ -n "$(in_ns "$1" ip "$fam" route show "$vip" proto "$LAB_ROUTE_PROTO" 2>/dev/null)" ]
+}
+
+# Waits (10 s at most) until site router $1's xdpcast routes (IPv4 and IPv6)
+# are $2: present or absent.
+sites_wait_route() {
+	local r=$1 want=$2 _ af ok
+	for _ in $(seq 1 200); do
+		ok=1
+		for af in 4 6; do
+			if sites_has_route "$r" $af; then
+				[ "$want" = present ] || ok=0
+			else
+				[ "$want" = absent ] || ok=0
+			fi
+		done
+		[ $ok = 1 ] && return 0
+		sleep 0.05
+	done
+	echo "sites: xdpcast's routes to the service address in $r are not $want after 10 s" >&2
+	return 1
+}
+
+# Which server answers site $1's client (hq or branch) for a query from
+# source port $2 (default: the kernel's choice), IPv4 or (given 6) IPv6:
+# hq-dns1, ... or "-".
+sites_query() {
+	local site=$1 port=${2:-0} af=${3:-4} vip=$SITES_VIP
+	[ "$af" = 4 ] || vip=$SITES_VIP6
+	_lab_identity "$(in_ns "$site-client" dig "-$af" @"$vip" \
+		-b "$(sites_client_addr "$site" "$af")#$port" +short +tries=1 +time=1 \
+		CH TXT id.server 2>/dev/null)"
+}
+
+# Waits (15 s at most) until site $1's client is answered, over IPv4 and
+# IPv6, by a server whose name starts with $2 (hq-dns, branch-dns).
+sites_wait_answer() {
+	local site=$1 want=$2 _ a4 a6
+	for _ in $(seq 1 75); do
+		a4=$(sites_query "$site" 0 4)
+		a6=$(sites_query "$site" 0 6)
+		[[ $a4 == "$want"* && $a6 == "$want"* ]] && return 0
+		sleep 0.2
+	done
+	echo "sites: $site-client is answered by $a4 (IPv4) and $a6 (IPv6), not $want*" >&2
+	return 1
+}
+
+# Stops the process $1 if it still is the one that started at tick $2.
+_sites_kill() {
+	[ "$(_sites_start_time "$1")" = "$2" ] && kill "$1" 2>/dev/null
+}
+
+# Takes the lab down, whatever state it is in: stops the processes it
+# started (this shell's, and those recorded in $LAB_DIR/pids), deletes its
+# namespaces (recorded, and any left with the prefix), unmounts its bpffs and
+# removes $LAB_DIR. Safe to run twice, from a trap, or from another shell
+# (LAB_DIR and LAB_PREFIX set).
+sites_down() {
+	local pid start ns _ alive
+	set +e
+	declare -A starts=()
+	for pid in "${LAB_PIDS[@]}"; do
+		start=$(_sites_start_time "$pid") && starts[$pid]=$start
+	done
+	if [ -n "$LAB_DIR" ] && [ -f "$LAB_DIR/pids" ]; then
+		while read -r pid start; do
+			[[ $pid =~ ^[0-9]+$ && $start =~ ^[0-9]+$ ]] && starts[$pid]=$start
+		done <"$LAB_DIR/pids"
+	fi
+	# xdpcastd first: at its stop it withdraws its routes and detaches
+	for pid in "${!starts[@]}"; do _sites_kill "$pid" "${starts[$pid]}"; done
+	for _ in $(seq 1 100); do
+		alive=0
+		for pid in "${!starts[@]}"; do
+			[ "$(_sites_start_time "$pid")" = "${starts[$pid]}" ] && alive=1
+		done
+		[ $alive = 0 ] && break
+		sleep 0.05
+	done
+	for pid in "${!starts[@]}"; do
+		[ "$(_sites_start_time "$pid")" = "${starts[$pid]}" ] && kill -KILL "$pid" 2>/dev/null
+	done
+	for pid in "${LAB_PIDS[@]}"; do wait "$pid" 2>/dev/null; done
+	LAB_PIDS=()
+	{
+		[ -z "$LAB_DIR" ] || [ ! -f "$LAB_DIR/namespaces" ] || cat "$LAB_DIR/namespaces"
+		ip netns list 2>/dev/null | awk -v p="$LAB_PREFIX-" \
+			'index($1, p) == 1 { print substr($1, length(p) + 1) }'
+	} | sort -u | while read -r ns; do
+		[ -n "$ns" ] && ip netns del "$(lab_ns "$ns")" 2>/dev/null
+	done
+	SITES_NS=()
+	SITES_ROUTERS=()
+	if [ -n "$LAB_DIR" ] && [ -d "$LAB_DIR" ]; then
+		awk -v d="$LAB_DIR/" 'index($2, d) == 1 { print $2 }' /proc/mounts |
+			sort -r | while read -r m; do umount "$m"; done
+		rm -rf "$LAB_DIR"
+	fi
+	LAB_DIR=""
+	return 0
+}
+
+# The site routers of the lab in $LAB_DIR (those with an xdpcastd directory).
+_sites_routers_on_disk() {
+	local d
+	for d in "$LAB_DIR"/xdpcastd-*; do
+		[ -d "$d" ] && echo "${d##*/xdpcastd-}"
+	done
+}
+
+# What runs: each site router's backends and routes, and who answers each
+# client.
+sites_status() {
+	local r site alive=0 total=0 pid start
+	while read -r pid start; do
+		total=$((total + 1))
+		[ "$(_sites_start_time "$pid")" = "$start" ] && alive=$((alive + 1))
+	done <"$LAB_DIR/pids"
+	echo "lab $LAB_PREFIX ($(cat "$LAB_DIR/routing")), $LAB_DIR: $alive of $total processes running"
+	for r in $(_sites_routers_on_disk); do
+		echo
+		echo "== $r: service routes: $(sites_has_route "$r" 4 && echo IPv4 || echo 'no IPv4') $(sites_has_route "$r" 6 && echo IPv6 || echo 'no IPv6')"
+		sites_ctl "$r" -t 2 backends || true
+	done
+	echo
+	for site in hq branch; do
+		echo "$site-client is answered by: $(sites_query "$site" 0 4) (IPv4), $(sites_query "$site" 0 6) (IPv6)"
+	done
+}
+
+# How to look around the running lab (after `scripts/lab-sites.sh up`, or
+# the demo's KEEP=1).
+sites_print_guide() {
+	local p=$LAB_PREFIX d=$LAB_DIR rd
+	rd=$(cat "$d/routing" 2>/dev/null || echo "$SITES_ROUTING")
+	cat <<-GUIDE
+		The two-site lab $p is up ($rd). Namespaces: $(ip netns list | awk -v p="$p-" 'index($1, p) == 1 { printf "%s ", $1 }')
+		Files (configs, logs, stats, sockets): $d
+
+		Ask a client who answers the service address:
+		  ip netns exec $p-hq-client dig @$SITES_VIP +short CH TXT id.server
+		  ip netns exec $p-branch-client dig -6 @$SITES_VIP6 +short CH TXT id.server
+		xdpcastd on each site router:
+		  $XDPCASTCTL -s $(sites_xd_sock hq-router) backends
+		  $XDPCASTCTL -s $(sites_xd_sock branch-router) status
+		  $XDPCASTCTL -s $(sites_xd_sock hq-router) drain hq-dns1
+		  cat $(sites_xd_prom hq-router)
+		  less $(sites_xd_log branch-router)
+		The maps, through bpftool, in the router's namespace:
+		  ip netns exec $p-hq-router bpftool map show
+		  LIBXDP_BPFFS=$(sites_xd_bpffs hq-router) ip netns exec $p-hq-router $XDPCAST_DP --pin $(sites_xd_bpffs hq-router)/xdpcast dump vips
+	GUIDE
+	if [ "$rd" = bird ]; then
+		cat <<-GUIDE
+			BIRD (OSPF):
+			  birdc -s $d/bird-core/bird.ctl show route for $SITES_VIP all
+			  birdc -s $d/bird-branch-router/bird.ctl show ospf neighbors
+		GUIDE
+	else
+		cat <<-GUIDE
+			FRR (OSPF):
+			  vtysh --vty_socket $d/frr-core -c 'show ip route $SITES_VIP'
+			  vtysh --vty_socket $d/frr-branch-router -c 'show ip ospf neighbor'
+		GUIDE
+	fi
+	cat <<-GUIDE
+		Stop a server's DNS and watch the branch fail over: kill \$(cat $d/nsd-branch-dns-vip/nsd.pid)
+		  (start it again with: scripts/lab-sites.sh down $p, then up)
+		Everything:   scripts/lab-sites.sh status --prefix $p
+		Take it down: scripts/lab-sites.sh down --prefix $p
+	GUIDE
+}

@@ -172,7 +172,8 @@ int main(int argc, char **argv)
 	log_install_lib_hooks();
 	log_quiet_libs();
 	if (config_load(d.config_path, &cfg, err)) {
-		fprintf(stderr, "%s\n", err);
+		/* with its level: under systemd it is an error in the journal, not info */
+		pr_err("%s\n", err);
 		config_free(&cfg);
 		return 1;
 	}

@@ -184,64 +184,6 @@ out:
 	return text;
 }
 
-/* The file's text (malloc'd) into @text: 0, -ENOENT when there is none, else
- * -errno with @err. Bounded: a regular file of at most OPERATOR_STATE_MAX_BYTES. */
-static int read_text(const struct state_dir *sd, char **text, size_t *len, char *err, size_t errlen)
-{
-	char path[STATE_DIR_FILE_PATH_MAX];
-	struct stat st;
-	ssize_t got = 0;
-	int fd, e;
-
-	*text = NULL;
-	e = state_dir_file(sd, OPERATOR_STATE_FILE_NAME, path);
-	if (e)
-		return e;
-	/* O_NONBLOCK: a FIFO planted there cannot block the start */
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-	if (fd < 0) {
-		e = -errno;
-		if (e != -ENOENT)
-			snprintf(err, errlen, "%s",
-				 e == -ELOOP ? "a symlink (refused)" : strerror(-e));
-		return e;
-	}
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_size > OPERATOR_STATE_MAX_BYTES) {
-		e = -EINVAL;
-		snprintf(err, errlen, "not a regular file of at most %d bytes",
-			 OPERATOR_STATE_MAX_BYTES);
-		goto out;
-	}
-	*text = malloc((size_t)st.st_size + 1);
-	if (!*text) {
-		e = -ENOMEM;
-		snprintf(err, errlen, "%s", strerror(ENOMEM));
-		goto out;
-	}
-	/* what fstat said, no more: a file that grows meanwhile is cut, then refused */
-	while (got < st.st_size) {
-		ssize_t r = read(fd, *text + got, (size_t)(st.st_size - got));
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0) {
-			e = r < 0 ? -errno : -EIO;
-			snprintf(err, errlen, "%s", strerror(-e));
-			break;
-		}
-		got += r;
-	}
-	*len = (size_t)got;
-	(*text)[got] = '\0';
-out:
-	close(fd);
-	if (e) {
-		free(*text);
-		*text = NULL;
-	}
-	return e;
-}
-
 static struct backend *find_backend(struct agent *a, const struct operator_entry *e,
 				    const struct addr **other)
 {
@@ -319,7 +261,8 @@ void operator_state_restore(struct agent *a)
 		pr_warn("%s: operator state not restored\n", err);
 		return;
 	}
-	ret = read_text(&sd, &text, &len, why, sizeof(why));
+	ret = state_dir_read(&sd, OPERATOR_STATE_FILE_NAME, OPERATOR_STATE_MAX_BYTES, &text, &len,
+			     why, sizeof(why));
 	state_dir_close(&sd);
 	if (ret == -ENOENT) {
 		/* the first start, or none kept: an adopted dataplane's weights are written down */

@@ -280,8 +280,8 @@ static void write_failed(struct routes *rs, struct route_entry *e, const char *w
 		return;
 	snprintf(e->error, sizeof(e->error), "%s", msg);
 	format_route(r, true, text, sizeof(text));
-	pr_warn("route %s: cannot %s (%s), retrying every reconcile: %s\n", e->addr.text, what,
-		strerror(-err), text);
+	pr_err("route %s: cannot %s (%s), retrying every reconcile: %s\n", e->addr.text, what,
+	       strerror(-err), text);
 }
 
 static int delete_route(struct routes *rs, const struct fib_route *r)
@@ -326,8 +326,8 @@ static void install(struct routes *rs, struct route_entry *e, const struct fib_r
 		if (err) {
 			rs->counters.write_failures++;
 			format_route(&e->installed, false, text, sizeof(text));
-			pr_warn("route %s: cannot delete the old route %s (%s)\n", e->addr.text,
-				text, strerror(-err));
+			pr_err("route %s: cannot delete the old route %s (%s)\n", e->addr.text,
+			       text, strerror(-err));
 		}
 	}
 	fib_route_free(&e->installed);
@@ -385,7 +385,7 @@ void routes_update(struct routes *rs, const struct addr_config *addr)
 		return;
 	e = get_entry(rs, addr);
 	if (!e) {
-		pr_warn("route %s: out of memory\n", addr->text);
+		pr_err("route %s: out of memory\n", addr->text);
 		return;
 	}
 	sync_entry(rs, e, SYNC_CHANGE);
@@ -398,7 +398,7 @@ static int add_entries(struct routes *rs)
 		const struct addr_config *addr = &(*rs->vips.vips)[i]->cfg.addr;
 
 		if (!get_entry(rs, addr)) {
-			pr_warn("route %s: out of memory\n", addr->text);
+			pr_err("route %s: out of memory\n", addr->text);
 			return -ENOMEM;
 		}
 	}
@@ -483,7 +483,7 @@ static void remove_stale(struct routes *rs, const char *why)
 		err = delete_route(rs, &rs->stale[i]);
 		rs->counters.write_failures += err != 0;
 		if (err)
-			pr_warn("route %s: cannot remove it (%s)\n", text, strerror(-err));
+			pr_err("route %s: cannot remove it (%s)\n", text, strerror(-err));
 		else
 			pr_warn("route removed: %s (%s)\n", text, why);
 		fib_route_free(&rs->stale[i]);
@@ -539,8 +539,8 @@ static void reconcile(struct routes *rs)
 		rs->v[i].seen = rs->v[i].changed = false;
 	err = fib_dump(rs->fib, rs->settings.protocol, reconcile_cb, rs);
 	if (err) {
-		pr_warn("routes: cannot list the kernel's routes of protocol %u (%s)\n",
-			rs->settings.protocol, strerror(-err));
+		pr_err("routes: cannot list the kernel's routes of protocol %u (%s)\n",
+		       rs->settings.protocol, strerror(-err));
 		return;
 	}
 	remove_stale(rs, "of xdpcast's protocol, not announced by xdpcastd");
@@ -601,8 +601,8 @@ int routes_activate(struct routes *rs)
 		return err;
 	err = fib_dump(rs->fib, rs->settings.protocol, adopt_cb, rs);
 	if (err) {
-		pr_warn("routes: cannot list the kernel's routes of protocol %u (%s)\n",
-			rs->settings.protocol, strerror(-err));
+		pr_err("routes: cannot list the kernel's routes of protocol %u (%s)\n",
+		       rs->settings.protocol, strerror(-err));
 		return err;
 	}
 	rs->active = true;

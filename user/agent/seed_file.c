@@ -51,35 +51,26 @@ int seed_file_parse(const char *text, size_t len, uint32_t *seed)
 /* The file's seed: 0, -ENOENT when there is none, else -errno with @err. */
 static int read_seed(const struct state_dir *sd, uint32_t *seed, char err[STATE_DIR_ERROR_MAX])
 {
-	char path[STATE_DIR_FILE_PATH_MAX], text[SEED_FILE_MAX + 2];
-	ssize_t n;
-	int fd, e;
+	char why[128] = "";
+	char *text = NULL;
+	size_t len = 0;
+	int e;
 
-	e = state_dir_file(sd, SEED_FILE_NAME, path);
-	if (e)
+	/* one byte over the longest seed: a longer file is refused by the parse */
+	e = state_dir_read(sd, SEED_FILE_NAME, SEED_FILE_MAX + 1, &text, &len, why, sizeof(why));
+	if (e == -ENOENT)
 		return e;
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-	if (fd < 0) {
-		e = -errno;
-		if (e != -ENOENT)
-			snprintf(err, STATE_DIR_ERROR_MAX, "%s/%s: %s", sd->path, SEED_FILE_NAME,
-				 e == -ELOOP ? "a symlink (refused)" : strerror(-e));
-		return e;
-	}
-	/* one read of a regular file (O_NONBLOCK: a FIFO planted there cannot block) */
-	n = read(fd, text, sizeof(text));
-	e = n < 0 ? -errno : 0;
-	close(fd);
-	if (!e && seed_file_parse(text, (size_t)n, seed))
+	if (!e && seed_file_parse(text, len, seed)) {
 		e = -EINVAL;
+		snprintf(why, sizeof(why), "%s",
+			 "not a seed (expected one 32-bit number, such as 0x1a2b3c4d)");
+	}
+	free(text);
 	if (e)
 		snprintf(err, STATE_DIR_ERROR_MAX,
 			 "%s/%s: %s: remove the file to have a new seed made (flows move), or "
 			 "set `seed:` in the configuration",
-			 sd->path, SEED_FILE_NAME,
-			 e == -EINVAL
-				 ? "not a seed (expected one 32-bit number, such as 0x1a2b3c4d)"
-				 : strerror(-e));
+			 sd->path, SEED_FILE_NAME, why[0] ? why : strerror(-e));
 	return e;
 }
 

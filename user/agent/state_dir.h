@@ -29,4 +29,11 @@ void state_dir_close(struct state_dir *sd);
 int state_dir_file(const struct state_dir *sd, const char *name,
 		   char path[STATE_DIR_FILE_PATH_MAX]);
 
+/* The whole text of file @name (malloc'd into @text, NUL-terminated, its
+ * length in @len): 0; -ENOENT when there is none; else -errno with the reason
+ * in @err. Bounded and safe against what another user may plant: a regular
+ * file of at most @max bytes, a symlink refused, a FIFO never blocks. */
+int state_dir_read(const struct state_dir *sd, const char *name, size_t max, char **text,
+		   size_t *len, char *err, size_t errlen);
+
 #endif /* XDPCAST_STATE_DIR_H */

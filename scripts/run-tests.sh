@@ -35,6 +35,10 @@ failed=0
 # xdpcastd write its seed into the host's /var/lib/xdpcast.
 host_state=/var/lib/xdpcast
 host_state_before=$([ -e "$host_state" ] && echo yes)
+# nor a lab in the place `scripts/lab-sites.sh up` uses for people's labs:
+# tests give the site lab a LAB_DIR of their own
+host_labs=/run/xdpcast-sites
+host_labs_before=$(ls -A "$host_labs" 2>/dev/null)
 
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
@@ -115,6 +119,12 @@ rm -rf "$fuzz_new"
 if [ -z "$host_state_before" ] && [ -e "$host_state" ]; then
 	echo "[host] FAIL a test created $host_state on the host (a config without state_dir)"
 	ls -la "$host_state"
+	failed=$((failed + 1))
+fi
+
+if [ "$(ls -A "$host_labs" 2>/dev/null)" != "$host_labs_before" ]; then
+	echo "[host] FAIL $host_labs changed: a test used the site lab without its own LAB_DIR"
+	ls -la "$host_labs"
 	failed=$((failed + 1))
 fi
 

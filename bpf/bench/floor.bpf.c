@@ -5,6 +5,11 @@
  * MACs, XDP_TX), measured in the same run as xdpcast's paths so that their
  * ratio to it does not depend on the machine. It rewrites the same bytes on
  * every run, so BPF_PROG_TEST_RUN with repeat > 1 measures the same path.
+ * line_2m, line_16m and line_128m: the floor of a flow table's memory, one
+ * random 128-byte set read per packet from a table of the size of
+ * vip_new_flow's (2 MB), of the least a million flows need (16 MB: 16-byte
+ * entries, no slack) or of flows_1m_hit's (128 MB), and nothing else
+ * (docs/benchmarks.md).
  */
 #include "vmlinux.h"
 #include <bpf/bpf_endian.h>
@@ -60,6 +65,78 @@ int floor_xdp(struct xdp_md *ctx)
 	/* dst_mac and src_mac are adjacent, as in the header */
 	__builtin_memcpy(eth->h_dest, nh->dst_mac, 2 * ETH_ALEN);
 	return XDP_TX;
+}
+
+/* A flow set's size and layout (struct xdpcast_flow_set: 128 bytes, mmapable
+ * so that sets start on cache lines), without its meaning. */
+struct line_set {
+	__u64 w[16];
+};
+
+/* Sets of each table, set by the bench before load: its flow tables' sizes. */
+const volatile __u32 line_2m_sets = 1;
+const volatile __u32 line_16m_sets = 1;
+const volatile __u32 line_128m_sets = 1;
+
+#define LINE_TABLE(name)                                                                           \
+	struct {                                                                                   \
+		__uint(type, BPF_MAP_TYPE_ARRAY);                                                  \
+		__uint(max_entries, 1);                                                            \
+		__uint(map_flags, BPF_F_MMAPABLE);                                                 \
+		__type(key, __u32);                                                                \
+		__type(value, struct line_set);                                                    \
+	} name SEC(".maps")
+
+LINE_TABLE(line_2m);
+LINE_TABLE(line_16m);
+LINE_TABLE(line_128m);
+
+/*
+ * One packet of a new flow (the UDP source port + 1, as bench_new_flow), its
+ * 5-tuple hashed as the pipeline does, and one word of the set the hash
+ * picks: the verdict depends on it, so the load is waited for. PASS with a
+ * zero word (the table is never written), else DROP (the bench's check fails).
+ */
+static __always_inline int read_line(struct xdp_md *ctx, void *table, __u32 sets)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	struct ethhdr *eth = data;
+	struct iphdr *iph = (void *)(eth + 1);
+	struct udphdr *udp = (void *)(iph + 1);
+	struct line_set *set;
+	__u32 hash, idx;
+
+	if ((void *)(udp + 1) > data_end)
+		return XDP_ABORTED;
+	if (eth->h_proto != bpf_htons(ETH_P_IP) || iph->ihl != 5 || iph->protocol != IPPROTO_UDP)
+		return XDP_ABORTED;
+	udp->source = bpf_htons(bpf_ntohs(udp->source) + 1);
+	hash = jhash_3words(iph->saddr, iph->daddr, ((__u32)udp->source << 16) | udp->dest,
+			    FLOOR_SEED ^ iph->protocol);
+	idx = ((__u64)hash * sets) >> 32; /* as hash_range() in bpf/lib/steer.h */
+	set = bpf_map_lookup_elem(table, &idx);
+	if (!set)
+		return XDP_ABORTED;
+	return *(volatile __u64 *)&set->w[0] ? XDP_DROP : XDP_PASS;
+}
+
+SEC("xdp")
+int line_2m_xdp(struct xdp_md *ctx)
+{
+	return read_line(ctx, &line_2m, line_2m_sets);
+}
+
+SEC("xdp")
+int line_16m_xdp(struct xdp_md *ctx)
+{
+	return read_line(ctx, &line_16m, line_16m_sets);
+}
+
+SEC("xdp")
+int line_128m_xdp(struct xdp_md *ctx)
+{
+	return read_line(ctx, &line_128m, line_128m_sets);
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

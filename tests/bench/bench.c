@@ -7,7 +7,10 @@
  * each of REPEAT repetitions; the counters, the TTL and the bytes that come
  * out prove that every repetition took the path claimed, else nothing is
  * printed and the exit status is 1. flows_1m_hit runs a million known flows
- * through a flow table (setup_spread()). Method and figures: docs/benchmarks.md.
+ * through a flow table (setup_spread()); line_2m, line_16m and line_128m read
+ * one random set of a table of vip_new_flow's size, of a million 16-byte
+ * flows, of flows_1m_hit's size, and do nothing else (bpf/bench/floor.bpf.c).
+ * Method and figures: docs/benchmarks.md.
  * Figures on stdout, one line each: "bench <name> <ns per packet> ns".
  */
 #include <arpa/inet.h>
@@ -49,6 +52,7 @@
 #define SPREAD_TABLE (1u << 22) /* 4x its flows: few sets get more than XDPCAST_FLOW_WAYS */
 #define SPREAD_BACKEND (NBACKENDS - 1) /* every known flow repointed here */
 #define SPREAD_MIN_HITS 0.97 /* share of hits below which the run fails */
+#define LINE_16M_SETS (SPREAD_CALLS * REPEAT * 16 / 128) /* line_16m: 1M flows x 16 bytes */
 #define FLOOR_SLOTS 256 /* as in bpf/bench/floor.bpf.c */
 #define VETH_IN "xb-in" /* ingress_ifindex of the test runs */
 #define VETH_OUT "xb-out" /* the backends' egress, in the devmap */
@@ -853,6 +857,9 @@ enum {
 	P_BUMP_ONLY,
 	P_XDPCAST_VIP_HIT,
 	P_FLOWS_1M_HIT,
+	P_LINE_2M,
+	P_LINE_16M,
+	P_LINE_128M,
 	P_MAX,
 };
 
@@ -927,6 +934,19 @@ static void define_paths(struct path *paths, struct floor *fl, struct bench_path
 	paths[P_FLOWS_1M_HIT].name = "flows_1m_hit";
 	paths[P_FLOWS_1M_HIT].new_flows = 0;
 	frame_udp4(&paths[P_FLOWS_1M_HIT].in, "198.18.0.0", "203.0.113.56", 1024, 53);
+
+	/* the memory floor of the flow tables: one random set read, nothing else */
+	paths[P_LINE_2M] = paths[P_BUMP_ONLY];
+	paths[P_LINE_2M].name = "line_2m";
+	paths[P_LINE_2M].prog_fd = bpf_program__fd(fl->progs.line_2m_xdp);
+	paths[P_LINE_2M].spread = true;
+	frame_udp4(&paths[P_LINE_2M].in, "198.18.0.0", "203.0.113.56", 1024, 53);
+	paths[P_LINE_16M] = paths[P_LINE_2M];
+	paths[P_LINE_16M].name = "line_16m";
+	paths[P_LINE_16M].prog_fd = bpf_program__fd(fl->progs.line_16m_xdp);
+	paths[P_LINE_128M] = paths[P_LINE_2M];
+	paths[P_LINE_128M].name = "line_128m";
+	paths[P_LINE_128M].prog_fd = bpf_program__fd(fl->progs.line_128m_xdp);
 }
 
 /* Same instructions (the kernel's tag), so bench_pipeline measures the product. */
@@ -975,6 +995,14 @@ int main(void)
 		err = -ENOENT;
 		goto out;
 	}
+	/* the line_* tables: as many sets as vip_new_flow's and flows_1m_hit's
+	 * tables, and 16 MB: a million flows at 16 bytes each */
+	fl->rodata->line_2m_sets = NEW_FLOW_TABLE / XDPCAST_FLOW_WAYS;
+	fl->rodata->line_16m_sets = LINE_16M_SETS;
+	fl->rodata->line_128m_sets = SPREAD_TABLE / XDPCAST_FLOW_WAYS;
+	bpf_map__set_max_entries(fl->maps.line_2m, NEW_FLOW_TABLE / XDPCAST_FLOW_WAYS);
+	bpf_map__set_max_entries(fl->maps.line_16m, LINE_16M_SETS);
+	bpf_map__set_max_entries(fl->maps.line_128m, SPREAD_TABLE / XDPCAST_FLOW_WAYS);
 	/* as the loader does for the interface it attaches to */
 	bp->rodata->attached_ifindex = ifindex_in;
 	product->rodata->attached_ifindex = ifindex_in;
@@ -1008,8 +1036,10 @@ int main(void)
 		goto out;
 	hold_in_dispatcher((int[]){ paths[P_FLOOR].prog_fd, paths[P_VIP_HIT].prog_fd,
 				    paths[P_VIP_NEW_FLOW].prog_fd, paths[P_PASS].prog_fd,
-				    paths[P_BUMP_ONLY].prog_fd, paths[P_XDPCAST_VIP_HIT].prog_fd },
-			   6);
+				    paths[P_BUMP_ONLY].prog_fd, paths[P_XDPCAST_VIP_HIT].prog_fd,
+				    paths[P_LINE_2M].prog_fd, paths[P_LINE_16M].prog_fd,
+				    paths[P_LINE_128M].prog_fd },
+			   9);
 	compare_tags(paths[P_VIP_HIT].prog_fd, paths[P_XDPCAST_VIP_HIT].prog_fd);
 
 	fprintf(stderr, "pinned to CPU %d; %d runs of %d test runs x %d repetitions per path\n",
@@ -1045,6 +1075,12 @@ int main(void)
 	       median(paths[P_FLOWS_1M_HIT].ns) / median(paths[P_VIP_FLOW_HIT].ns), 3);
 	fprintf(stderr, "flows_1m_hit: %.2f %% of the last run's repetitions hit their flow\n",
 		100 * paths[P_FLOWS_1M_HIT].hit_share);
+	/* what a random set of a table of that size costs alone, over the
+	 * harness and the new-flow wrapper's increment (bump_only) */
+	fprintf(stderr, "over bump_only: line_2m %.2f ns, line_16m %.2f ns, line_128m %.2f ns\n",
+		median(paths[P_LINE_2M].ns) - median(paths[P_BUMP_ONLY].ns),
+		median(paths[P_LINE_16M].ns) - median(paths[P_BUMP_ONLY].ns),
+		median(paths[P_LINE_128M].ns) - median(paths[P_BUMP_ONLY].ns));
 out:
 	xdpcast__destroy(product);
 	bench_paths__destroy(bp);

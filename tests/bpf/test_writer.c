@@ -150,6 +150,7 @@ Test(writer, flow_table_on_off_and_inner_btf, .init = fixture_setup, .fini = fix
 	inner_info(fx.dp.flow_tables, id, &info);
 	cr_assert_eq(info.max_entries, 1000 / XDPCAST_FLOW_WAYS);
 	cr_assert_neq(info.btf_value_type_id, 0, "the flow table carries no BTF");
+	cr_assert(info.map_flags & BPF_F_MMAPABLE, "flow sets not aligned on cache lines");
 	cr_assert_eq(xdpcast_dp_set_flow_table(&fx.dp, &key, 1001), 0);
 	cr_assert_eq(xdpcast_dp_flow_table_size(&fx.dp, &key), 1004,
 		     "not rounded up to whole sets");
@@ -166,6 +167,40 @@ Test(writer, flow_table_on_off_and_inner_btf, .init = fixture_setup, .fini = fix
 	cr_assert_eq(index_slot(&key).direct_flags, 0, "the index still says the VIP keeps flows");
 	cr_assert_eq(xdpcast_dp_table_size(&fx.dp, &key), 251,
 		     "switching the flow table off lost the table");
+}
+
+/* A flow_tables pinned by a version whose inner template is not mmapable
+ * still takes a flow table: one without the flag. */
+Test(writer, flow_table_in_older_pinned_flow_tables, .init = fixture_setup,
+     .fini = fixture_teardown)
+{
+	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = BPF_F_INNER_MAP);
+	LIBBPF_OPTS(bpf_map_create_opts, outer_opts);
+	int template, old, err, current = fx.dp.flow_tables;
+	struct xdpcast_vip_key key;
+	struct bpf_map_info info;
+	__u32 id = 5;
+
+	template = bpf_map_create(BPF_MAP_TYPE_ARRAY, "old_flows", sizeof(__u32),
+				  sizeof(struct xdpcast_flow_set), 1, &opts);
+	cr_assert_geq(template, 0);
+	outer_opts.inner_map_fd = template;
+	old = bpf_map_create(BPF_MAP_TYPE_ARRAY_OF_MAPS, "old_flow_tables", sizeof(__u32),
+			     sizeof(__u32), XDPCAST_MAX_VIPS, &outer_opts);
+	cr_assert_geq(old, 0);
+	close(template);
+
+	cr_assert_eq(xdpcast_vip_key_from_str(&key, "198.51.100.54", 0, 0), 0);
+	cr_assert_eq(xdpcast_dp_add_vip(&fx.dp, &key, id, 0), 0);
+	fx.dp.flow_tables = old; /* as if pinned by that version */
+	err = xdpcast_dp_set_flow_table(&fx.dp, &key, 64);
+	fx.dp.flow_tables = current;
+	cr_assert_eq(err, 0, "no flow table in the older flow_tables: %d", err);
+	inner_info(old, id, &info);
+	cr_assert_eq(info.max_entries, 64 / XDPCAST_FLOW_WAYS);
+	cr_assert_eq(info.map_flags & BPF_F_MMAPABLE, 0);
+	cr_assert_eq(index_slot(&key).direct_flags, XDPCAST_VIP_F_FLOW_TABLE);
+	close(old);
 }
 
 /* An id given to a new backend or VIP starts from zero, not from the counts

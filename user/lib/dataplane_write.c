@@ -334,12 +334,53 @@ static int set_vip_flags(struct xdpcast_dp *dp, const struct xdpcast_vip_key *ke
 	return err ? err : rebuild_vip_index(dp);
 }
 
+/* A new, empty flow table of @sets sets with @flags; its fd. */
+static int create_flow_table(struct xdpcast_dp *dp, __u32 sets, __u32 flags)
+{
+	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = flags);
+	int fd;
+
+	if (dp->btf_fd >= 0 && dp->btf_u32_id && dp->btf_flow_set_id) {
+		opts.btf_fd = dp->btf_fd;
+		opts.btf_key_type_id = dp->btf_u32_id;
+		opts.btf_value_type_id = dp->btf_flow_set_id;
+	}
+	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "vip_flows", sizeof(__u32),
+			    sizeof(struct xdpcast_flow_set), sets, &opts);
+	return fd < 0 ? log_err(-errno, "create flow table") : fd;
+}
+
+/*
+ * Install a flow table of @sets sets for VIP @id. Mmapable for its layout,
+ * not for mmap: the kernel then starts the sets on a page, two whole cache
+ * lines each (bpf/lib/maps.h). A `flow_tables` pinned by a version before
+ * that takes only tables without the flag (the kernel compares an inner
+ * map's flags with the pinned map's template): such a table is made then.
+ */
+static int install_flow_table(struct xdpcast_dp *dp, __u32 id, __u32 sets)
+{
+	static const __u32 flags[] = { BPF_F_INNER_MAP | BPF_F_MMAPABLE, BPF_F_INNER_MAP };
+	int err = -EINVAL, fd;
+	size_t i;
+
+	for (i = 0; i < sizeof(flags) / sizeof(flags[0]) && err == -EINVAL; i++) {
+		fd = create_flow_table(dp, sets, flags[i]);
+		if (fd < 0)
+			return fd;
+		err = bpf_map_update_elem(dp->flow_tables, &id, &fd, BPF_ANY) ? -errno : 0;
+		close(fd);
+		if (!err && i)
+			pr_warn("flow_tables was pinned by an older version: flow sets not "
+				"aligned on cache lines (remove the pins to upgrade)\n");
+	}
+	return err ? log_err(err, "install flow table") : 0;
+}
+
 int xdpcast_dp_set_flow_table(struct xdpcast_dp *dp, const struct xdpcast_vip_key *key, __u32 size)
 {
-	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = BPF_F_INNER_MAP);
 	__u32 sets = (size + XDPCAST_FLOW_WAYS - 1) / XDPCAST_FLOW_WAYS;
 	struct xdpcast_vip vip;
-	int err, fd;
+	int err;
 
 	err = xdpcast_dp_get_vip(dp, key, &vip);
 	if (err)
@@ -350,17 +391,7 @@ int xdpcast_dp_set_flow_table(struct xdpcast_dp *dp, const struct xdpcast_vip_ke
 		clear_slot(dp->flow_tables, vip.id);
 		return err;
 	}
-	if (dp->btf_fd >= 0 && dp->btf_u32_id && dp->btf_flow_set_id) {
-		opts.btf_fd = dp->btf_fd;
-		opts.btf_key_type_id = dp->btf_u32_id;
-		opts.btf_value_type_id = dp->btf_flow_set_id;
-	}
-	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "vip_flows", sizeof(__u32),
-			    sizeof(struct xdpcast_flow_set), sets, &opts);
-	if (fd < 0)
-		return log_err(-errno, "create flow table");
-	err = update(dp->flow_tables, &vip.id, &fd, BPF_ANY, "install flow table");
-	close(fd);
+	err = install_flow_table(dp, vip.id, sets);
 	return err ? err : set_vip_flags(dp, key, &vip, vip.flags | XDPCAST_VIP_F_FLOW_TABLE);
 }
 

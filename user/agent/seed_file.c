@@ -60,7 +60,8 @@ static int read_seed(const struct state_dir *sd, uint32_t *seed, char err[STATE_
 	e = state_dir_read(sd, SEED_FILE_NAME, SEED_FILE_MAX + 1, &text, &len, why, sizeof(why));
 	if (e == -ENOENT)
 		return e;
-	if (!e && seed_file_parse(text, len, seed)) {
+	/* too long, not a regular file, or not a number: not a seed of ours */
+	if (e == -EINVAL || (!e && seed_file_parse(text, len, seed))) {
 		e = -EINVAL;
 		snprintf(why, sizeof(why), "%s",
 			 "not a seed (expected one 32-bit number, such as 0x1a2b3c4d)");

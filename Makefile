@@ -58,7 +58,8 @@ help:
 	@echo "make bench      per-packet cost of each path (BPF_PROG_TEST_RUN), table rebuild, check"
 	@echo "                CPU, withdrawal time to an OSPF neighbour (FRR), collateral moves"
 	@echo "                against kernel ECMP and resilient groups, failover time, forwarding"
-	@echo "                Mpps against the kernel (scripts/bench-pps.sh)"
+	@echo "                Mpps against the kernel (scripts/bench-pps.sh), branch failover to HQ"
+	@echo "                in the two-site lab (scripts/bench-branch-failover.sh)"
 	@echo "make fuzz       each libFuzzer harness of tests/fuzz (clang-19, ASan+UBSan) for"
 	@echo "                FUZZ_SECONDS (60) s; new inputs go to \$$(BUILD)/fuzz/new, not the corpus"
 	@echo "make difftest   FRAMES=N SEED=S: N random and mutated frames (default 100000) through"
@@ -183,7 +184,8 @@ test: deps
 bench: deps
 	@$(MAKE) --no-print-directory all $(BUILD)/xdpcast-bench $(BUILD)/xdpcast-bench-rebuild \
 		$(BUILD)/tcp-sink $(BUILD)/xdpcast-bench-reconcile $(BUILD)/xdpcast-bench-collateral \
-		$(BUILD)/xdpcast-failover-watch $(BUILD)/xdpcast-pps-gen $(BUILD)/xdpcast-pps-load
+		$(BUILD)/xdpcast-failover-watch $(BUILD)/xdpcast-pps-gen $(BUILD)/xdpcast-pps-load \
+		$(BUILD)/dnsload
 	@$(BUILD)/xdpcast-bench
 	@$(BUILD)/xdpcast-bench-collateral
 	@$(BUILD)/xdpcast-bench-rebuild
@@ -192,6 +194,7 @@ bench: deps
 	@scripts/bench-withdraw.sh $(BUILD)
 	@scripts/bench-failover.sh $(BUILD)
 	@scripts/bench-pps.sh $(BUILD)
+	@scripts/bench-branch-failover.sh $(BUILD)
 
 .PHONY: soak
 soak: deps

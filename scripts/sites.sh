@@ -460,6 +460,12 @@ _sites_frr_conf() {
 # same address (150): while xdpcastd keeps it, BIRD announces it and keeps
 # its own OSPF route out of the kernel; once xdpcastd deletes it, the OSPF
 # route takes its place in the kernel.
+# The branch announces with a worse type 2 metric (20000, HQ's the default
+# 10000), so that the core's route to the address always leads to HQ: BIRD
+# computes routes only at its `tick` (1 s at least), and with both at 10000
+# the core picked the branch, so a branch failover sent the branch clients
+# back from the core to the branch until the core's next tick (up to 1 s
+# after the withdrawal; FRR's core recomputes within milliseconds).
 _sites_bird_conf() {
 	local r=$1 dir="$LAB_DIR/bird-$1" af ospfv ptp="" stub="" i kernel ospf_export
 	for i in $(_sites_ospf "$r" ptp); do ptp+="${ptp:+, }\"$i\""; done
@@ -477,6 +483,8 @@ _sites_bird_conf() {
 			if [ "$r" != core ]; then
 				kernel="learn; ipv$af { preference 200; import where krt_source = $LAB_ROUTE_PROTO; export where source ~ [ RTS_OSPF, RTS_OSPF_IA, RTS_OSPF_EXT1, RTS_OSPF_EXT2 ]; };"
 				ospf_export="export where source = RTS_INHERIT;"
+				[ "$r" != branch-router ] ||
+					ospf_export="export filter { if source != RTS_INHERIT then reject; ospf_metric2 = 20000; accept; };"
 			else
 				kernel="ipv$af { import none; export where source ~ [ RTS_OSPF, RTS_OSPF_IA, RTS_OSPF_EXT1, RTS_OSPF_EXT2 ]; };"
 				ospf_export="export none;"

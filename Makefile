@@ -51,7 +51,8 @@ help:
 	@echo "make            build the XDP program, its skeleton, library and tools"
 	@echo "make lab-up     the two-site lab (HQ, branch, core; xdpcastd on both site routers) left running; ROUTING=bird"
 	@echo "make lab-down   removes it: processes, namespaces, mounts, files"
-	@echo "make demo       netns lab: three backends, real traffic, where each flow went"
+	@echo "make demo       the two-site lab under DNS load: who answers, failovers measured (docs/lab.md);"
+	@echo "                KEEP=1 leaves the lab running (make lab-down), ROUTING=bird for BIRD"
 	@echo "make test       every test (unit, BPF packet tests, netns end to end); needs root"
 	@echo "make test SANITIZE=1  the same with the userspace built with ASan and UBSan (into"
 	@echo "                build-sanitize unless BUILD= is given); SANITIZE=1 works with any target"
@@ -201,9 +202,10 @@ soak: deps
 	@$(MAKE) --no-print-directory all
 	@SOAK_MINUTES='$(MINUTES)' scripts/soak.sh $(BUILD)
 
+# the design's story on the two-site lab (docs/lab.md); KEEP=1 leaves it up, ROUTING=bird
 demo: deps
 	@$(MAKE) --no-print-directory all
-	@scripts/demo.sh $(BUILD)
+	@$(if $(ROUTING),SITES_ROUTING=$(ROUTING)) scripts/demo.sh $(BUILD)
 
 # the two-site lab left running (docs/lab.md); ROUTING=bird for BIRD
 lab-up: deps

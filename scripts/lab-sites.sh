@@ -8,6 +8,8 @@
 #   scripts/lab-sites.sh up [--bird] [--prefix P] [BUILD]
 #   scripts/lab-sites.sh down [--prefix P]
 #   scripts/lab-sites.sh status [--prefix P]
+#   scripts/lab-sites.sh nsd-stop|nsd-start SERVER [--prefix P] [BUILD]
+#     (SERVER: hq-dns1, hq-dns2 or branch-dns; stops or starts its NSD)
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 usage() {
@@ -32,7 +34,13 @@ while [ $# -gt 0 ]; do
 		echo "lab-sites: unknown option $1" >&2
 		usage
 		;;
-	*) export BUILD=$1 ;;
+	*)
+		if [[ $cmd == nsd-* && -z ${server:-} ]]; then
+			server=$1
+		else
+			export BUILD=$1
+		fi
+		;;
 	esac
 	shift
 done
@@ -78,6 +86,30 @@ status)
 		exit 1
 	fi
 	sites_status
+	;;
+nsd-stop | nsd-start)
+	# from any shell: the lab's pids file stays whole, so `down` stops what runs
+	LAB_DIR=$SITES_STATE/$LAB_PREFIX
+	[ -d "$LAB_DIR" ] || {
+		echo "lab-sites: no lab with prefix $LAB_PREFIX" >&2
+		exit 1
+	}
+	sites_server_addr "${server:-}" >/dev/null || {
+		echo "lab-sites: $cmd: expected a server: hq-dns1, hq-dns2 or branch-dns" >&2
+		exit 2
+	}
+	sites_load_pids
+	if [ "$cmd" = nsd-stop ]; then
+		sites_nsd_stop_any "$server" || exit 1
+		echo "lab-sites: NSD on $server stopped"
+	else
+		if pid=$(sites_nsd_pid_recorded "$server"); then
+			echo "lab-sites: NSD on $server already runs (pid $pid)" >&2
+			exit 1
+		fi
+		sites_nsd_start "$server" || exit 1
+		echo "lab-sites: NSD on $server started (pid $(sites_nsd_pid "$server"))"
+	fi
 	;;
 *) usage ;;
 esac

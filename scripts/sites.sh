@@ -716,20 +716,79 @@ _sites_routers_on_disk() {
 	done
 }
 
-# What runs: each site router's backends and routes, and who answers each
-# client.
+# The lab's recorded processes that still run (same PID and start time) into
+# LAB_PIDS: a shell other than the one that made the lab (scripts/lab-sites.sh
+# nsd-stop, nsd-start) can then start and stop processes and keep
+# $LAB_DIR/pids whole for `down`.
+sites_load_pids() {
+	local pid start
+	LAB_PIDS=()
+	while read -r pid start; do
+		[[ $pid =~ ^[0-9]+$ ]] && [ "$(_sites_start_time "$pid")" = "$start" ] && LAB_PIDS+=("$pid")
+	done <"$LAB_DIR/pids"
+}
+
+# Server $1's NSD PID from its pid file, if it is one of the lab's running
+# processes (sites_load_pids), for a shell that did not start it.
+sites_nsd_pid_recorded() {
+	local pid
+	pid=$(head -c 16 "$LAB_DIR/nsd-$1-vip/nsd.pid" 2>/dev/null) || return 1
+	[[ $pid =~ ^[0-9]+$ && " ${LAB_PIDS[*]} " == *" $pid "* ]] || return 1
+	echo "$pid"
+}
+
+# Stops server $1's NSD from any shell and waits (5 s at most) until it has
+# exited; the lab forgets it.
+sites_nsd_stop_any() {
+	local s=$1 pid _
+	pid=$(sites_nsd_pid "$s")
+	[ -n "$pid" ] || pid=$(sites_nsd_pid_recorded "$s") || {
+		echo "sites: no NSD of the lab runs on $s" >&2
+		return 1
+	}
+	kill "$pid" 2>/dev/null
+	for _ in $(seq 1 100); do
+		[ -d "/proc/$pid" ] || break
+		sleep 0.05
+	done
+	[ ! -d "/proc/$pid" ] || {
+		echo "sites: NSD $pid on $s still runs 5 s after SIGTERM" >&2
+		return 1
+	}
+	eval "SITES_NSD_PID_${s//-/_}="
+	_sites_forget_pid "$pid"
+}
+
+# sites_status's line for server $1: its NSD, running or not.
+_sites_nsd_state() {
+	local pid
+	pid=$(sites_nsd_pid_recorded "$1") && echo "NSD running (pid $pid)" && return
+	echo "NSD stopped"
+}
+
+# What runs: the processes, each server's NSD, each site router's backends
+# and route to the service address, the core's routes, who answers each
+# client. Reads $LAB_DIR only: works from any shell.
 sites_status() {
-	local r site alive=0 total=0 pid start
+	local r s site alive=0 total=0 pid start
 	while read -r pid start; do
 		total=$((total + 1))
 		[ "$(_sites_start_time "$pid")" = "$start" ] && alive=$((alive + 1))
 	done <"$LAB_DIR/pids"
+	sites_load_pids
 	echo "lab $LAB_PREFIX ($(cat "$LAB_DIR/routing")), $LAB_DIR: $alive of $total processes running"
+	for s in hq-dns1 hq-dns2 branch-dns; do
+		echo "  $s ($(sites_server_addr "$s")): $(_sites_nsd_state "$s")"
+	done
 	for r in $(_sites_routers_on_disk); do
 		echo
 		echo "== $r: service routes: $(sites_has_route "$r" 4 && echo IPv4 || echo 'no IPv4') $(sites_has_route "$r" 6 && echo IPv6 || echo 'no IPv6')"
+		in_ns "$r" ip route show "$SITES_VIP" 2>/dev/null | sed 's/^/  kernel: /'
 		sites_ctl "$r" -t 2 backends || true
 	done
+	echo
+	echo "== core: routes to $SITES_VIP"
+	in_ns core ip route show "$SITES_VIP" 2>/dev/null | sed 's/^/  /'
 	echo
 	for site in hq branch; do
 		echo "$site-client is answered by: $(sites_query "$site" 0 4) (IPv4), $(sites_query "$site" 0 6) (IPv6)"
@@ -737,44 +796,61 @@ sites_status() {
 }
 
 # How to look around the running lab (after `scripts/lab-sites.sh up`, or
-# the demo's KEEP=1).
+# the demo's KEEP=1): commands to paste into another shell, with absolute
+# paths (the tools, the lab's files).
 sites_print_guide() {
-	local p=$LAB_PREFIX d=$LAB_DIR rd
+	local p=$LAB_PREFIX d=$LAB_DIR rd ctl dp dnsload here down
 	rd=$(cat "$d/routing" 2>/dev/null || echo "$SITES_ROUTING")
+	ctl=$(realpath -m "$XDPCASTCTL") dp=$(realpath -m "$XDPCAST_DP")
+	dnsload=$(realpath -m "$(dirname "$XDPCASTCTL")/dnsload")
+	here=$(realpath -m "$(dirname "${BASH_SOURCE[0]}")")
+	down="$here/lab-sites.sh down --prefix $p"
+	# make lab-down takes down the lab of lab-sites.sh's default prefix
+	[ "$p" != xsite ] || down="make lab-down (or: $down)"
 	cat <<-GUIDE
 		The two-site lab $p is up ($rd). Namespaces: $(ip netns list | awk -v p="$p-" 'index($1, p) == 1 { printf "%s ", $1 }')
-		Files (configs, logs, stats, sockets): $d
+		Files (configs, logs, stats, sockets, pids): $d
+		Service address $SITES_VIP and $SITES_VIP6; docs/lab.md has the picture and the addresses.
 
-		Ask a client who answers the service address:
+		Who answers the service address (each client's own site while it has a healthy server):
 		  ip netns exec $p-hq-client dig @$SITES_VIP +short CH TXT id.server
 		  ip netns exec $p-branch-client dig -6 @$SITES_VIP6 +short CH TXT id.server
-		xdpcastd on each site router:
-		  $XDPCASTCTL -s $(sites_xd_sock hq-router) backends
-		  $XDPCASTCTL -s $(sites_xd_sock branch-router) status
-		  $XDPCASTCTL -s $(sites_xd_sock hq-router) drain hq-dns1
-		  cat $(sites_xd_prom hq-router)
+		Load: 200 flows at 1000 queries/s for 10 s, the server of each flow and what was lost:
+		  ip netns exec $p-hq-client $dnsload -s $SITES_VIP -f 200 -r 1000 -d 10
+		xdpcastd on each site router (hq-router, branch-router):
+		  $ctl -s $(sites_xd_sock hq-router) status
+		  $ctl -s $(sites_xd_sock hq-router) backends
+		  $ctl -s $(sites_xd_sock hq-router) stats
+		  $ctl -s $(sites_xd_sock hq-router) drain hq-dns1     (undrain hq-dns1)
 		  less $(sites_xd_log branch-router)
-		The maps, through bpftool, in the router's namespace:
-		  ip netns exec $p-hq-router bpftool map show
-		  LIBXDP_BPFFS=$(sites_xd_bpffs hq-router) ip netns exec $p-hq-router $XDPCAST_DP --pin $(sites_xd_bpffs hq-router)/xdpcast dump vips
+		  cat $(sites_xd_prom hq-router)     (the stats file, rewritten every 500 ms)
+		The dataplane's maps (pinned in each router's own bpffs):
+		  $dp --pin $(sites_xd_bpffs hq-router)/xdpcast dump vips
+		  $dp --pin $(sites_xd_bpffs hq-router)/xdpcast dump backends
+		  bpftool map dump pinned $(sites_xd_bpffs hq-router)/xdpcast/backends
+		  ip netns exec $p-hq-router ip -d link show lan     (the xdp line: the attached program)
+		Routes to the service address (xdpcastd's: proto $LAB_ROUTE_PROTO; the other site's: OSPF):
+		  ip netns exec $p-branch-router ip route show $SITES_VIP
+		  ip netns exec $p-core ip route show $SITES_VIP
 	GUIDE
 	if [ "$rd" = bird ]; then
 		cat <<-GUIDE
-			BIRD (OSPF):
+			BIRD (OSPF), logs in $d/bird-*/bird.log:
 			  birdc -s $d/bird-core/bird.ctl show route for $SITES_VIP all
 			  birdc -s $d/bird-branch-router/bird.ctl show ospf neighbors
 		GUIDE
 	else
 		cat <<-GUIDE
-			FRR (OSPF):
+			FRR (OSPF), logs in $d/frr-*/{zebra,ospfd,ospf6d}.log:
 			  vtysh --vty_socket $d/frr-core -c 'show ip route $SITES_VIP'
 			  vtysh --vty_socket $d/frr-branch-router -c 'show ip ospf neighbor'
 		GUIDE
 	fi
 	cat <<-GUIDE
-		Stop a server's DNS and watch the branch fail over: kill \$(cat $d/nsd-branch-dns-vip/nsd.pid)
-		  (start it again with: scripts/lab-sites.sh down $p, then up)
-		Everything:   scripts/lab-sites.sh status --prefix $p
-		Take it down: scripts/lab-sites.sh down --prefix $p
+		Stop a server's DNS (the branch's clients go to HQ), start it again:
+		  $here/lab-sites.sh nsd-stop branch-dns --prefix $p
+		  $here/lab-sites.sh nsd-start branch-dns --prefix $p
+		Everything:   $here/lab-sites.sh status --prefix $p
+		Take it down: $down
 	GUIDE
 }

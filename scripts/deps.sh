@@ -44,6 +44,8 @@ DEPS_PROGRAMS=(
 	# scripts/bench-pps.sh (NAPI threads' CPUs and priorities), scripts/plot-pps.sh
 	taskset:util-linux chrt:util-linux renice:bsdutils nice:coreutils gnuplot:gnuplot-nox
 	/usr/lib/frr/zebra:frr /usr/lib/frr/ospfd:frr /usr/lib/frr/ospf6d:frr vtysh:frr
+	# the two-site lab's BGP variant (scripts/sites_bgp.sh)
+	/usr/lib/frr/bgpd:frr
 	bird:bird2 birdc:bird2
 	# the base system's (Priority: required), used by the scripts and the tests
 	awk:mawk perl:perl-base mount:mount umount:mount unshare:util-linux prlimit:util-linux

@@ -4,8 +4,10 @@
 # it running, `down` removes everything it made (processes, namespaces,
 # mounts, files), also after an interrupted or failed `up`; `status` says
 # what runs. docs/lab.md shows how to look around.
+# --bgp: the BGP variant, an upstream router the sites announce the service
+# to over eBGP (scripts/sites_bgp.sh, docs/routing.md).
 #
-#   scripts/lab-sites.sh up [--bird] [--prefix P] [BUILD]
+#   scripts/lab-sites.sh up [--bird] [--bgp] [--prefix P] [BUILD]
 #   scripts/lab-sites.sh down [--prefix P]
 #   scripts/lab-sites.sh status [--prefix P]
 #   scripts/lab-sites.sh nsd-stop|nsd-start SERVER [--prefix P] [BUILD]
@@ -24,6 +26,7 @@ while [ $# -gt 0 ]; do
 	case $1 in
 	--bird) export SITES_ROUTING=bird ;;
 	--frr) export SITES_ROUTING=frr ;;
+	--bgp) export SITES_BGP=1 ;; # the upstream over eBGP (scripts/sites_bgp.sh)
 	--prefix)
 		[ $# -ge 2 ] || usage
 		LAB_PREFIX=$2

@@ -42,6 +42,8 @@
 source "$(dirname "${BASH_SOURCE[0]}")/lab.sh"
 # shellcheck source=scripts/lab_routing.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lab_routing.sh"
+# shellcheck source=scripts/sites_bgp.sh
+source "$(dirname "${BASH_SOURCE[0]}")/sites_bgp.sh"
 
 SITES_VIP=203.0.113.53
 SITES_VIP6=2001:db8::53
@@ -231,11 +233,13 @@ sites_up() {
 	done
 	_sites_client_up hq 198.51.100.1 2001:db8:100:1::1 || return 1
 	_sites_client_up branch 198.51.100.65 2001:db8:100:2::1 || return 1
+	[ "$SITES_BGP" != 1 ] || sites_bgp_links || return 1
 
 	sites_routing_start core || return 1
 	for r in hq-router branch-router; do
 		sites_routing_start "$r" || return 1
 	done
+	[ "$SITES_BGP" != 1 ] || sites_bgp_start || return 1
 	for s in hq-dns1 hq-dns2 branch-dns; do
 		sites_nsd_start "$s" || return 1
 	done
@@ -251,6 +255,7 @@ sites_up() {
 	done
 	sites_wait_answer hq hq-dns || return 1
 	sites_wait_answer branch branch-dns || return 1
+	[ "$SITES_BGP" != 1 ] || sites_bgp_wait
 }
 
 # Site router $1 (hq-router, branch-router or hq-router2): its namespace,
@@ -506,6 +511,7 @@ _sites_bird_conf() {
 				}
 			CONF
 		done
+		[ "$SITES_BGP" != 1 ] || sites_bgp_bird_conf "$r"
 	} >"$dir/bird.conf"
 }
 
@@ -537,6 +543,7 @@ sites_xd_bpffs() { echo "$LAB_DIR/bpffs-$1"; }
 sites_xd_config() {
 	local r=$1 s ifs=core af vip name
 	[ "$r" = hq-router2 ] || ifs="lan, core"
+	[ "$SITES_BGP" != 1 ] || [ "$r" = hq-router2 ] || ifs+=", uplink" # the upstream's link
 	cat <<-YAML
 		# xdpcastd on $r (written by scripts/sites.sh)
 		interfaces: [$ifs]
@@ -793,6 +800,7 @@ sites_status() {
 	for site in hq branch; do
 		echo "$site-client is answered by: $(sites_query "$site" 0 4) (IPv4), $(sites_query "$site" 0 6) (IPv6)"
 	done
+	sites_bgp_status
 }
 
 # How to look around the running lab (after `scripts/lab-sites.sh up`, or
@@ -846,6 +854,7 @@ sites_print_guide() {
 			  vtysh --vty_socket $d/frr-branch-router -c 'show ip ospf neighbor'
 		GUIDE
 	fi
+	sites_bgp_print_guide
 	cat <<-GUIDE
 		Stop a server's DNS (the branch's clients go to HQ), start it again:
 		  $here/lab-sites.sh nsd-stop branch-dns --prefix $p

@@ -7,7 +7,7 @@
 # --bgp: the BGP variant, an upstream router the sites announce the service
 # to over eBGP (scripts/sites_bgp.sh, docs/routing.md).
 #
-#   scripts/lab-sites.sh up [--bird] [--bgp] [--prefix P] [BUILD]
+#   scripts/lab-sites.sh up [--bird] [--bgp] [--two-hq] [--prefix P] [BUILD]
 #   scripts/lab-sites.sh down [--prefix P]
 #   scripts/lab-sites.sh status [--prefix P]
 #   scripts/lab-sites.sh nsd-stop|nsd-start SERVER [--prefix P] [BUILD]
@@ -22,11 +22,13 @@ usage() {
 cmd=$1
 shift
 export LAB_PREFIX=${LAB_PREFIX:-xsite}
+two_hq=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	--bird) export SITES_ROUTING=bird ;;
 	--frr) export SITES_ROUTING=frr ;;
 	--bgp) export SITES_BGP=1 ;; # the upstream over eBGP (scripts/sites_bgp.sh)
+	--two-hq) two_hq=1 ;; # hq-router2 and ext-client (scripts/sites_hq2.sh)
 	--prefix)
 		[ $# -ge 2 ] || usage
 		LAB_PREFIX=$2
@@ -54,6 +56,8 @@ fi
 export BUILD=${BUILD:-build}
 # shellcheck source=scripts/sites.sh
 source scripts/sites.sh
+# shellcheck source=scripts/sites_hq2.sh
+source scripts/sites_hq2.sh
 
 case $cmd in
 up)
@@ -64,13 +68,16 @@ up)
 		}
 	done
 	trap 'echo "lab-sites: interrupted; taking the lab down" >&2; sites_down; exit 1' INT TERM
-	if ! sites_up; then
+	up=sites_up
+	[ "$two_hq" = 0 ] || up=sites_hq2_up
+	if ! "$up"; then
 		echo "lab-sites: the lab did not come up; taking it down" >&2
 		sites_down
 		exit 1
 	fi
 	trap - INT TERM
 	sites_print_guide
+	[ "$two_hq" = 0 ] || sites_hq2_print_guide
 	;;
 down)
 	LAB_DIR=$SITES_STATE/$LAB_PREFIX

@@ -24,6 +24,8 @@
 #   branch servers 198.18.2.0/24     branch-router .1, branch-dns .11 [2001:db8:18:2::/64]
 #   core links     198.19.N.0/24     site router .1, core .2 [2001:db8:19:N::/64]:
 #                  N=1 hq-router, 2 branch-router, 3 hq-router2 (sites_router_add)
+#   core clients   198.51.100.192/26 core .193, ext-client .202 [2001:db8:100:4::/64]
+#                  (the two-HQ variant, scripts/sites_hq2.sh; the core's `ext`)
 #   router ids     198.19.N.1, the core 198.19.0.1 (its lo)
 # The HQ servers sit on a bridge (namespace hq-sw), the server LAN a second
 # HQ router can join (sites_router_add hq-router2 ...). Every router announces
@@ -67,8 +69,10 @@ sites_client_addr() {
 	case $1/${2:-4} in
 	hq/4) echo 198.51.100.10 ;;
 	branch/4) echo 198.51.100.74 ;;
+	ext/4) echo 198.51.100.202 ;;
 	hq/6) echo 2001:db8:100:1::10 ;;
 	branch/6) echo 2001:db8:100:2::10 ;;
+	ext/6) echo 2001:db8:100:4::10 ;;
 	*) return 1 ;;
 	esac
 }
@@ -379,8 +383,8 @@ _sites_ospf() {
 		case $what in
 		rid) echo 198.19.0.1 ;;
 		ptp) echo hq branch hq2 ;;
-		passive) ;;
-		nets) echo 198.19.0.1/32 198.19.1.0/24 198.19.2.0/24 198.19.3.0/24 ;;
+		passive) echo ext ;; # the two-HQ variant's client LAN (sites_hq2.sh)
+		nets) echo 198.19.0.1/32 198.19.1.0/24 198.19.2.0/24 198.19.3.0/24 198.51.100.192/26 ;;
 		esac
 		return
 	fi
@@ -401,6 +405,21 @@ _sites_ospf() {
 		esac
 		;;
 	esac
+}
+
+# The type 2 external metric site router $1 announces the service address
+# with, as FRR ($2 frr: " metric N") or BIRD (bird: " ospf_metric2 = N;")
+# says it, from SITES_METRIC_<router> (hq_router, ...); when unset, the
+# daemon's default (FRR 20, BIRD 10000), except the branch's with BIRD: 20000
+# (see _sites_bird_conf). The two-HQ variant raises the branch's with FRR too
+# (scripts/sites_hq2.sh).
+_sites_metric() {
+	local v="SITES_METRIC_${1//-/_}"
+	if [ -z "${!v:-}" ]; then
+		[ "$1" = branch-router ] && [ "$2" = bird ] && echo " ospf_metric2 = 20000;"
+		return 0
+	fi
+	if [ "$2" = frr ]; then echo " metric ${!v}"; else echo " ospf_metric2 = ${!v};"; fi
 }
 
 # FRR's configuration for namespace $1: OSPF on its core links (1 s hellos, 3 s
@@ -433,7 +452,7 @@ _sites_frr_conf() {
 		echo " timers lsa min-arrival 0"
 		for ifc in $(_sites_ospf "$r" passive); do echo " passive-interface $ifc"; done
 		for net in $(_sites_ospf "$r" nets); do echo " network $net area 0"; done
-		[ $site = 0 ] || echo " redistribute kernel route-map XDPCAST"
+		[ $site = 0 ] || echo " redistribute kernel$(_sites_metric "$r" frr) route-map XDPCAST"
 	} >"$dir/ospfd.conf"
 	{
 		echo "hostname $r"
@@ -454,7 +473,7 @@ _sites_frr_conf() {
 		echo " ospf6 router-id $rid"
 		echo " timers throttle spf 0 0 0"
 		echo " timers lsa min-arrival 0"
-		[ $site = 0 ] || echo " redistribute kernel route-map XDPCAST6"
+		[ $site = 0 ] || echo " redistribute kernel$(_sites_metric "$r" frr) route-map XDPCAST6"
 	} >"$dir/ospf6d.conf"
 }
 
@@ -488,8 +507,8 @@ _sites_bird_conf() {
 			if [ "$r" != core ]; then
 				kernel="learn; ipv$af { preference 200; import where krt_source = $LAB_ROUTE_PROTO; export where source ~ [ RTS_OSPF, RTS_OSPF_IA, RTS_OSPF_EXT1, RTS_OSPF_EXT2 ]; };"
 				ospf_export="export where source = RTS_INHERIT;"
-				[ "$r" != branch-router ] ||
-					ospf_export="export filter { if source != RTS_INHERIT then reject; ospf_metric2 = 20000; accept; };"
+				[ -z "$(_sites_metric "$r" bird)" ] ||
+					ospf_export="export filter { if source != RTS_INHERIT then reject;$(_sites_metric "$r" bird) accept; };"
 			else
 				kernel="ipv$af { import none; export where source ~ [ RTS_OSPF, RTS_OSPF_IA, RTS_OSPF_EXT1, RTS_OSPF_EXT2 ]; };"
 				ospf_export="export none;"
@@ -541,9 +560,12 @@ sites_xd_bpffs() { echo "$LAB_DIR/bpffs-$1"; }
 # site's clients come that way when their site has no healthy server), its
 # site's servers as backends, checked with DNS through the service address.
 sites_xd_config() {
-	local r=$1 s ifs=core af vip name
+	local r=$1 s ifs=core af vip name mh=""
 	[ "$r" = hq-router2 ] || ifs="lan, core"
 	[ "$SITES_BGP" != 1 ] || [ "$r" = hq-router2 ] || ifs+=", uplink" # the upstream's link
+	# a router that boots into running traffic holds its announcement until
+	# all its servers are up (scripts/sites_hq2.sh)
+	[ -z "${SITES_XD_MIN_HEALTHY:-}" ] || mh="    min_healthy: $SITES_XD_MIN_HEALTHY"
 	cat <<-YAML
 		# xdpcastd on $r (written by scripts/sites.sh)
 		interfaces: [$ifs]
@@ -562,6 +584,7 @@ sites_xd_config() {
 			    address: $vip
 			    protocol: udp
 			    port: 53
+			$mh
 			    flow_table: { enabled: true, size: 65536 }
 			    check: { type: dns, name: anycast.test, qtype: SOA, interval: $SITES_CHECK_INTERVAL, timeout: $SITES_CHECK_TIMEOUT, rise: $SITES_CHECK_RISE, fall: $SITES_CHECK_FALL }
 			    backends:

@@ -126,15 +126,27 @@ _sites_track_ns() {
 }
 
 # Records the lab's processes (PID and start time, so that a later `down`
-# never signals a recycled PID) in $LAB_DIR/pids.
+# never signals a recycled PID) in $LAB_DIR/pids: this shell's LAB_PIDS and
+# the file's still running entries (another shell, `lab-sites.sh nsd-start`,
+# may have added some), less PID $1 if given (stopped on purpose). LAB_PIDS
+# becomes that set.
 _sites_save_pids() {
-	local pid start
+	local pid start drop=${1:-} seen=" " kept=() all=("${LAB_PIDS[@]}")
+	if [ -f "$LAB_DIR/pids" ]; then
+		while read -r pid start; do
+			[[ $pid =~ ^[0-9]+$ ]] && [ "$(_sites_start_time "$pid")" = "$start" ] && all+=("$pid")
+		done <"$LAB_DIR/pids"
+	fi
 	: >"$LAB_DIR/pids.new"
-	for pid in "${LAB_PIDS[@]}"; do
+	for pid in "${all[@]}"; do
+		[ "$pid" != "$drop" ] && [[ $seen != *" $pid "* ]] || continue
 		start=$(_sites_start_time "$pid") || continue
+		seen+="$pid "
+		kept+=("$pid")
 		echo "$pid $start" >>"$LAB_DIR/pids.new"
 	done
 	mv "$LAB_DIR/pids.new" "$LAB_DIR/pids"
+	LAB_PIDS=("${kept[@]}")
 }
 
 # Field 22 of /proc/PID/stat: the process's start time, in clock ticks since boot.
@@ -360,8 +372,8 @@ sites_nsd_stop() {
 	local pid
 	pid=$(sites_nsd_pid "$1")
 	[ -n "$pid" ] || return 1
-	kill "$pid" 2>/dev/null
-	wait "$pid" 2>/dev/null
+	kill "$pid" 2>/dev/null || true # it may have exited already
+	wait "$pid" 2>/dev/null || true
 	eval "SITES_NSD_PID_${1//-/_}="
 	_sites_forget_pid "$pid"
 }
@@ -369,10 +381,7 @@ sites_nsd_stop() {
 # Drops PID $1 from the lab's processes (it was stopped on purpose): a later
 # down must not signal whatever process reuses it.
 _sites_forget_pid() {
-	local p kept=()
-	for p in "${LAB_PIDS[@]}"; do [ "$p" = "$1" ] || kept+=("$p"); done
-	LAB_PIDS=("${kept[@]}")
-	_sites_save_pids
+	_sites_save_pids "$1"
 }
 
 # The OSPF view of namespace $1: "rid", the point-to-point interfaces
@@ -776,7 +785,7 @@ sites_nsd_stop_any() {
 		echo "sites: no NSD of the lab runs on $s" >&2
 		return 1
 	}
-	kill "$pid" 2>/dev/null
+	kill "$pid" 2>/dev/null || true # it may have exited already
 	for _ in $(seq 1 100); do
 		[ -d "/proc/$pid" ] || break
 		sleep 0.05

@@ -49,7 +49,8 @@ all: $(BUILD)/xdpcast.skel.h $(BUILD)/xdpcast.bpf.o $(BUILD)/xdpcast-dp $(BUILD)
 
 help:
 	@echo "make            build the XDP program, its skeleton, library and tools"
-	@echo "make lab-up     the two-site lab (HQ, branch, core; xdpcastd on both site routers) left running; ROUTING=bird"
+	@echo "make lab-up     the two-site lab (HQ, branch, core; xdpcastd on both site routers) left running; ROUTING=bird,"
+	@echo "                VARIANT=bgp (an upstream over eBGP) or VARIANT=two-hq (two HQ routers)"
 	@echo "make lab-down   removes it: processes, namespaces, mounts, files"
 	@echo "make demo       the two-site lab under DNS load: who answers, failovers measured (docs/lab.md);"
 	@echo "                KEEP=1 leaves the lab running (make lab-down), ROUTING=bird for BIRD"
@@ -207,10 +208,13 @@ demo: deps
 	@$(MAKE) --no-print-directory all
 	@$(if $(ROUTING),SITES_ROUTING=$(ROUTING)) scripts/demo.sh $(BUILD)
 
-# the two-site lab left running (docs/lab.md); ROUTING=bird for BIRD
+# the two-site lab left running (docs/lab.md); ROUTING=bird for BIRD,
+# VARIANT=bgp (an upstream over eBGP) or VARIANT=two-hq (a second HQ router)
 lab-up: deps
 	@$(MAKE) --no-print-directory all
-	@scripts/lab-sites.sh up $(if $(filter bird,$(ROUTING)),--bird) $(BUILD)
+	@scripts/lab-sites.sh up $(if $(filter bird,$(ROUTING)),--bird) \
+		$(if $(filter-out bgp two-hq,$(VARIANT)),$(error VARIANT=$(VARIANT): bgp or two-hq)) \
+		$(if $(filter bgp,$(VARIANT)),--bgp) $(if $(filter two-hq,$(VARIANT)),--two-hq) $(BUILD)
 
 lab-down:
 	@scripts/lab-sites.sh down

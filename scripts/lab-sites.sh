@@ -7,7 +7,7 @@
 # --bgp: the BGP variant, an upstream router the sites announce the service
 # to over eBGP (scripts/sites_bgp.sh, docs/routing.md).
 #
-#   scripts/lab-sites.sh up [--bird] [--bgp] [--two-hq] [--prefix P] [BUILD]
+#   scripts/lab-sites.sh up [--bird] [--bgp | --two-hq] [--prefix P] [BUILD]
 #   scripts/lab-sites.sh down [--prefix P]
 #   scripts/lab-sites.sh status [--prefix P]
 #   scripts/lab-sites.sh nsd-stop|nsd-start SERVER [--prefix P] [BUILD]
@@ -49,6 +49,10 @@ while [ $# -gt 0 ]; do
 	esac
 	shift
 done
+if [ "${SITES_BGP:-0}" = 1 ] && [ "$two_hq" = 1 ]; then
+	echo "lab-sites: --bgp and --two-hq are separate variants (docs/lab.md#variants)" >&2
+	exit 2
+fi
 if [[ ! $LAB_PREFIX =~ ^[a-z][a-z0-9]{0,7}$ ]]; then
 	echo "lab-sites: --prefix $LAB_PREFIX: 1-8 lower-case letters and digits, a letter first" >&2
 	exit 2

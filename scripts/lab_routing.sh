@@ -386,6 +386,42 @@ _lab_mon_stop() {
 	rm -f "$LAB_DIR/route-monitor-$1"
 }
 
+# Logs namespace $1's route events ("ip -ts monitor route", stamps in UTC)
+# into file $2, for a test to read afterwards (_lab_ts_us); returns once the
+# monitor listens (a blackhole route added and deleted in $1 is in the file).
+# lab_route_log_stop [NS...] ends them (all without an argument).
+declare -gA LAB_ROUTE_LOG_PID=()
+lab_route_log_start() {
+	local ns=$1 file=$2 _
+	TZ=UTC ip netns exec "$(lab_ns "$ns")" ip -ts monitor route >"$file" &
+	LAB_ROUTE_LOG_PID[$ns]=$!
+	LAB_PIDS+=($!) # for the lab's down if interrupted; lab_route_log_stop takes it out
+	for _ in $(seq 1 50); do
+		in_ns "$ns" ip route add blackhole 198.19.255.254/32
+		in_ns "$ns" ip route del blackhole 198.19.255.254/32
+		grep -q 'Deleted blackhole 198.19.255.254' "$file" && return 0
+		sleep 0.02
+	done
+	echo "lab: ip monitor route in $ns does not answer" >&2
+	lab_route_log_stop "$ns"
+	return 1
+}
+
+lab_route_log_stop() {
+	local ns pid p kept
+	[ $# -gt 0 ] || set -- "${!LAB_ROUTE_LOG_PID[@]}"
+	for ns in "$@"; do
+		pid=${LAB_ROUTE_LOG_PID[$ns]:-}
+		[ -n "$pid" ] || continue
+		kill "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+		kept=()
+		for p in "${LAB_PIDS[@]}"; do [ "$p" = "$pid" ] || kept+=("$p"); done
+		LAB_PIDS=("${kept[@]}")
+		unset "LAB_ROUTE_LOG_PID[$ns]"
+	done
+}
+
 # Reads namespace $1's monitor for $2 µs at most: sets _lab_line (without its
 # timestamp) and _lab_line_us (the timestamp, µs of the day); fails on timeout.
 _lab_mon_read() {

@@ -94,24 +94,8 @@ polled_since() { if [ -n "$polled_at" ]; then echo $((polled_at - $1)); else ech
 
 # "ip -ts monitor route" in namespace $1 into $LAB_DIR/routes-$1, listening
 # once this returns (a blackhole route added and deleted there shows up).
-declare -A WATCH_PID=()
-watch_start() {
-	local ns=$1 _
-	TZ=UTC ip netns exec "$(lab_ns "$ns")" ip -ts monitor route >"$LAB_DIR/routes-$ns" &
-	WATCH_PID[$ns]=$!
-	LAB_PIDS+=($!)
-	for _ in $(seq 1 50); do
-		in_ns "$ns" ip route add blackhole 198.19.255.254/32
-		in_ns "$ns" ip route del blackhole 198.19.255.254/32
-		grep -q 'Deleted blackhole 198.19.255.254' "$LAB_DIR/routes-$ns" && return 0
-		sleep 0.02
-	done
-	return 1
-}
-watch_stop() {
-	kill "${WATCH_PID[$1]}" 2>/dev/null
-	wait "${WATCH_PID[$1]}" 2>/dev/null
-}
+watch_start() { lab_route_log_start "$1" "$LAB_DIR/routes-$1"; }
+watch_stop() { lab_route_log_stop "$1"; }
 # The timestamp (µs of the day) of the first line of namespace $1's watch
 # matching $2 (an ERE after the stamp), or nothing.
 event_us() {

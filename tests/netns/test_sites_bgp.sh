@@ -84,32 +84,8 @@ wait_upstream_routes() {
 }
 
 # --- route events: "ip -ts monitor route" in the upstream and the site routers ---
-declare -A MON_PID=()
-mon_start() {
-	local ns=$1 _
-	TZ=UTC ip netns exec "$(lab_ns "$ns")" ip -ts monitor route >"$TMP/mon-$ns" &
-	MON_PID[$ns]=$!
-	LAB_PIDS+=($!)
-	for _ in $(seq 1 50); do
-		in_ns "$ns" ip route add blackhole 198.19.255.254/32
-		in_ns "$ns" ip route del blackhole 198.19.255.254/32
-		grep -q 'Deleted blackhole 198.19.255.254' "$TMP/mon-$ns" && return 0
-		sleep 0.02
-	done
-	return 1
-}
-mon_stop() {
-	local ns pid kept=() p
-	for ns in "${!MON_PID[@]}"; do
-		pid=${MON_PID[$ns]}
-		kill "$pid" 2>/dev/null
-		wait "$pid" 2>/dev/null
-		for p in "${LAB_PIDS[@]}"; do [ "$p" = "$pid" ] || kept+=("$p"); done
-		LAB_PIDS=("${kept[@]}")
-		kept=()
-	done
-	MON_PID=()
-}
+mon_start() { lab_route_log_start "$1" "$TMP/mon-$1"; }
+mon_stop() { lab_route_log_stop; }
 # The time (µs of the day) of the first event in namespace $1's monitor at
 # or after $2 (µs of the day) whose text (after the stamp) matches ERE $3.
 event_us() {

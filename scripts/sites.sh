@@ -210,9 +210,9 @@ _sites_dir() {
 
 # The whole lab: namespaces, links, addresses, NSD on the servers, the
 # routing daemons, xdpcastd on both site routers; returns once OSPF is Full
-# everywhere, xdpcastd announces the service address at both sites and each
-# client is answered by a server of its own site. On failure it says what
-# failed; the caller's trap (sites_down) removes what was made.
+# everywhere, xdpcastd announces the service address at both sites, the core
+# routes it and each client is answered by a server of its own site. On
+# failure it says what failed; the caller's trap (sites_down) removes what was made.
 sites_up() {
 	local s r
 	[ "$(id -u)" -eq 0 ] || {
@@ -269,6 +269,8 @@ sites_up() {
 	for r in hq-router branch-router; do
 		sites_wait_route "$r" present || return 1
 	done
+	# BIRD's core may take its MinLSInterval (5 s) to route the address
+	_sites_wait_core_route || return 1
 	sites_wait_answer hq hq-dns || return 1
 	sites_wait_answer branch branch-dns || return 1
 	[ "$SITES_BGP" != 1 ] || sites_bgp_wait
@@ -664,6 +666,19 @@ sites_wait_route() {
 		sleep 0.05
 	done
 	echo "sites: xdpcast's routes to the service address in $r are not $want after 10 s" >&2
+	return 1
+}
+
+# Waits (20 s at most) until the core routes the service address, IPv4 and
+# IPv6, by OSPF.
+_sites_wait_core_route() {
+	local _
+	for _ in $(seq 1 400); do
+		[ -n "$(in_ns core ip -4 route show "$SITES_VIP/32" 2>/dev/null)" ] &&
+			[ -n "$(in_ns core ip -6 route show "$SITES_VIP6/128" 2>/dev/null)" ] && return 0
+		sleep 0.05
+	done
+	echo "sites: the core has no route to the service address (IPv4 and IPv6) after 20 s" >&2
 	return 1
 }
 

@@ -5,7 +5,9 @@
 # each step's measured result (the numbers are the demo's own checks; this
 # test checks they were printed and say what the design promises), leaves a
 # lab whose every process runs, and `scripts/lab-sites.sh down` then removes
-# all of it (namespaces, processes, files).
+# all of it (namespaces, processes, files). Then `lab-sites.sh up`
+# interrupted half-way (SIGTERM: a background job ignores SIGINT) removes
+# what it made, and one killed half-way (-9) leaves what `down` removes.
 set -uo pipefail
 cd "$(dirname "$0")/../.." || exit 1
 export BUILD=${BUILD:-build}
@@ -17,7 +19,10 @@ export SITES_STATE
 SITES_STATE=$(mktemp -d /tmp/xdpcast-demo.XXXXXX)
 OUT=$SITES_STATE.out
 cleanup() {
-	scripts/lab-sites.sh down --prefix "$PREFIX" >/dev/null 2>&1
+	local p
+	for p in "$PREFIX" "${PREFIX}i" "${PREFIX}k"; do
+		scripts/lab-sites.sh down --prefix "$p" >/dev/null 2>&1
+	done
 	rm -rf "$SITES_STATE" "$OUT"
 }
 trap cleanup EXIT
@@ -68,4 +73,59 @@ while read -r p start; do
 done <<<"$recorded"
 check "and stops its processes (alive:${alive:- none})" [ -z "$alive" ]
 check "and leaves no state behind" [ -z "$(ls -A "$SITES_STATE")" ]
+
+# --- an interrupted or killed `up` ---
+# Processes of a lab: their command lines name its state directory.
+lab_procs() {
+	local p
+	for p in /proc/[0-9]*; do
+		tr '\0' ' ' <"$p/cmdline" 2>/dev/null | grep -q "$SITES_STATE/$1/" && echo "${p#/proc/}"
+	done
+}
+# Starts `lab-sites.sh up` for prefix $1 in the background (UP_PID) and
+# returns once it has started $2 processes (its pids file), 60 s at most.
+up_until() {
+	local _
+	scripts/lab-sites.sh up --prefix "$1" "$BUILD" >"$OUT.$1" 2>&1 &
+	UP_PID=$!
+	for _ in $(seq 1 600); do
+		[ -f "$SITES_STATE/$1/pids" ] && [ "$(wc -l <"$SITES_STATE/$1/pids")" -ge "$2" ] && return 0
+		kill -0 "$UP_PID" 2>/dev/null || return 1
+		sleep 0.1
+	done
+	return 1
+}
+nothing_left() {
+	local p=$1 left
+	left=$(ip netns list | grep -c "^$p-")
+	check "$2: no namespace of it left ($left)" [ "$left" = 0 ]
+	left=$(lab_procs "$p" | wc -l)
+	check "$2: no process of it left ($left)" [ "$left" = 0 ]
+	check "$2: no state of it left" [ ! -e "$SITES_STATE/$p" ]
+}
+
+if up_until "${PREFIX}i" 4; then
+	kill -TERM "$UP_PID"
+	wait "$UP_PID"
+	rc=$?
+	check "up interrupted half-way (4 processes started) exits 1 (rc $rc)" [ "$rc" = 1 ]
+	check "and says it takes the lab down" grep -q 'interrupted; taking the lab down' "$OUT.${PREFIX}i"
+	nothing_left "${PREFIX}i" "up interrupted"
+else
+	check "up reaches 4 processes (to interrupt it)" false
+fi
+
+if up_until "${PREFIX}k" 4; then
+	kill -KILL "$UP_PID"
+	wait "$UP_PID" 2>/dev/null
+	n=$(lab_procs "${PREFIX}k" | wc -l)
+	check "up killed (-9) half-way leaves its processes ($n)" [ "$n" -ge 1 ]
+	scripts/lab-sites.sh down --prefix "${PREFIX}k" >/dev/null 2>&1
+	rc=$?
+	check "then lab-sites.sh down exits 0 (rc $rc)" [ "$rc" = 0 ]
+	nothing_left "${PREFIX}k" "up killed, then down"
+else
+	check "up reaches 4 processes (to kill it)" false
+fi
+rm -f "$OUT.${PREFIX}i" "$OUT.${PREFIX}k"
 checks_summary test_demo

@@ -319,21 +319,58 @@ static const char *flow_state_name(__u8 state)
 	return state == XDPCAST_FLOW_IDLE ? "idle" : state == XDPCAST_FLOW_USED ? "used" : "empty";
 }
 
-static int dump_flow_tables(struct dump *d, int fd)
-{
-	struct json_object *tables = json_object_new_array();
+/* One flow of either layout, as the decoder shows it. */
+struct flow_view {
+	__be32 src[4];
+	__be16 sport, dport;
+	__u8 proto, state;
+	__u32 hash, backend;
+};
 
-	add(d->info, "tables", tables);
+/* Way @w of a set of the layout of @value_size into @f; false: none. */
+static bool flow_view(const void *set, __u32 value_size, int w, struct flow_view *f)
+{
+	if (value_size == sizeof(struct xdpcast_flow_set4)) {
+		const struct xdpcast_flow_entry4 *e =
+			&((const struct xdpcast_flow_set4 *)set)->way[w];
+
+		*f = (struct flow_view){ .src = { 0, 0, htonl(0xffff), e->src },
+					 .sport = e->sport,
+					 .dport = e->dport,
+					 .proto = e->proto,
+					 .state = e->state,
+					 .hash = e->hash,
+					 .backend = e->backend };
+	} else {
+		const struct xdpcast_flow_entry *e =
+			&((const struct xdpcast_flow_set *)set)->way[w];
+
+		*f = (struct flow_view){ .sport = e->sport,
+					 .dport = e->dport,
+					 .proto = e->proto,
+					 .state = e->state,
+					 .hash = e->hash,
+					 .backend = e->backend };
+		memcpy(f->src, e->src, sizeof(f->src));
+	}
+	return f->state != XDPCAST_FLOW_EMPTY;
+}
+
+/* flow_tables (32-byte flows: IPv6 VIPs, and IPv4 ones in pins of an older
+ * version) and flow_tables4 (IPv4 VIPs' 16-byte flows): @value_size says which. */
+static void dump_flow_tables(struct dump *d, int fd, __u32 value_size, struct json_object *tables)
+{
 	for (__u32 id = 0; id < d->map.max_entries; id++) {
 		struct json_object *t;
-		struct xdpcast_flow_set set;
+		struct xdpcast_flow_set set; /* room for either layout */
 		struct bpf_map_info info;
 		int inner = inner_map(fd, id, &info);
 		unsigned long in_use = 0;
+		struct flow_view f;
 
 		if (inner <= 0)
 			continue;
-		if (info.value_size != sizeof(set)) {
+		if (info.value_size != value_size) {
 			close(inner);
 			continue;
 		}
@@ -341,10 +378,9 @@ static int dump_flow_tables(struct dump *d, int fd)
 			if (bpf_map_lookup_elem(inner, &s, &set))
 				continue;
 			for (int w = 0; w < XDPCAST_FLOW_WAYS; w++) {
-				const struct xdpcast_flow_entry *e = &set.way[w];
 				struct json_object *o;
 
-				if (e->state == XDPCAST_FLOW_EMPTY)
+				if (!flow_view(&set, value_size, w, &f))
 					continue;
 				in_use++;
 				o = json_object_new_object();
@@ -352,13 +388,13 @@ static int dump_flow_tables(struct dump *d, int fd)
 				add(o, "vip", new_vip_name(d, id));
 				add(o, "set", json_object_new_int64(s));
 				add(o, "way", json_object_new_int(w));
-				add(o, "source", new_addr(e->src));
-				add(o, "sport", json_object_new_int(ntohs(e->sport)));
-				add(o, "dport", json_object_new_int(ntohs(e->dport)));
-				add(o, "protocol", new_proto(e->proto));
-				add(o, "state", json_object_new_string(flow_state_name(e->state)));
-				add(o, "backend", json_object_new_int64(e->backend));
-				add(o, "hash", json_object_new_int64(e->hash));
+				add(o, "source", new_addr(f.src));
+				add(o, "sport", json_object_new_int(ntohs(f.sport)));
+				add(o, "dport", json_object_new_int(ntohs(f.dport)));
+				add(o, "protocol", new_proto(f.proto));
+				add(o, "state", json_object_new_string(flow_state_name(f.state)));
+				add(o, "backend", json_object_new_int64(f.backend));
+				add(o, "hash", json_object_new_int64(f.hash));
 				emit(d, o);
 			}
 		}
@@ -371,6 +407,31 @@ static int dump_flow_tables(struct dump *d, int fd)
 		    json_object_new_int64((int64_t)info.max_entries * XDPCAST_FLOW_WAYS));
 		add(t, "in_use", json_object_new_int64((int64_t)in_use));
 		json_object_array_add(tables, t);
+	}
+}
+
+/*
+ * `dump flow_tables`: every VIP's flow table, the IPv4 VIPs' of flow_tables4
+ * too (when pinned: not by an older version), so that one dump shows all
+ * flows; `dump flow_tables4` only those.
+ */
+static int dump_all_flow_tables(struct dump *d, int fd, bool v4_only)
+{
+	struct json_object *tables = json_object_new_array();
+	char path[PATH_MAX];
+	int fd4;
+
+	add(d->info, "tables", tables);
+	if (v4_only) {
+		dump_flow_tables(d, fd, sizeof(struct xdpcast_flow_set4), tables);
+		return 0;
+	}
+	dump_flow_tables(d, fd, sizeof(struct xdpcast_flow_set), tables);
+	snprintf(path, sizeof(path), "%s/flow_tables4", d->pin_dir);
+	fd4 = bpf_obj_get(path);
+	if (fd4 >= 0) {
+		dump_flow_tables(d, fd4, sizeof(struct xdpcast_flow_set4), tables);
+		close(fd4);
 	}
 	return 0;
 }
@@ -545,8 +606,8 @@ int dp_dump_decode(struct dump *d, int fd)
 		return dump_vip_index(d, fd);
 	if (!strcmp(n, "vip_tables"))
 		return dump_vip_tables(d, fd);
-	if (!strcmp(n, "flow_tables"))
-		return dump_flow_tables(d, fd);
+	if (!strcmp(n, "flow_tables") || !strcmp(n, "flow_tables4"))
+		return dump_all_flow_tables(d, fd, !strcmp(n, "flow_tables4"));
 	if (!strcmp(n, "backends"))
 		return dump_backends(d, fd);
 	if (!strcmp(n, "backend_owners"))

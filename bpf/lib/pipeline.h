@@ -15,8 +15,10 @@
 
 static __always_inline int steer(struct xdp_md *ctx, struct pkt *p)
 {
+	/* id defined on every path: an undefined one let clang spill, after a
+	 * helper call, a register the verifier sees unset */
+	__u32 id = XDPCAST_BACKEND_NONE, vip_flags = 0;
 	struct xdpcast_backend *b;
-	__u32 id, vip_flags = 0;
 	int vip_id, reason;
 
 	vip_id = lookup_vip(p, &vip_flags);

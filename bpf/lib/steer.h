@@ -2,7 +2,9 @@
 /*
  * Steer stage: find the packet's VIP, hash its flow, and choose the backend:
  * the flow table's (when the VIP keeps one and the backend is still usable),
- * else the VIP's Maglev table's, which the flow table then records.
+ * else the VIP's Maglev table's, which the flow table then records. An IPv4
+ * VIP's flow table has 16-byte entries (`flow_tables4`), an IPv6 VIP's
+ * 32-byte ones (`flow_tables`).
  */
 #ifndef XDPCAST_STEER_H
 #define XDPCAST_STEER_H
@@ -201,6 +203,124 @@ static __always_inline void flow_repoint(struct xdpcast_flow_entry *e, __u32 has
 	*(volatile __u64 *)flow_word(e) = ((__u64)id << 32) | hash;
 }
 
+/* An IPv4 flow entry as its two words (struct xdpcast_flow_entry4). */
+union flow4 {
+	struct xdpcast_flow_entry4 e;
+	__u64 w[2];
+};
+
+/* The key word of the packet's flow: source and ports. */
+static __always_inline __u64 flow4_key(const struct pkt *p)
+{
+	union flow4 f = { .e = { .src = p->src[3], .sport = p->sport, .dport = p->dport } };
+
+	return f.w[0];
+}
+
+/* The hash/backend word of a flow: its hash, backend, protocol and state. */
+static __always_inline __u64 flow4_word(__u32 hash, __u32 id, __u8 proto, __u8 state)
+{
+	union flow4 f = { .e = { .hash = hash, .backend = id, .proto = proto, .state = state } };
+
+	return f.w[1];
+}
+
+static __always_inline volatile __u64 *flow4_words(struct xdpcast_flow_entry4 *e)
+{
+	return (volatile __u64 *)e;
+}
+
+/* The flow's entry in @set with its backend in @id, or NULL. Both words
+ * must match: key, hash and protocol, and a state that is not empty. */
+static __always_inline struct xdpcast_flow_entry4 *
+flow4_find(struct xdpcast_flow_set4 *set, const struct pkt *p, __u32 hash, __u32 *id)
+{
+	__u64 key = flow4_key(p), want = flow4_word(hash, 0, p->proto, 0);
+	__u64 match = flow4_word(0xffffffff, 0, 0xff, 0), in_use = flow4_word(0, 0, 0, 0xff);
+	volatile __u64 *w;
+	int i;
+
+#pragma unroll
+	for (i = 0; i < XDPCAST_FLOW_WAYS; i++) {
+		union flow4 f;
+
+		w = flow4_words(&set->way[i]);
+		if (w[0] != key)
+			continue;
+		f.w[1] = w[1];
+		/* a hash/backend word of another flow: torn by a concurrent writer */
+		if ((f.w[1] & match) != want || !(f.w[1] & in_use))
+			continue;
+		*id = f.e.backend;
+		return &set->way[i];
+	}
+	return NULL;
+}
+
+/* Record the flow in @set, as flow_insert(): the key word, then the
+ * hash/backend word, each in one store. */
+static __always_inline void flow4_insert(struct xdpcast_flow_set4 *set, const struct pkt *p,
+					 __u32 hash, __u32 id)
+{
+	struct xdpcast_flow_entry4 *e = NULL;
+	int i;
+
+#pragma unroll
+	for (i = 0; i < XDPCAST_FLOW_WAYS; i++) {
+		if (!e && set->way[i].state == XDPCAST_FLOW_EMPTY)
+			e = &set->way[i];
+	}
+#pragma unroll
+	for (i = 0; i < XDPCAST_FLOW_WAYS; i++) {
+		if (!e && set->way[i].state == XDPCAST_FLOW_IDLE)
+			e = &set->way[i];
+	}
+	if (!e) {
+#pragma unroll
+		for (i = 0; i < XDPCAST_FLOW_WAYS; i++)
+			set->way[i].state = XDPCAST_FLOW_IDLE;
+		/* bits the set index (the hash's top bits) did not use */
+		e = &set->way[hash & (XDPCAST_FLOW_WAYS - 1)];
+	}
+	flow4_words(e)[0] = flow4_key(p);
+	flow4_words(e)[1] = flow4_word(hash, id, p->proto, XDPCAST_FLOW_USED);
+}
+
+/* choose_backend() for an IPv4 VIP with a flow table (`flow_tables4`). */
+static __always_inline struct xdpcast_backend *choose_backend4(__u32 vip_id, const struct pkt *p,
+							       __u32 hash, __u32 *id)
+{
+	struct xdpcast_flow_set4 *set = NULL;
+	struct xdpcast_flow_entry4 *e = NULL;
+	struct xdpcast_backend *b;
+	void *flows;
+	__u32 si;
+
+	flows = bpf_map_lookup_elem(&flow_tables4, &vip_id);
+	if (flows) {
+		si = hash_range(hash, map_entries(flows));
+		set = bpf_map_lookup_elem(flows, &si);
+	}
+	if (set) {
+		e = flow4_find(set, p, hash, id);
+		if (e) {
+			b = usable_backend(*id, 1);
+			if (b) {
+				/* written only on the first use since the set was full */
+				if (e->state != XDPCAST_FLOW_USED)
+					e->state = XDPCAST_FLOW_USED;
+				return b;
+			}
+		}
+	}
+	b = table_choice(vip_id, hash, id);
+	if (b && e)
+		flow4_words(e)[1] = flow4_word(hash, *id, p->proto, XDPCAST_FLOW_USED);
+	else if (b && set)
+		flow4_insert(set, p, hash, *id);
+	return b;
+}
+
 /*
  * The backend for the packet's flow. A flow-table hit keeps its backend while
  * it is up or draining; a miss or an unusable backend takes the table's
@@ -213,11 +333,14 @@ choose_backend(__u32 vip_id, __u32 vip_flags, const struct pkt *p, __u32 hash, _
 	struct xdpcast_flow_set *set = NULL;
 	struct xdpcast_flow_entry *e = NULL;
 	struct xdpcast_backend *b;
-	void *flows = NULL;
+	void *flows;
 	__u32 si;
 
-	if (vip_flags & XDPCAST_VIP_F_FLOW_TABLE)
-		flows = bpf_map_lookup_elem(&flow_tables, &vip_id);
+	if (!(vip_flags & XDPCAST_VIP_F_FLOW_TABLE))
+		return table_choice(vip_id, hash, id);
+	if (p->family == 4)
+		return choose_backend4(vip_id, p, hash, id);
+	flows = bpf_map_lookup_elem(&flow_tables, &vip_id);
 	if (flows) {
 		si = hash_range(hash, map_entries(flows));
 		set = bpf_map_lookup_elem(flows, &si);

@@ -134,7 +134,9 @@ _Static_assert(sizeof(struct xdpcast_backend_owner) == 24, "backend owner ABI");
 _Static_assert(XDPCAST_WEIGHT_MAX == (__u16)-1, "a weight fits the owner's weight");
 
 /*
- * A VIP's flow table is a set-associative cache: flows hash to a set of
+ * A VIP's flow table is a set-associative cache (an IPv6 VIP's in
+ * `flow_tables`, of the entries below; an IPv4 VIP's in `flow_tables4`, of
+ * struct xdpcast_flow_entry4): flows hash to a set of
  * XDPCAST_FLOW_WAYS entries, and a new flow replaces an empty entry, else
  * one not used since the set was last full, else one the hash picks.
  * Entries are written without locks; a reader that races a writer sees a
@@ -160,10 +162,36 @@ enum xdpcast_flow_state {
 	XDPCAST_FLOW_USED = 2,
 };
 
-/* Value of a VIP's flow table (an array of sets). */
+/* Value of an IPv6 VIP's flow table (an array of sets): two cache lines. */
 struct xdpcast_flow_set {
 	struct xdpcast_flow_entry way[XDPCAST_FLOW_WAYS];
 };
+
+/*
+ * A flow of an IPv4 VIP: two 8-byte words, the key (source, ports) and the
+ * hash/backend word (hash, backend, protocol, state), each stored in one go,
+ * the key first. A reader takes an entry as its flow only when both words
+ * match: a key and a hash/backend word that a concurrent writer left from
+ * two different flows disagree on the hash, a miss. Half the size of
+ * struct xdpcast_flow_entry: a set of four is one cache line.
+ */
+struct xdpcast_flow_entry4 {
+	__be32 src;
+	__be16 sport; /* 0 for fragments and protocols without ports */
+	__be16 dport;
+	__u32 hash; /* the flow's hash: checks that key and backend belong together */
+	__u16 backend;
+	__u8 proto;
+	__u8 state; /* enum xdpcast_flow_state */
+};
+_Static_assert(sizeof(struct xdpcast_flow_entry4) == 16, "IPv4 flow entry ABI");
+_Static_assert(XDPCAST_MAX_BACKENDS <= 0xffff, "a backend id fits an IPv4 flow entry");
+
+/* Value of an IPv4 VIP's flow table (`flow_tables4`): one cache line. */
+struct xdpcast_flow_set4 {
+	struct xdpcast_flow_entry4 way[XDPCAST_FLOW_WAYS];
+};
+_Static_assert(sizeof(struct xdpcast_flow_set4) == 64, "IPv4 flow set ABI");
 
 /* Packets and bytes; per CPU in the maps, userspace sums the CPUs. */
 struct xdpcast_counter {

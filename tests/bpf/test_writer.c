@@ -147,10 +147,14 @@ Test(writer, flow_table_on_off_and_inner_btf, .init = fixture_setup, .fini = fix
 	cr_assert_eq(xdpcast_dp_flow_table_size(&fx.dp, &key), 1000);
 	cr_assert_eq(index_slot(&key).direct_flags, XDPCAST_VIP_F_FLOW_TABLE,
 		     "the index does not say the VIP keeps flows");
-	inner_info(fx.dp.flow_tables, id, &info);
+	inner_info(fx.dp.flow_tables4, id, &info);
 	cr_assert_eq(info.max_entries, 1000 / XDPCAST_FLOW_WAYS);
+	cr_assert_eq(info.value_size, sizeof(struct xdpcast_flow_set4),
+		     "an IPv4 VIP's flows are not of 16 bytes");
 	cr_assert_neq(info.btf_value_type_id, 0, "the flow table carries no BTF");
 	cr_assert(info.map_flags & BPF_F_MMAPABLE, "flow sets not aligned on cache lines");
+	cr_assert_neq(bpf_map_lookup_elem(fx.dp.flow_tables, &id, &info.id), 0,
+		      "an IPv4 VIP's flow table in flow_tables");
 	cr_assert_eq(xdpcast_dp_set_flow_table(&fx.dp, &key, 1001), 0);
 	cr_assert_eq(xdpcast_dp_flow_table_size(&fx.dp, &key), 1004,
 		     "not rounded up to whole sets");
@@ -169,14 +173,56 @@ Test(writer, flow_table_on_off_and_inner_btf, .init = fixture_setup, .fini = fix
 		     "switching the flow table off lost the table");
 }
 
+/* An IPv6 VIP's flow table: 32-byte flows in flow_tables; and when an IPv4
+ * VIP takes its table in flow_tables4, one an older version left for it in
+ * flow_tables goes. */
+Test(writer, flow_table_layout_by_family, .init = fixture_setup, .fini = fixture_teardown)
+{
+	struct xdpcast_vip_key key6, key4;
+	struct bpf_map_info info;
+	__u32 id6 = 6, id4 = 7, map_id;
+
+	cr_assert_eq(xdpcast_vip_key_from_str(&key6, "2001:db8::53", 0, 0), 0);
+	cr_assert_eq(xdpcast_dp_add_vip(&fx.dp, &key6, id6, 64), 0);
+	cr_assert_not(xdpcast_dp_flow4(&fx.dp, &key6));
+	inner_info(fx.dp.flow_tables, id6, &info);
+	cr_assert_eq(info.value_size, sizeof(struct xdpcast_flow_set));
+	cr_assert_eq(info.max_entries, 64 / XDPCAST_FLOW_WAYS);
+	cr_assert_neq(bpf_map_lookup_elem(fx.dp.flow_tables4, &id6, &map_id), 0,
+		      "an IPv6 VIP's flow table in flow_tables4");
+	cr_assert_eq(xdpcast_dp_flow_table_size(&fx.dp, &key6), 64);
+
+	/* the IPv4 VIP as an older version left it: its table in flow_tables */
+	cr_assert_eq(xdpcast_vip_key_from_str(&key4, "198.51.100.55", 0, 0), 0);
+	cr_assert_eq(xdpcast_dp_add_vip(&fx.dp, &key4, id4, 0), 0);
+	cr_assert(xdpcast_dp_flow4(&fx.dp, &key4));
+	fx.dp.flow_tables4 = -1 - fx.dp.flow_tables4; /* as if pinned without it */
+	cr_assert_not(xdpcast_dp_flow4(&fx.dp, &key4));
+	cr_assert_eq(xdpcast_dp_set_flow_table(&fx.dp, &key4, 64), 0);
+	fx.dp.flow_tables4 = -1 - fx.dp.flow_tables4;
+	inner_info(fx.dp.flow_tables, id4, &info);
+	cr_assert_eq(info.value_size, sizeof(struct xdpcast_flow_set));
+	cr_assert_eq(xdpcast_dp_flow_table_size(&fx.dp, &key4), 0,
+		     "this version reads an older layout's table as its own");
+	cr_assert_eq(xdpcast_dp_set_flow_table(&fx.dp, &key4, 64), 0);
+	inner_info(fx.dp.flow_tables4, id4, &info);
+	cr_assert_eq(info.value_size, sizeof(struct xdpcast_flow_set4));
+	cr_assert_neq(bpf_map_lookup_elem(fx.dp.flow_tables, &id4, &map_id), 0,
+		      "the older layout's table stayed in flow_tables");
+	cr_assert_eq(xdpcast_dp_del_vip(&fx.dp, &key4), 0);
+	cr_assert_neq(bpf_map_lookup_elem(fx.dp.flow_tables4, &id4, &map_id), 0,
+		      "a removed VIP's flow table stayed");
+}
+
 /* A flow_tables pinned by a version whose inner template is not mmapable
+ * (and so before flow_tables4: its IPv4 flow tables are in flow_tables)
  * still takes a flow table: one without the flag. */
 Test(writer, flow_table_in_older_pinned_flow_tables, .init = fixture_setup,
      .fini = fixture_teardown)
 {
 	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = BPF_F_INNER_MAP);
 	LIBBPF_OPTS(bpf_map_create_opts, outer_opts);
-	int template, old, err, current = fx.dp.flow_tables;
+	int template, old, err, current = fx.dp.flow_tables, current4 = fx.dp.flow_tables4;
 	struct xdpcast_vip_key key;
 	struct bpf_map_info info;
 	__u32 id = 5;
@@ -193,8 +239,10 @@ Test(writer, flow_table_in_older_pinned_flow_tables, .init = fixture_setup,
 	cr_assert_eq(xdpcast_vip_key_from_str(&key, "198.51.100.54", 0, 0), 0);
 	cr_assert_eq(xdpcast_dp_add_vip(&fx.dp, &key, id, 0), 0);
 	fx.dp.flow_tables = old; /* as if pinned by that version */
+	fx.dp.flow_tables4 = -1;
 	err = xdpcast_dp_set_flow_table(&fx.dp, &key, 64);
 	fx.dp.flow_tables = current;
+	fx.dp.flow_tables4 = current4;
 	cr_assert_eq(err, 0, "no flow table in the older flow_tables: %d", err);
 	inner_info(old, id, &info);
 	cr_assert_eq(info.max_entries, 64 / XDPCAST_FLOW_WAYS);

@@ -453,10 +453,12 @@ static const struct xdpcast_backend *choose(struct model_state *s, int vi, const
 		for (i = 0; i < XDPCAST_FLOW_WAYS; i++) {
 			if (!same_flow(&set->way[i], f))
 				continue;
-			/* the first way with the key decides; a hash that disagrees: a miss */
+			/* the first way with the key and hash decides; a hash that
+			 * disagrees: a miss, or for IPv4 flows, the next way */
 			if (set->way[i].hash == hash)
 				e = &set->way[i];
-			break;
+			if (e || !v->flow4)
+				break;
 		}
 		if (e) {
 			b = backend(s, e->backend, true);

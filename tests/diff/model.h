@@ -21,8 +21,11 @@ struct model_vip {
 	struct xdpcast_vip vip;
 	__u32 *table; /* the active Maglev table, NULL: none */
 	__u32 table_size;
-	struct xdpcast_flow_set *flows; /* the flow table, NULL: none */
+	struct xdpcast_flow_set *flows; /* the flow table, NULL: none; an IPv4 VIP's
+					  * 16-byte flows seen as struct xdpcast_flow_entry */
 	__u32 flow_sets;
+	bool flow4; /* its flows are IPv4's (flow_tables4): a way whose key matches but
+		     * whose hash does not is passed over, not a miss */
 };
 
 /* Everything the program reads: the maps and its two load-time constants. */

@@ -5,6 +5,7 @@
  */
 #include "world.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <sched.h>
 #include <stdio.h>
@@ -248,15 +249,61 @@ static void random_clients(struct world *w, struct rng *r)
 	}
 }
 
-static int flow_table_fd(struct world *w, __u32 id)
+/* VIP @v's flow table, as a new fd; -1: none. */
+static int flow_table_fd(struct world *w, const struct model_vip *v)
 {
+	int outer = v->flow4 ? w->dp->flow_tables4 : w->dp->flow_tables;
 	__u32 map_id;
 	int fd;
 
-	if (bpf_map_lookup_elem(w->dp->flow_tables, &id, &map_id))
+	if (bpf_map_lookup_elem(outer, &v->vip.id, &map_id))
 		return -1;
 	fd = bpf_map_get_fd_by_id(map_id);
 	return fd < 0 ? -1 : fd;
+}
+
+/* Set @idx of VIP @v's flow table @fd, IPv4's 16-byte flows seen as the
+ * model's struct xdpcast_flow_entry. */
+static int flow_set_read(const struct model_vip *v, int fd, __u32 idx, struct xdpcast_flow_set *out)
+{
+	struct xdpcast_flow_set4 s4;
+	int i;
+
+	if (!v->flow4)
+		return bpf_map_lookup_elem(fd, &idx, out) ? -errno : 0;
+	if (bpf_map_lookup_elem(fd, &idx, &s4))
+		return -errno;
+	memset(out, 0, sizeof(*out));
+	for (i = 0; i < XDPCAST_FLOW_WAYS; i++) {
+		out->way[i].src[2] = htonl(0xffff);
+		out->way[i].src[3] = s4.way[i].src;
+		out->way[i].sport = s4.way[i].sport;
+		out->way[i].dport = s4.way[i].dport;
+		out->way[i].proto = s4.way[i].proto;
+		out->way[i].state = s4.way[i].state;
+		out->way[i].hash = s4.way[i].hash;
+		out->way[i].backend = s4.way[i].backend;
+	}
+	return 0;
+}
+
+static int flow_set_write(const struct model_vip *v, int fd, __u32 idx,
+			  const struct xdpcast_flow_set *in)
+{
+	struct xdpcast_flow_set4 s4;
+	int i;
+
+	if (!v->flow4)
+		return bpf_map_update_elem(fd, &idx, in, BPF_EXIST) ? -errno : 0;
+	for (i = 0; i < XDPCAST_FLOW_WAYS; i++)
+		s4.way[i] = (struct xdpcast_flow_entry4){ .src = in->way[i].src[3],
+							  .sport = in->way[i].sport,
+							  .dport = in->way[i].dport,
+							  .hash = in->way[i].hash,
+							  .backend = in->way[i].backend,
+							  .proto = in->way[i].proto,
+							  .state = in->way[i].state };
+	return bpf_map_update_elem(fd, &idx, &s4, BPF_EXIST) ? -errno : 0;
 }
 
 struct read_ctx {
@@ -303,7 +350,8 @@ static int read_vip(void *arg, const struct xdpcast_vip_key *key, const struct x
 	err = read_table(c->w, v);
 	if (err)
 		return err;
-	fd = flow_table_fd(c->w, vip->id);
+	v->flow4 = xdpcast_dp_flow4(c->w->dp, key);
+	fd = flow_table_fd(c->w, v);
 	if (fd < 0)
 		return 0;
 	if (bpf_obj_get_info_by_fd(fd, &info, &len) || !info.max_entries) {
@@ -313,7 +361,7 @@ static int read_vip(void *arg, const struct xdpcast_vip_key *key, const struct x
 	v->flow_sets = info.max_entries;
 	v->flows = calloc(v->flow_sets, sizeof(*v->flows));
 	for (i = 0; v->flows && i < v->flow_sets; i++)
-		if (bpf_map_lookup_elem(fd, &i, &v->flows[i]))
+		if (flow_set_read(v, fd, i, &v->flows[i]))
 			break;
 	close(fd);
 	return v->flows && i == v->flow_sets ? 0 : -EIO;
@@ -392,13 +440,13 @@ int world_change(struct world *w, struct rng *r, struct model_state *m)
 int world_tear_flow(struct world *w, const struct model_state *m, int vi, __u32 set, int way)
 {
 	struct xdpcast_flow_set fs;
-	int fd = flow_table_fd(w, m->vips[vi].vip.id), err;
+	int fd = flow_table_fd(w, &m->vips[vi]), err;
 
 	if (fd < 0)
 		return -ENOENT;
 	fs = m->vips[vi].flows[set];
 	fs.way[way].hash ^= 1;
-	err = bpf_map_update_elem(fd, &set, &fs, BPF_EXIST) ? -errno : 0;
+	err = flow_set_write(&m->vips[vi], fd, set, &fs);
 	close(fd);
 	if (!err)
 		m->vips[vi].flows[set].way[way].hash ^= 1;
@@ -408,11 +456,11 @@ int world_tear_flow(struct world *w, const struct model_state *m, int vi, __u32 
 int world_read_flow_set(struct world *w, const struct model_state *m, int vi, __u32 set,
 			struct xdpcast_flow_set *out)
 {
-	int fd = flow_table_fd(w, m->vips[vi].vip.id), err;
+	int fd = flow_table_fd(w, &m->vips[vi]), err;
 
 	if (fd < 0)
 		return -ENOENT;
-	err = bpf_map_lookup_elem(fd, &set, out) ? -errno : 0;
+	err = flow_set_read(&m->vips[vi], fd, set, out);
 	close(fd);
 	return err;
 }

@@ -166,6 +166,11 @@ check "dump flow_tables --limit 5: five shown, the rest counted" \
 	has "$out" '^# 7 more not shown \(--all or --limit N\)$'
 n=$(dump --json flow_tables | jq '.count == 12 and .shown == 12 and (.tables | length) == 1 and .tables[0].in_use == 12 and .tables[0].flows == 1024')
 check "dump flow_tables --json: count, shown, the table's size and use" [ "$n" = true ]
+# an IPv4 VIP's flows are 16-byte entries in flow_tables4 (dump flow_tables shows them too)
+out=$(dump flow_tables4)
+check "dump flow_tables4: the IPv4 VIP's 12 flows, decoded" has2 "$out" \
+	'^# map=flow_tables4 max_entries=1024 count=12 shown=12$' \
+	'^ vip_id=5 vip=203\.0\.113\.54/udp/53 set=[0-9]+ way=[0-3] source=198\.51\.100\.1 sport=400(0[1-9]|1[0-2]) dport=53 protocol=udp state=used backend=(1|3) hash=[0-9]+$'
 # backend 3's MAC is unknown: its share passes to the kernel, counted as such
 out=$(dump stats_vips)
 check "dump stats_vips: the VIP named, its 12 packets by reason name" has "$out" \
@@ -186,7 +191,7 @@ check "dump vip_index: the address-only VIP is direct" has "$out" \
 	' shapes=addr direct_id=0 vip=203\.0\.113\.53/any/0 address=203\.0\.113\.53 protocol=any flow_table=false$'
 out=$(dump backend_owners)
 check "dump backend_owners: xdpcast-dp writes none" has "$out" '^# map=backend_owners max_entries=4096 count=0 shown=0$'
-for map in vips vip_index vip_tables flow_tables backends backend_owners egress stats_vips stats_backends; do
+for map in vips vip_index vip_tables flow_tables flow_tables4 backends backend_owners egress stats_vips stats_backends; do
 	check "dump $map --json is JSON naming the map" \
 		[ "$(dump --json "$map" | jq -r '.map + " " + (.count | type)')" = "$map number" ]
 	# docs/maps.md: bpftool reads each pin, with BTF where the map has it
@@ -218,7 +223,7 @@ check "maps.md: the last address word back to 203.0.113.54 (word $W)" \
 	[ "$(printf '%d.%d.%d.%d' $((W & 255)) $((W >> 8 & 255)) $((W >> 16 & 255)) $((W >> 24)))" = 203.0.113.54 ]
 check "maps.md: the IPv4-mapped prefix word is 4294901760" \
 	bash -c "bpftool -j map dump pinned '$PIN/vips' | jq -e '[.[].formatted.key.addr[0:3]] | unique == [[0, 0, 4294901760]]' >/dev/null"
-expect 2 "unknown map 'bogus' (maps: vips, vip_index, vip_tables, flow_tables, backends, backend_owners, egress, stats_vips, stats_backends)" -- --pin "$PIN" dump bogus
+expect 2 "unknown map 'bogus' (maps: vips, vip_index, vip_tables, flow_tables, flow_tables4, backends, backend_owners, egress, stats_vips, stats_backends)" -- --pin "$PIN" dump bogus
 expect 2 "bad --limit '0'" -- --pin "$PIN" dump --limit 0 vips
 expect 2 "expected one MAP" -- --pin "$PIN" dump
 expect 1 "cannot open pinned map $TMP/plain/vips" -- --pin "$TMP/plain" dump vips

@@ -34,10 +34,14 @@ static const struct {
 	const char *name;
 	size_t fd_offset;
 } dp_maps[] = {
-	DP_MAP(vips),	     DP_MAP(vip_index),	 DP_MAP(vip_tables),
-	DP_MAP(flow_tables), DP_MAP(backends),	 DP_MAP(backend_owners),
-	DP_MAP(egress),	     DP_MAP(stats_vips), DP_MAP(stats_backends),
+	DP_MAP(vips),	      DP_MAP(vip_index),      DP_MAP(vip_tables),     DP_MAP(flow_tables),
+	DP_MAP(flow_tables4), DP_MAP(backends),	      DP_MAP(backend_owners), DP_MAP(egress),
+	DP_MAP(stats_vips),   DP_MAP(stats_backends),
 };
+
+/* A map that a dataplane pinned by an older version may lack (see
+ * struct xdpcast_dp): its fd stays -1 and the writers fall back. */
+#define DP_OPTIONAL_MAP "flow_tables4"
 
 #define DP_NMAPS (sizeof(dp_maps) / sizeof(dp_maps[0]))
 
@@ -65,8 +69,10 @@ void dp_close_fd(int *fd)
 /* Type ids for the inner maps' BTF, so bpftool prints their fields too. */
 static void find_btf(struct xdpcast_dp *dp)
 {
-	static const char *const names[] = { "__u32", "xdpcast_vip_slot", "xdpcast_flow_set" };
-	__u32 *ids[] = { &dp->btf_u32_id, &dp->btf_vip_slot_id, &dp->btf_flow_set_id };
+	static const char *const names[] = { "__u32", "xdpcast_vip_slot", "xdpcast_flow_set",
+					     "xdpcast_flow_set4" };
+	__u32 *ids[] = { &dp->btf_u32_id, &dp->btf_vip_slot_id, &dp->btf_flow_set_id,
+			 &dp->btf_flow_set4_id };
 	struct bpf_map_info info = {};
 	__u32 len = sizeof(info);
 	struct btf *btf;
@@ -194,6 +200,13 @@ static int adopt_pinned(void *arg, const struct bpf_map *want)
 
 	snprintf(path, sizeof(path), "%s/%s", a->pin_dir, name);
 	fd = bpf_obj_get(path);
+	if (fd < 0 && errno == ENOENT && !strcmp(name, DP_OPTIONAL_MAP)) {
+		pr_warn("%s: pinned by an older xdpcast, without %s: IPv4 flow tables keep its "
+			"32-byte flows in flow_tables, as its program reads them (detach it and "
+			"remove the pins to upgrade)\n",
+			a->pin_dir, name);
+		return 0;
+	}
 	if (fd < 0) {
 		err = -errno;
 		pr_warn("cannot open pinned map %s: %s\n", path, strerror(-err));
@@ -216,7 +229,7 @@ int xdpcast_dp_open_pinned(struct xdpcast_dp *dp, const char *pin_dir)
 	dp_reset(dp, true);
 	err = xdpcast_for_each_pinned_map(adopt_pinned, &a);
 	for (i = 0; !err && i < DP_NMAPS; i++) {
-		if (*map_fd(dp, i) < 0) {
+		if (*map_fd(dp, i) < 0 && strcmp(dp_maps[i].name, DP_OPTIONAL_MAP)) {
 			pr_warn("the BPF object pins no map '%s'\n", dp_maps[i].name);
 			err = -ENOENT;
 		}

@@ -56,6 +56,10 @@ int xdpcast_dp_del_vip(struct xdpcast_dp *dp, const struct xdpcast_vip_key *key)
 /* Give the VIP a new, empty flow table of @size flows (rounded up to whole
  * sets of XDPCAST_FLOW_WAYS), or none for 0. */
 int xdpcast_dp_set_flow_table(struct xdpcast_dp *dp, const struct xdpcast_vip_key *key, __u32 size);
+/* Whether the VIP's flow table is of IPv4's 16-byte flows (struct
+ * xdpcast_flow_set4 in flow_tables4), not of struct xdpcast_flow_set in
+ * flow_tables: an IPv4 VIP, unless the pins predate flow_tables4. */
+bool xdpcast_dp_flow4(const struct xdpcast_dp *dp, const struct xdpcast_vip_key *key);
 /* Flows the VIP's flow table holds (0: none), or a negative errno. */
 long xdpcast_dp_flow_table_size(struct xdpcast_dp *dp, const struct xdpcast_vip_key *key);
 /* Slots of the VIP's active table (0: none, packets pass), or a negative errno. */

@@ -29,6 +29,10 @@ struct xdpcast_dp {
 	int vip_index;
 	int vip_tables;
 	int flow_tables;
+	/* IPv4 VIPs' flow tables (16-byte flows); -1 in a dataplane pinned by a
+	 * version before it: IPv4 VIPs' tables are in flow_tables there, in
+	 * its layout, which the program attached then reads */
+	int flow_tables4;
 	int backends;
 	int backend_owners;
 	int egress;
@@ -40,6 +44,7 @@ struct xdpcast_dp {
 	__u32 btf_u32_id; /* type ids in that BTF; 0 when not found */
 	__u32 btf_vip_slot_id;
 	__u32 btf_flow_set_id;
+	__u32 btf_flow_set4_id;
 	/* per VIP id: the table staged to flip in (fd -1: none), and the one this
 	 * writer last flipped in, whose view is reused when it is flipped out */
 	struct xdpcast_dp_table staged[XDPCAST_MAX_VIPS];

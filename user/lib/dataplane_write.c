@@ -291,6 +291,7 @@ int xdpcast_dp_add_vip(struct xdpcast_dp *dp, const struct xdpcast_vip_key *key,
 	/* a previous user of this id may have left tables and counts behind */
 	clear_slot(dp->vip_tables, id);
 	clear_slot(dp->flow_tables, id);
+	clear_slot(dp->flow_tables4, id);
 	dp_drop_vip_tables(dp, id);
 	dp_clear_percpu(dp, dp->stats_vips, id, sizeof(struct xdpcast_vip_counters),
 			"clear VIP counters");
@@ -317,6 +318,7 @@ int xdpcast_dp_del_vip(struct xdpcast_dp *dp, const struct xdpcast_vip_key *key)
 	err = rebuild_vip_index(dp);
 	clear_slot(dp->vip_tables, vip.id);
 	clear_slot(dp->flow_tables, vip.id);
+	clear_slot(dp->flow_tables4, vip.id);
 	dp_drop_vip_tables(dp, vip.id);
 	return err;
 }
@@ -334,40 +336,66 @@ static int set_vip_flags(struct xdpcast_dp *dp, const struct xdpcast_vip_key *ke
 	return err ? err : rebuild_vip_index(dp);
 }
 
-/* A new, empty flow table of @sets sets with @flags; its fd. */
-static int create_flow_table(struct xdpcast_dp *dp, __u32 sets, __u32 flags)
+bool xdpcast_dp_flow4(const struct xdpcast_dp *dp, const struct xdpcast_vip_key *key)
+{
+	return dp->flow_tables4 >= 0 && !key->addr[0] && !key->addr[1] &&
+	       key->addr[2] == htonl(0xffff);
+}
+
+/* Where a flow table goes: its outer map, value and BTF type. */
+struct flow_layout {
+	int outer;
+	__u32 value_size;
+	__u32 btf_value_id;
+};
+
+static struct flow_layout flow_layout(const struct xdpcast_dp *dp,
+				      const struct xdpcast_vip_key *key)
+{
+	if (xdpcast_dp_flow4(dp, key))
+		return (struct flow_layout){ dp->flow_tables4, sizeof(struct xdpcast_flow_set4),
+					     dp->btf_flow_set4_id };
+	return (struct flow_layout){ dp->flow_tables, sizeof(struct xdpcast_flow_set),
+				     dp->btf_flow_set_id };
+}
+
+/* A new, empty flow table of @sets sets of layout @l with @flags; its fd. */
+static int create_flow_table(struct xdpcast_dp *dp, const struct flow_layout *l, __u32 sets,
+			     __u32 flags)
 {
 	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = flags);
 	int fd;
 
-	if (dp->btf_fd >= 0 && dp->btf_u32_id && dp->btf_flow_set_id) {
+	if (dp->btf_fd >= 0 && dp->btf_u32_id && l->btf_value_id) {
 		opts.btf_fd = dp->btf_fd;
 		opts.btf_key_type_id = dp->btf_u32_id;
-		opts.btf_value_type_id = dp->btf_flow_set_id;
+		opts.btf_value_type_id = l->btf_value_id;
 	}
-	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "vip_flows", sizeof(__u32),
-			    sizeof(struct xdpcast_flow_set), sets, &opts);
+	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "vip_flows", sizeof(__u32), l->value_size, sets,
+			    &opts);
 	return fd < 0 ? log_err(-errno, "create flow table") : fd;
 }
 
 /*
- * Install a flow table of @sets sets for VIP @id. Mmapable for its layout,
- * not for mmap: the kernel then starts the sets on a page, two whole cache
- * lines each (bpf/lib/maps.h). A `flow_tables` pinned by a version before
- * that takes only tables without the flag (the kernel compares an inner
- * map's flags with the pinned map's template): such a table is made then.
+ * Install a flow table of @sets sets of layout @l for VIP @id. Mmapable for
+ * its layout, not for mmap: the kernel then starts the sets on a page, each
+ * on whole cache lines (bpf/lib/maps.h). A `flow_tables` pinned by a version
+ * before that takes only tables without the flag (the kernel compares an
+ * inner map's flags with the pinned map's template): such a table is made
+ * then.
  */
-static int install_flow_table(struct xdpcast_dp *dp, __u32 id, __u32 sets)
+static int install_flow_table(struct xdpcast_dp *dp, const struct flow_layout *l, __u32 id,
+			      __u32 sets)
 {
 	static const __u32 flags[] = { BPF_F_INNER_MAP | BPF_F_MMAPABLE, BPF_F_INNER_MAP };
 	int err = -EINVAL, fd;
 	size_t i;
 
 	for (i = 0; i < sizeof(flags) / sizeof(flags[0]) && err == -EINVAL; i++) {
-		fd = create_flow_table(dp, sets, flags[i]);
+		fd = create_flow_table(dp, l, sets, flags[i]);
 		if (fd < 0)
 			return fd;
-		err = bpf_map_update_elem(dp->flow_tables, &id, &fd, BPF_ANY) ? -errno : 0;
+		err = bpf_map_update_elem(l->outer, &id, &fd, BPF_ANY) ? -errno : 0;
 		close(fd);
 		if (!err && i)
 			pr_warn("flow_tables was pinned by an older version: flow sets not "
@@ -379,6 +407,7 @@ static int install_flow_table(struct xdpcast_dp *dp, __u32 id, __u32 sets)
 int xdpcast_dp_set_flow_table(struct xdpcast_dp *dp, const struct xdpcast_vip_key *key, __u32 size)
 {
 	__u32 sets = (size + XDPCAST_FLOW_WAYS - 1) / XDPCAST_FLOW_WAYS;
+	struct flow_layout l = flow_layout(dp, key);
 	struct xdpcast_vip vip;
 	int err;
 
@@ -389,9 +418,18 @@ int xdpcast_dp_set_flow_table(struct xdpcast_dp *dp, const struct xdpcast_vip_ke
 		/* the flag goes first: no packet looks for the table once it is gone */
 		err = set_vip_flags(dp, key, &vip, vip.flags & ~XDPCAST_VIP_F_FLOW_TABLE);
 		clear_slot(dp->flow_tables, vip.id);
+		clear_slot(dp->flow_tables4, vip.id);
 		return err;
 	}
-	err = install_flow_table(dp, vip.id, sets);
+	err = install_flow_table(dp, &l, vip.id, sets);
+	/* an IPv4 VIP's table of an older version's layout (its program attached
+	 * beside this one's, on pins it made): no program of this version reads
+	 * it, and its flows are not carried over */
+	if (!err && l.outer != dp->flow_tables && !bpf_map_delete_elem(dp->flow_tables, &vip.id))
+		pr_warn("VIP id %u: its flow table of an older version's layout (32-byte IPv4 "
+			"flows, in flow_tables) replaced by a new one in flow_tables4: its flows "
+			"are chosen again by the Maglev table\n",
+			vip.id);
 	return err ? err : set_vip_flags(dp, key, &vip, vip.flags | XDPCAST_VIP_F_FLOW_TABLE);
 }
 
@@ -468,7 +506,7 @@ long xdpcast_dp_read_table(struct xdpcast_dp *dp, const struct xdpcast_vip_key *
 
 long xdpcast_dp_flow_table_size(struct xdpcast_dp *dp, const struct xdpcast_vip_key *key)
 {
-	long sets = vip_inner_entries(dp, key, dp->flow_tables);
+	long sets = vip_inner_entries(dp, key, flow_layout(dp, key).outer);
 
 	return sets < 0 ? sets : sets * XDPCAST_FLOW_WAYS;
 }

@@ -55,6 +55,10 @@ LAB_PREFIX=${LAB_PREFIX:-xs$$}
 SITES_STATE=${SITES_STATE:-/run/xdpcast-sites}
 SITES_ROUTING=${SITES_ROUTING:-frr} # frr or bird
 SITES_SEED=${SITES_SEED:-0x5eed}
+# 1: the site routers announce their server LAN as an external route
+# (redistribute connected / protocol direct) instead of as an OSPF stub
+# network; the two-HQ variant sets it (scripts/sites_hq2.sh, which says why)
+SITES_SRV_REDISTRIBUTE=${SITES_SRV_REDISTRIBUTE:-0}
 # the servers' checks: DNS SOA of anycast.test through the service address
 SITES_CHECK_INTERVAL=${SITES_CHECK_INTERVAL:-100ms}
 SITES_CHECK_TIMEOUT=${SITES_CHECK_TIMEOUT:-80ms}
@@ -405,16 +409,24 @@ _sites_ospf() {
 	ptp) echo core ;;
 	passive)
 		[ "$r" = hq-router2 ] || echo lan
-		echo srv
+		[ "$SITES_SRV_REDISTRIBUTE" = 1 ] || echo srv
 		;;
 	nets)
 		echo "198.19.$n.0/24"
 		case $r in
-		hq-router) echo 198.51.100.0/26 198.18.1.0/24 ;;
-		hq-router2) echo 198.18.1.0/24 ;;
-		branch-router) echo 198.51.100.64/26 198.18.2.0/24 ;;
+		hq-router) echo 198.51.100.0/26 ;;
+		branch-router) echo 198.51.100.64/26 ;;
 		esac
+		[ "$SITES_SRV_REDISTRIBUTE" = 1 ] || _sites_srv_net "$r"
 		;;
+	esac
+}
+
+# Site router $1's server LAN, IPv4 (or IPv6 given 6).
+_sites_srv_net() {
+	case $1 in
+	hq-router | hq-router2) [ "${2:-4}" = 4 ] && echo 198.18.1.0/24 || echo 2001:db8:18:1::/64 ;;
+	branch-router) [ "${2:-4}" = 4 ] && echo 198.18.2.0/24 || echo 2001:db8:18:2::/64 ;;
 	esac
 }
 
@@ -437,7 +449,7 @@ _sites_metric() {
 # dead interval, SPF and LSA throttles off, as docs/routing.md advises), its
 # LANs passive, and on a site router the kernel's route to the service
 # address redistributed (the route xdpcastd keeps; a prefix list lets
-# nothing else out).
+# nothing else out), and with SITES_SRV_REDISTRIBUTE the server LAN too.
 _sites_frr_conf() {
 	local r=$1 dir="$LAB_DIR/frr-$1" rid ifc net site=1
 	[ "$r" != core ] || site=0
@@ -451,6 +463,11 @@ _sites_frr_conf() {
 			echo "ip prefix-list XDPCAST seq 5 permit $SITES_VIP/32"
 			echo "route-map XDPCAST permit 10"
 			echo " match ip address prefix-list XDPCAST"
+			if [ "$SITES_SRV_REDISTRIBUTE" = 1 ]; then
+				echo "ip prefix-list SRVLAN seq 5 permit $(_sites_srv_net "$r")"
+				echo "route-map SRVLAN permit 10"
+				echo " match ip address prefix-list SRVLAN"
+			fi
 		fi
 		for ifc in $(_sites_ospf "$r" ptp); do
 			printf 'interface %s\n ip ospf network point-to-point\n' "$ifc"
@@ -464,6 +481,8 @@ _sites_frr_conf() {
 		for ifc in $(_sites_ospf "$r" passive); do echo " passive-interface $ifc"; done
 		for net in $(_sites_ospf "$r" nets); do echo " network $net area 0"; done
 		[ $site = 0 ] || echo " redistribute kernel$(_sites_metric "$r" frr) route-map XDPCAST"
+		[ $site = 0 ] || [ "$SITES_SRV_REDISTRIBUTE" != 1 ] ||
+			echo " redistribute connected route-map SRVLAN"
 	} >"$dir/ospfd.conf"
 	{
 		echo "hostname $r"
@@ -472,6 +491,11 @@ _sites_frr_conf() {
 			echo "ipv6 prefix-list XDPCAST6 seq 5 permit $SITES_VIP6/128"
 			echo "route-map XDPCAST6 permit 10"
 			echo " match ipv6 address prefix-list XDPCAST6"
+			if [ "$SITES_SRV_REDISTRIBUTE" = 1 ]; then
+				echo "ipv6 prefix-list SRVLAN6 seq 5 permit $(_sites_srv_net "$r" 6)"
+				echo "route-map SRVLAN6 permit 10"
+				echo " match ipv6 address prefix-list SRVLAN6"
+			fi
 		fi
 		for ifc in $(_sites_ospf "$r" ptp); do
 			printf 'interface %s\n ipv6 ospf6 area 0\n ipv6 ospf6 network point-to-point\n' "$ifc"
@@ -485,6 +509,8 @@ _sites_frr_conf() {
 		echo " timers throttle spf 0 0 0"
 		echo " timers lsa min-arrival 0"
 		[ $site = 0 ] || echo " redistribute kernel$(_sites_metric "$r" frr) route-map XDPCAST6"
+		[ $site = 0 ] || [ "$SITES_SRV_REDISTRIBUTE" != 1 ] ||
+			echo " redistribute connected route-map SRVLAN6"
 	} >"$dir/ospf6d.conf"
 }
 
@@ -494,7 +520,9 @@ _sites_frr_conf() {
 # The learned route is preferred (200) to the other site's OSPF route to the
 # same address (150): while xdpcastd keeps it, BIRD announces it and keeps
 # its own OSPF route out of the kernel; once xdpcastd deletes it, the OSPF
-# route takes its place in the kernel.
+# route takes its place in the kernel. `merge external yes`: the same
+# external route from two routers (the two-HQ variant) becomes one ECMP
+# route, as FRR does; BIRD otherwise keeps one of them.
 # The branch announces with a worse type 2 metric (20000, HQ's the default
 # 10000), so that the core's route to the address always leads to HQ: BIRD
 # computes routes only at its `tick` (1 s at least), and with both at 10000
@@ -502,7 +530,7 @@ _sites_frr_conf() {
 # back from the core to the branch until the core's next tick (up to 1 s
 # after the withdrawal; FRR's core recomputes within milliseconds).
 _sites_bird_conf() {
-	local r=$1 dir="$LAB_DIR/bird-$1" af ospfv ptp="" stub="" i kernel ospf_export
+	local r=$1 dir="$LAB_DIR/bird-$1" af ospfv ptp="" stub="" i kernel ospf_export srv
 	for i in $(_sites_ospf "$r" ptp); do ptp+="${ptp:+, }\"$i\""; done
 	for i in $(_sites_ospf "$r" passive) $([ "$r" != core ] || echo lo); do
 		stub+="${stub:+, }\"$i\""
@@ -517,9 +545,10 @@ _sites_bird_conf() {
 			[ "$af" = 4 ] && ospfv=v2 || ospfv=v3
 			if [ "$r" != core ]; then
 				kernel="learn; ipv$af { preference 200; import where krt_source = $LAB_ROUTE_PROTO; export where source ~ [ RTS_OSPF, RTS_OSPF_IA, RTS_OSPF_EXT1, RTS_OSPF_EXT2 ]; };"
-				ospf_export="export where source = RTS_INHERIT;"
-				[ -z "$(_sites_metric "$r" bird)" ] ||
-					ospf_export="export filter { if source != RTS_INHERIT then reject;$(_sites_metric "$r" bird) accept; };"
+				srv=""
+				[ "$SITES_SRV_REDISTRIBUTE" != 1 ] ||
+					srv=" if source = RTS_DEVICE && net = $(_sites_srv_net "$r" "$af") then accept;"
+				ospf_export="export filter {$srv if source != RTS_INHERIT then reject;$(_sites_metric "$r" bird) accept; };"
 			else
 				kernel="ipv$af { import none; export where source ~ [ RTS_OSPF, RTS_OSPF_IA, RTS_OSPF_EXT1, RTS_OSPF_EXT2 ]; };"
 				ospf_export="export none;"
@@ -533,6 +562,7 @@ _sites_bird_conf() {
 				protocol ospf $ospfv ospf$af {
 				  tick 1;
 				  ecmp on;
+				  merge external yes;
 				  ipv$af { import all; $ospf_export };
 				  area 0 {
 				    interface $ptp { type ptp; hello 1; dead 3; retransmit 2; };
@@ -541,6 +571,8 @@ _sites_bird_conf() {
 				}
 			CONF
 		done
+		[ "$r" = core ] || [ "$SITES_SRV_REDISTRIBUTE" != 1 ] ||
+			echo 'protocol direct srv { ipv4; ipv6; interface "srv"; }'
 		[ "$SITES_BGP" != 1 ] || sites_bgp_bird_conf "$r"
 	} >"$dir/bird.conf"
 }
@@ -712,11 +744,21 @@ _sites_kill() {
 	[ "$(_sites_start_time "$1")" = "$2" ] && kill "$1" 2>/dev/null
 }
 
+# The lab's namespaces (short names): those recorded in $LAB_DIR/namespaces
+# and any left on the host with the lab's prefix.
+_sites_namespaces_on_host() {
+	{
+		[ -z "$LAB_DIR" ] || [ ! -f "$LAB_DIR/namespaces" ] || cat "$LAB_DIR/namespaces"
+		ip netns list 2>/dev/null | awk -v p="$LAB_PREFIX-" \
+			'index($1, p) == 1 { print substr($1, length(p) + 1) }'
+	} | sort -u | grep -E '^[A-Za-z0-9-]+$'
+}
+
 # Takes the lab down, whatever state it is in: stops the processes it
-# started (this shell's, and those recorded in $LAB_DIR/pids), deletes its
-# namespaces (recorded, and any left with the prefix), unmounts its bpffs and
-# removes $LAB_DIR. Safe to run twice, from a trap, or from another shell
-# (LAB_DIR and LAB_PREFIX set).
+# started (this shell's, those recorded in $LAB_DIR/pids and any running in
+# its namespaces), deletes its namespaces (recorded, and any left with the
+# prefix), unmounts its bpffs and removes $LAB_DIR. Safe to run twice, from
+# a trap, or from another shell (LAB_DIR and LAB_PREFIX set).
 sites_down() {
 	local pid start ns _ alive
 	set +e
@@ -729,6 +771,15 @@ sites_down() {
 			[[ $pid =~ ^[0-9]+$ && $start =~ ^[0-9]+$ ]] && starts[$pid]=$start
 		done <"$LAB_DIR/pids"
 	fi
+	# and whatever runs inside the lab's namespaces: an `up` killed (-9)
+	# between starting a daemon and recording it leaves one nothing names
+	local namespaces
+	namespaces=$(_sites_namespaces_on_host)
+	for ns in $namespaces; do
+		for pid in $(ip netns pids "$(lab_ns "$ns")" 2>/dev/null); do
+			start=$(_sites_start_time "$pid") && starts[$pid]=$start
+		done
+	done
 	# xdpcastd first: at its stop it withdraws its routes and detaches
 	for pid in "${!starts[@]}"; do _sites_kill "$pid" "${starts[$pid]}"; done
 	for _ in $(seq 1 100); do
@@ -744,12 +795,8 @@ sites_down() {
 	done
 	for pid in "${LAB_PIDS[@]}"; do wait "$pid" 2>/dev/null; done
 	LAB_PIDS=()
-	{
-		[ -z "$LAB_DIR" ] || [ ! -f "$LAB_DIR/namespaces" ] || cat "$LAB_DIR/namespaces"
-		ip netns list 2>/dev/null | awk -v p="$LAB_PREFIX-" \
-			'index($1, p) == 1 { print substr($1, length(p) + 1) }'
-	} | sort -u | while read -r ns; do
-		[ -n "$ns" ] && ip netns del "$(lab_ns "$ns")" 2>/dev/null
+	for ns in $namespaces; do
+		ip netns del "$(lab_ns "$ns")" 2>/dev/null
 	done
 	SITES_NS=()
 	SITES_ROUTERS=()

@@ -51,6 +51,15 @@ _sites_hq2_branch_metric() {
 sites_hq2_up() {
 	# shellcheck disable=SC2034 # read by _sites_metric (scripts/sites.sh)
 	SITES_METRIC_branch_router=$(_sites_hq2_branch_metric)
+	# The server LAN as an external route, not an OSPF network: a router
+	# announcing the service address with a next hop on an OSPF network
+	# (a server) puts that next hop in the LSA as its forwarding address
+	# (FRR and BIRD both), and the core then routes the address toward the
+	# forwarding address, over whichever routers announce the server LAN:
+	# through a router that does not announce the address itself (one
+	# booting, its xdpcastd not started), and with OSPFv2 only.
+	# shellcheck disable=SC2034 # read by the configurations (scripts/sites.sh)
+	SITES_SRV_REDISTRIBUTE=1
 	sites_up || return 1
 	# the core hashes ports too: the flows of one client spread over both
 	in_ns core sysctl -qw net.ipv4.fib_multipath_hash_policy=1 \
@@ -93,6 +102,9 @@ _sites_hq2_servers_return() {
 			in_ns "$s" ip ntable change name "$t" dev eth0 \
 				delay_probe "$SITES_HQ2_NEIGH_DELAY_MS" || return 1
 		done
+		# (entries made before take the new timers only at their next state)
+		in_ns "$s" ip neigh flush dev eth0 &&
+			in_ns "$s" ip -6 neigh flush dev eth0 || return 1
 		in_ns "$s" ip route replace default nexthop via 198.18.1.1 dev eth0 \
 			nexthop via 198.18.1.2 dev eth0 || return 1
 		in_ns "$s" ip -6 route replace default nexthop via 2001:db8:18:1::1 dev eth0 \
@@ -195,16 +207,25 @@ sites_hq2_revive() {
 		done
 		in_ns "$r" ip "$af" neigh flush all 2>/dev/null
 	done
+	# the core link first: the server LAN stays silent until the router has
+	# its routes to the clients (a server that hears from it, ARP or NDP,
+	# takes it back into its default route)
 	for ifc in $(_sites_hq2_links "$r"); do
-		in_ns "$r" tc qdisc del dev "$ifc" clsact || return 1
+		[ "$ifc" = srv ] || in_ns "$r" tc qdisc del dev "$ifc" clsact || return 1
 	done
 	sites_routing_start "$r" || return 1
 	lab_ospf_wait_full "$r" 4 && lab_ospf_wait_full "$r" 6 || return 1
-	for _ in $(seq 1 200); do
-		[ -n "$(in_ns "$r" ip route show "$(sites_client_addr ext)")" ] &&
-			[ -n "$(in_ns "$r" ip -6 route show "$(sites_client_addr ext 6)")" ] && break
+	for _ in $(seq 1 400); do
+		[ -n "$(in_ns "$r" ip route show match "$(sites_client_addr ext)")" ] &&
+			[ -n "$(in_ns "$r" ip -6 route show match "$(sites_client_addr ext 6)")" ] && break
 		sleep 0.05
 	done
+	[ -n "$(in_ns "$r" ip route show match "$(sites_client_addr ext)")" ] &&
+		[ -n "$(in_ns "$r" ip -6 route show match "$(sites_client_addr ext 6)")" ] || {
+		echo "sites: $r: no route to ext-client 20 s after OSPF came up" >&2
+		return 1
+	}
+	in_ns "$r" tc qdisc del dev srv clsact || return 1
 	local all
 	all=$(sites_router_servers "$r" | wc -w)
 	SITES_XD_MIN_HEALTHY=$all sites_xdpcastd_start "$r" || return 1

@@ -28,7 +28,7 @@ LAB_DIR=$(mktemp -d /tmp/xdpcast-sites.XXXXXX)
 trap sites_down EXIT
 trap 'exit 1' INT TERM
 finish() {
-	checks_summary test_sites_hq2
+	checks_summary "${TEST_NAME:-test_sites_hq2}"
 	exit
 }
 fail_setup() {
@@ -85,7 +85,7 @@ common() { awk 'NR == FNR { s[$1 " " $2] = 1; next } ($1 " " $2) in s' "$2" "$1"
 count() { wc -l <"$1"; }
 
 [ -x "$DNSLOAD" ] || fail_setup "$DNSLOAD is not built (make)"
-deps_require test_sites_hq2 jq tc || fail_setup "programs"
+deps_require "${TEST_NAME:-test_sites_hq2}" jq tc || fail_setup "programs"
 sites_hq2_up || fail_setup "the two-HQ lab"
 D=$LAB_DIR/hq2
 mkdir -p "$D"

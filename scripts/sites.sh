@@ -566,7 +566,7 @@ _sites_bird_conf() {
 				  ipv$af { import all; $ospf_export };
 				  area 0 {
 				    interface $ptp { type ptp; hello 1; dead 3; retransmit 2; };
-				    interface $stub { stub; };
+				    ${stub:+interface $stub { stub; \};}
 				  };
 				}
 			CONF

@@ -276,13 +276,17 @@ for af in $FAMILIES; do
 		"longest gap of a flow $(jq .totals.max_gap_ms "$J") ms"
 	# (--queries: flow seq sent_ms status server rtt_ms); a query lost
 	# outside the kill's window counts as a re-probe's if its flow's server
-	# was re-probing the dead router then (50 ms either side: in flight)
+	# was re-probing the dead router when it was sent (50 ms either side: in
+	# flight), on the wall clock: dnsload's start_realtime + sent_ms against
+	# the neighbour events' stamps (ms of the UTC day, from the kill's)
 	jq -r '.flows[] | "\(.flow) \(.last // "-")"' "$J" >"$D/servers$af"
-	read -r outside reprobed after after_reprobed < <(awk -v k="$k" -v e="$e" -v rv="$rv" -v af="$af" '
+	read -r outside reprobed after after_reprobed < <(awk -v k="$k" -v e="$e" -v rv="$rv" -v af="$af" \
+		-v start="$(jq '.start_realtime * 1000' "$J")" -v kill_ms=$((t_kill_us / 1000)) '
 		FILENAME == ARGV[1] { if ($2 == af) { n++; ws[n] = $1; wf[n] = $3; wt[n] = ($4 == "-" ? 1e12 : $4) } next }
 		FILENAME == ARGV[2] { srv[$1] = $2; next }
 		!/^#/ && $4 == "lost" && ($3 < k - 50 || $3 > e) {
-			t = $3 - k; ok = 0
+			t = (start + $3) % 86400000 - kill_ms; ok = 0
+			if (t < -43200000) t += 86400000
 			for (i = 1; i <= n; i++)
 				if (ws[i] == srv[$1] && t >= wf[i] - 50 && t <= wt[i] + 50) ok = 1
 			if ($3 < rv) { if (ok) r++; else o++ } else { if (ok) ar++; else a++ }

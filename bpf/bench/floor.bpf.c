@@ -5,6 +5,8 @@
  * MACs, XDP_TX), measured in the same run as xdpcast's paths so that their
  * ratio to it does not depend on the machine. It rewrites the same bytes on
  * every run, so BPF_PROG_TEST_RUN with repeat > 1 measures the same path.
+ * floor_redirect: the same, sent out of another interface through a devmap
+ * (XDP_REDIRECT) as the pipeline sends a frame to a backend.
  * line_2m, line_16m and line_128m: the floor of a flow table's memory, one
  * random 128-byte set read per packet from a table of the size
  * vip_new_flow's had with 32-byte flows (2 MB; 1 MB of 16-byte IPv4 flows
@@ -36,8 +38,22 @@ struct {
 	__type(value, struct floor_nexthop);
 } floor_nexthops SEC(".maps");
 
-SEC("xdp")
-int floor_xdp(struct xdp_md *ctx)
+/*
+ * floor_redirect's egress: one slot, the ifindex of the interface the
+ * pipeline's backends are behind (the bench fills it). A router's servers
+ * sit behind another port than its clients, so the pipeline redirects
+ * (XDPCAST_REDIRECT) where the floor turns the frame around (XDP_TX):
+ * floor_redirect is the floor on the pipeline's own path.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_DEVMAP);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} floor_ports SEC(".maps");
+
+/* Parse, hash and rewrite the MACs for the next hop: 0, or -1 (not ours). */
+static __always_inline int floor_rewrite(struct xdp_md *ctx)
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
@@ -51,10 +67,10 @@ int floor_xdp(struct xdp_md *ctx)
 	iph = (void *)(eth + 1);
 	udp = (void *)(iph + 1);
 	if ((void *)(udp + 1) > data_end)
-		return XDP_PASS;
+		return -1;
 	if (eth->h_proto != bpf_htons(ETH_P_IP) || iph->version != 4 || iph->ihl != 5 ||
 	    iph->protocol != IPPROTO_UDP)
-		return XDP_PASS;
+		return -1;
 
 	slot = jhash_3words(iph->saddr, iph->daddr, ((__u32)udp->source << 16) | udp->dest,
 			    FLOOR_SEED ^ iph->protocol);
@@ -63,10 +79,22 @@ int floor_xdp(struct xdp_md *ctx)
 	/* an array lookup cannot fail for an index below max_entries, but the
 	 * verifier does not know that */
 	if (!nh)
-		return XDP_PASS;
+		return -1;
 	/* dst_mac and src_mac are adjacent, as in the header */
 	__builtin_memcpy(eth->h_dest, nh->dst_mac, 2 * ETH_ALEN);
-	return XDP_TX;
+	return 0;
+}
+
+SEC("xdp")
+int floor_xdp(struct xdp_md *ctx)
+{
+	return floor_rewrite(ctx) ? XDP_PASS : XDP_TX;
+}
+
+SEC("xdp")
+int floor_redirect_xdp(struct xdp_md *ctx)
+{
+	return floor_rewrite(ctx) ? XDP_PASS : bpf_redirect_map(&floor_ports, 0, XDP_PASS);
 }
 
 /* A flow set's size and layout (struct xdpcast_flow_set: 128 bytes, mmapable
